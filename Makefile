@@ -1,0 +1,57 @@
+# The two commands of the README: `make run` and `make test`. Everything installs into .venv.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test test-services lint format bench bench-smoke messages clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python requirements.txt requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+var:
+	mkdir -p var/mail var/broker/queue var/broker/processed
+
+run: install var
+	$(BIN)/python manage.py migrate --no-input -v0
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv 2>/dev/null || true
+	@echo ""
+	@echo "  consult läuft auf http://127.0.0.1:$(PORT)/  (API: /api/v1/, Doku: /api/docs/)"
+	@echo "  Demo-Logins (Passwort 'demo'): coordinator, staff-leipzig, staff-potsdam, expert-1 … expert-30"
+	@echo "  E-Mails landen als .eml in var/mail/. Strg-C beendet Web, Worker und Beat."
+	@echo ""
+	PORT=$(PORT) $(BIN)/honcho start -f Procfile
+
+test: install
+	$(BIN)/pytest -q -n 2 --dist loadgroup
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+messages: install
+	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=var
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+bench-smoke: install
+	$(BIN)/python bench/run_all.py --smoke
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,13 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from consult import api
+
+router = SimpleRouter()
+router.register("topics", api.TopicViewSet, basename="topic")
+router.register("municipalities", api.MunicipalityViewSet, basename="municipality")
+
+urlpatterns = [
+    path("auth/token/", api.TokenView.as_view(), name="api-token"),
+    *router.urls,
+]

@@ -1,0 +1,120 @@
+"""Vocabularies of the domain (stored values in English, labels German first).
+
+They live on the ground floor because plans, requests, experts and the library all speak them.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class FederalState(models.TextChoices):
+    BW = "Baden-Württemberg", "Baden-Württemberg"
+    BY = "Bayern", _("Bayern")
+    BE = "Berlin", "Berlin"
+    BB = "Brandenburg", "Brandenburg"
+    HB = "Bremen", "Bremen"
+    HH = "Hamburg", "Hamburg"
+    HE = "Hessen", _("Hessen")
+    MV = "Mecklenburg-Vorpommern", _("Mecklenburg-Vorpommern")
+    NI = "Niedersachsen", _("Niedersachsen")
+    NW = "Nordrhein-Westfalen", _("Nordrhein-Westfalen")
+    RP = "Rheinland-Pfalz", _("Rheinland-Pfalz")
+    SL = "Saarland", "Saarland"
+    SN = "Sachsen", _("Sachsen")
+    ST = "Sachsen-Anhalt", _("Sachsen-Anhalt")
+    SH = "Schleswig-Holstein", "Schleswig-Holstein"
+    TH = "Thüringen", _("Thüringen")
+
+
+class MunicipalityKind(models.TextChoices):
+    GEMEINDE = "gemeinde", _("Gemeinde")
+    STADT = "stadt", _("Stadt")
+    LANDKREIS = "landkreis", _("Landkreis")
+    BEZIRK = "bezirk", _("Bezirk")
+
+
+class Stage(models.TextChoices):
+    IDEA = "idea", _("Idee")
+    INTRODUCING = "introducing", _("Einführung")
+    RUNNING = "running", _("Laufend")
+    DEVELOPING = "developing", _("Weiterentwicklung")
+    PAUSED = "paused", _("Pausiert")
+
+
+class ProcedureType(models.TextChoices):
+    CONSULTATION_BUDGET = "consultation-budget", _("Vorschlagsorientierter Konsultationshaushalt")
+    CITIZENS_BUDGET = "citizens-budget", _("Bürgerbudget mit verbindlicher Abstimmung")
+    NEIGHBOURHOOD_FUND = "neighbourhood-fund", _("Stadtteil-/Kiezfonds")
+    YOUTH_BUDGET = "youth-budget", _("Jugendbudget")
+    SCHOOL_BUDGET = "school-budget", _("Schulbudget")
+    THEMATIC = "thematic", _("Thematischer Bürgerhaushalt")
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("Online")
+    ONSITE = "onsite", _("Vor Ort")
+    HYBRID = "hybrid", _("Hybrid")
+
+
+class TargetGroup(models.TextChoices):
+    YOUTH = "youth", _("Jugendliche")
+    PUPILS = "pupils", _("Schüler*innen")
+    SENIORS = "seniors", _("Senior*innen")
+    MIGRANTS = "migrants", _("Menschen mit Migrationsgeschichte")
+    FAMILIES = "families", _("Familien")
+    ALL = "all", _("Alle Einwohner*innen")
+
+
+class Phase(models.TextChoices):
+    INFORMATION = "information", _("Information")
+    PROPOSALS = "proposals", _("Vorschläge")
+    FEASIBILITY = "feasibility", _("Machbarkeitsprüfung")
+    DELIBERATION = "deliberation", _("Beratung")
+    VOTE = "vote", _("Abstimmung")
+    IMPLEMENTATION = "implementation", _("Umsetzung")
+    ACCOUNTABILITY = "accountability", _("Rechenschaft")
+
+
+class ConsultationFormat(models.TextChoices):
+    ONLINE = "online", _("Online")
+    ONSITE = "onsite", _("Vor Ort")
+    EITHER = "either", _("Egal")
+
+
+class SizeClass(models.TextChoices):
+    SMALL = "small", _("unter 20.000 Einwohner*innen")
+    MEDIUM = "medium", _("20.000 bis 100.000")
+    LARGE = "large", _("100.000 bis 500.000")
+    METRO = "metro", _("über 500.000")
+
+
+def size_class(population: int | None) -> str:
+    """The size class of a municipality (Gemeindegrößenklasse, coarse, as advisers think of it)."""
+    if population is None or population < 20_000:
+        return SizeClass.SMALL
+    if population < 100_000:
+        return SizeClass.MEDIUM
+    if population < 500_000:
+        return SizeClass.LARGE
+    return SizeClass.METRO
+
+
+# ISO 639 codes the network's advisers work in; anything else is refused as unknown.
+LANGUAGES: dict[str, str] = {
+    "de": "Deutsch",
+    "en": "English",
+    "fr": "Français",
+    "tr": "Türkçe",
+    "ar": "العربية",
+    "pl": "Polski",
+    "ru": "Русский",
+    "uk": "Українська",
+    "es": "Español",
+    "it": "Italiano",
+    "nl": "Nederlands",
+    "da": "Dansk",
+    "hsb": "Hornjoserbšćina",
+}
+LANGUAGE_CHOICES = list(LANGUAGES.items())

@@ -1,0 +1,64 @@
+"""Domain errors shared by every app; the API's exception handler maps them to HTTP.
+
+Messages are translated when raised (in the request's language), never in a worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+class DomainError(Exception):
+    """A rule of the domain was broken. `code` is machine-readable, `message` is for people."""
+
+    status = 400
+    default_code = "invalid"
+
+    def __init__(
+        self,
+        message: Any,
+        *,
+        code: str | None = None,
+        fields: Mapping[str, Any] | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(str(message))
+        self.message = str(message)
+        self.code = code or self.default_code
+        self.fields = dict(fields or {})
+        self.extra = dict(extra or {})
+
+
+class Invalid(DomainError):
+    status = 400
+    default_code = "invalid"
+
+
+class Forbidden(DomainError):
+    status = 403
+    default_code = "forbidden"
+
+
+class NotFound(DomainError):
+    """Also used for "not yours": never reveal that another municipality's object exists."""
+
+    status = 404
+    default_code = "not_found"
+
+
+class Conflict(DomainError):
+    """State conflict: slot taken, invalid transition, event full, lock busy."""
+
+    status = 409
+    default_code = "conflict"
+
+
+class Busy(Conflict):
+    """A lock could not be had in time: the client may retry after `retry_after` seconds."""
+
+    default_code = "busy"
+
+    def __init__(self, message: Any, *, retry_after: int = 1, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after

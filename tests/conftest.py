@@ -1,0 +1,88 @@
+"""Fixtures shared by the whole suite, and the skipping of tests whose server is absent."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from tests import factories
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=1
+        ):
+            return True
+    except OSError:
+        return False
+
+
+def _absent(marker: str) -> str | None:
+    """Why a test with this marker cannot run here, or None when its server is present."""
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if marker == "postgres" and "postgresql" not in engine:
+        return "needs PostgreSQL: set DATABASE_URL=postgres://…"
+    if marker == "redis" and not (settings.REDIS_URL and _reachable(settings.REDIS_URL, 6379)):
+        return "needs Redis: set REDIS_URL=redis://… to a running server"
+    if marker == "browser" and not (
+        shutil.which("chromium") or os.path.exists("/usr/bin/chromium")
+    ):
+        return "needs Chromium (apt-get install chromium)"
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        for marker in ("postgres", "redis", "browser"):
+            if item.get_closest_marker(marker) and (reason := _absent(marker)):
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(autouse=True)
+def _mail_in_memory(settings):  # type: ignore[no-untyped-def]
+    """Tests read sent mail from django.core.mail.outbox unless a test sets a backend itself."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def coordinator(db):  # type: ignore[no-untyped-def]
+    return factories.coordinator()
+
+
+@pytest.fixture
+def municipality(db):  # type: ignore[no-untyped-def]
+    return factories.MunicipalityFactory()
+
+
+@pytest.fixture
+def staff_user(municipality):  # type: ignore[no-untyped-def]
+    return factories.staff_for(municipality)
+
+
+@pytest.fixture
+def other_staff_user(db):  # type: ignore[no-untyped-def]
+    return factories.staff_for(factories.MunicipalityFactory())
+
+
+@pytest.fixture
+def expert(db):  # type: ignore[no-untyped-def]
+    return factories.ExpertProfileFactory()
+
+
+def client_for(user) -> APIClient:  # type: ignore[no-untyped-def]
+    client = APIClient()
+    client.force_authenticate(user)
+    return client

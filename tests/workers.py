@@ -1,0 +1,136 @@
+"""Start real service processes for tests: a Celery worker on the test database, an SMTP sink."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def database_url() -> str:
+    """URL of the database this test runs on (the test database, not the configured one)."""
+    s = connection.settings_dict
+    if "sqlite" in s["ENGINE"]:
+        return f"sqlite:///{s['NAME']}"
+    host = f"{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}"
+    return f"postgres://{s['USER']}:{s['PASSWORD']}@{host}/{s['NAME']}"
+
+
+@contextmanager
+def celery_worker(
+    *, concurrency: int = 1, extra_env: dict[str, str] | None = None, queue: str | None = None
+) -> Iterator[str]:
+    """A real `celery worker` process on the test database, consuming its own queue.
+
+    Yields the queue name: send tasks with `task.apply_async(args, queue=queue)`.
+    """
+    queue = queue or f"test-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "VAR_DIR": str(settings.VAR_DIR),
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        **(extra_env or {}),
+    }
+    log = tempfile.NamedTemporaryFile(prefix=f"{queue}-", suffix=".log", delete=False)  # noqa: SIM115
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            queue,
+            "--concurrency",
+            str(concurrency),
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel",
+            "WARNING",
+            "-n",
+            f"{queue}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield queue
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.1) -> bool:  # type: ignore[no-untyped-def]
+    """Poll until predicate() is truthy (a real worker's effect takes real time)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return bool(predicate())
+
+
+class SmtpSink:
+    """A local SMTP server (aiosmtpd) that counts what it receives; can refuse on demand."""
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.messages: list[bytes] = []
+        self.refuse = False
+        self._lock = threading.Lock()
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+                if sink.refuse:
+                    return "451 4.3.0 try again later"
+                with sink._lock:
+                    sink.messages.append(envelope.content)
+                return "250 OK"
+
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=_free_port())
+
+    def __enter__(self) -> SmtpSink:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.controller.stop()
+
+    @property
+    def port(self) -> int:
+        return self.controller.port
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
