@@ -1,0 +1,535 @@
+"""Free consultation slots of one expert: the pure slot maths (no ORM, no I/O).
+
+Used by the slots endpoint (``free_slots``), the matcher (``earliest_free_slot``) and the booking
+service (``check_slot``), so all three agree on what "free" means.
+
+Inputs (plain frozen dataclasses)
+    ``WeeklyWindow``     weekday (0 = Monday), start/end wall-clock times in the expert's zone,
+                         optional ``valid_from``/``valid_until`` dates (both inclusive).
+    ``ExceptionWindow``  a date, optional start/end (both ``None`` = the whole day) and a kind:
+                         ``"add"`` adds time on that date, ``"block"`` removes it.
+    ``Busy``             an active booking's raw aware start/end (any zone); buffers are applied
+                         here, from the policy or the booking's own stored buffers.
+    ``SlotPolicy``       zone name, offered durations, buffers, minimum notice, horizon, per-day
+                         and per-ISO-week limits, grid step (all in minutes / days).
+
+Rules, in the order they apply
+    1. Per local date: the applicable weekly windows plus that date's additions are merged
+       (overlapping or touching windows become one, so a slot may span 12:00 of 09-12 + 12-14);
+       blocks are subtracted afterwards, so a block always wins over an addition. A window never
+       crosses midnight: a slot belongs to the local date it starts on.
+    2. Slots start on a grid of ``step_minutes`` anchored at the start of the merged window (before
+       blocks are cut out, so a block or a booking never shifts the grid) and last exactly the
+       requested duration; a slot must fit completely in what remains of the window.
+    3. Buffers: the buffered range of a booking is ``[start - before, end + after)``. A slot is
+       free only if its own buffered range (with the policy's buffers) overlaps no booking's
+       buffered range (half-open, so ranges that merely touch are fine). This is exactly what the
+       database exclusion constraint checks between two bookings, so a slot shown free cannot be
+       refused by the constraint (given the same bookings).
+    4. Minimum notice: the slot starts at or after ``now + min_notice``. Horizon: it starts at or
+       before ``now + horizon_days`` (absolute days). Requested range ``[start, end)``: the slot
+       starts at or after ``start`` and ends at or before ``end``.
+    5. Limits: a date with ``max_per_day`` existing bookings (counted by the local date their start
+       falls on) or an ISO week (in the expert's zone) with ``max_per_week`` offers no slot.
+
+Time zones and DST (Europe/Berlin, e.g. 28 March and 31 October 2027)
+    A window is the absolute interval from the first instant its local date's wall clock reads
+    ``start`` to the first instant it reads ``end``. A wall time that does not exist (the spring
+    gap, 02:00-03:00 on 28 March) stands for the moment the clock jumps (03:00 CEST); a wall time
+    that occurs twice (the autumn repeat, 02:00-03:00 on 31 October) stands for its first
+    occurrence (CEST, fold=0). Slots are generated in absolute time, so:
+    - 01:00-04:00 on 28 March lasts two real hours: 01:00, 01:30 (+01:00), 03:00, 03:30 (+02:00);
+      no slot starts in the missing hour, and a slot may run across the jump (01:30-03:00).
+    - 01:00-04:00 on 31 October lasts four real hours: 02:00 and 02:30 are offered twice, once
+      at +02:00 and once at +01:00. They are different instants (each appears once), and the
+      expert really is available twice that hour.
+    Returned datetimes carry the expert's ``ZoneInfo`` (offset and ``fold`` set by the instant).
+    Python compares datetimes of the same zone by wall clock, ignoring ``fold``, so ``Slot``
+    compares, hashes and sorts by absolute time instead; do the same when comparing raw starts.
+
+Caller duties
+    Pass every active booking that can touch the range: its buffers reach past the range edges,
+    and the limits count bookings in the whole local day and ISO week of each slot. When
+    rescheduling, leave the booking being moved out of ``busy``. Naive datetimes raise
+    ``ValueError``; a duration the expert does not offer yields no slots (``free_slots``) or
+    ``Reason.BAD_DURATION`` (``check_slot``).
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from functools import total_ordering
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+__all__ = [
+    "Busy",
+    "ExceptionWindow",
+    "Reason",
+    "Slot",
+    "SlotPolicy",
+    "WeeklyWindow",
+    "check_slot",
+    "earliest_free_slot",
+    "free_slots",
+]
+
+_DAY = 86_400
+
+# (seconds of the local day) ranges: [start, end)
+_Span = tuple[int, int]
+
+
+def _require_aware(value: datetime, name: str) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be an aware datetime, got naive {value!r}")
+
+
+def _seconds_of_day(value: time, name: str) -> int:
+    if value.tzinfo is not None:
+        raise ValueError(f"{name} is a wall-clock time in the expert's zone; drop its tzinfo")
+    return value.hour * 3600 + value.minute * 60 + value.second
+
+
+def _span(start: time | None, end: time | None) -> _Span:
+    a = 0 if start is None else _seconds_of_day(start, "start")
+    b = _DAY if end is None else _seconds_of_day(end, "end")
+    if a >= b:
+        raise ValueError(f"window must end after it starts: {start} - {end}")
+    return a, b
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyWindow:
+    """A recurring window on ``weekday`` (0 = Monday) in the expert's local time."""
+
+    weekday: int
+    start: time
+    end: time
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.weekday <= 6:
+            raise ValueError(f"weekday must be 0 (Monday) to 6 (Sunday), got {self.weekday}")
+        _span(self.start, self.end)
+
+    def applies_on(self, day: date) -> bool:
+        return (
+            day.weekday() == self.weekday
+            and (self.valid_from is None or self.valid_from <= day)
+            and (self.valid_until is None or day <= self.valid_until)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionWindow:
+    """Time added to or blocked on one local date; no start/end means from/until midnight."""
+
+    day: date
+    start: time | None = None
+    end: time | None = None
+    kind: Literal["block", "add"] = "block"
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("block", "add"):
+            raise ValueError(f"kind must be 'block' or 'add', got {self.kind!r}")
+        _span(self.start, self.end)
+
+
+@dataclass(frozen=True, slots=True)
+class Busy:
+    """An active booking; its own stored buffers win over the policy's when given."""
+
+    start: datetime
+    end: datetime
+    buffer_before_minutes: int | None = None
+    buffer_after_minutes: int | None = None
+
+    def __post_init__(self) -> None:
+        _require_aware(self.start, "Busy.start")
+        _require_aware(self.end, "Busy.end")
+        if self.end <= self.start:
+            raise ValueError(f"booking must end after it starts: {self.start} - {self.end}")
+
+
+@dataclass(frozen=True, slots=True)
+class SlotPolicy:
+    """An expert's booking rules; minutes unless the name says otherwise."""
+
+    tz: str
+    durations_minutes: tuple[int, ...]
+    buffer_before_minutes: int = 0
+    buffer_after_minutes: int = 0
+    min_notice_minutes: int = 0
+    horizon_days: int | None = None
+    max_per_day: int | None = None
+    max_per_week: int | None = None
+    step_minutes: int = 30
+
+    def __post_init__(self) -> None:
+        # Accept any iterable (a model's JSON list) but keep the policy hashable and immutable.
+        object.__setattr__(self, "durations_minutes", tuple(self.durations_minutes))
+        if any(d <= 0 for d in self.durations_minutes):
+            raise ValueError(f"durations must be positive: {self.durations_minutes}")
+        if self.step_minutes <= 0:
+            raise ValueError(f"step_minutes must be positive, got {self.step_minutes}")
+        for name in ("buffer_before_minutes", "buffer_after_minutes", "min_notice_minutes"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must not be negative")
+        for name in ("horizon_days", "max_per_day", "max_per_week"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise ValueError(f"{name} must not be negative")
+        try:
+            ZoneInfo(self.tz)
+        except (ValueError, KeyError) as exc:  # ZoneInfoNotFoundError is a KeyError
+            raise ValueError(f"unknown time zone {self.tz!r}") from exc
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.tz)  # cached by zoneinfo itself
+
+
+@total_ordering
+@dataclass(frozen=True, slots=True, eq=False)
+class Slot:
+    """A free slot; start/end are aware datetimes in the expert's zone."""
+
+    start: datetime
+    end: datetime
+
+    # Same-zone datetimes compare by wall clock and ignore ``fold``, which would make the two
+    # 02:00 slots of the autumn night equal; absolute time is what identifies a slot.
+    def _key(self) -> tuple[float, float]:
+        return self.start.timestamp(), self.end.timestamp()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Slot):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __lt__(self, other: Slot) -> bool:
+        if not isinstance(other, Slot):
+            return NotImplemented
+        return self._key() < other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+
+class Reason(StrEnum):
+    """Why ``check_slot`` refuses a start; the value is the API error code."""
+
+    BAD_DURATION = "bad_duration"
+    TOO_SOON = "too_soon"
+    BEYOND_HORIZON = "beyond_horizon"
+    OUTSIDE_AVAILABILITY = "outside_availability"
+    OFF_GRID = "off_grid"
+    DAY_LIMIT = "day_limit"
+    WEEK_LIMIT = "week_limit"
+    OVERLAPS = "overlaps"
+
+
+# A merged window of one date in absolute seconds: its grid anchor and the pieces left after
+# blocks.
+_Window = tuple[int, list[_Span]]
+
+
+class _Calendar:
+    """The inputs prepared once per call: rules by weekday, exceptions by date, busy index."""
+
+    def __init__(
+        self,
+        windows: Iterable[WeeklyWindow],
+        exceptions: Iterable[ExceptionWindow],
+        busy: Iterable[Busy],
+        policy: SlotPolicy,
+    ) -> None:
+        self.policy = policy
+        self.zone = policy.zone
+        self.rules: list[list[tuple[WeeklyWindow, _Span]]] = [[] for _ in range(7)]
+        for w in windows:
+            self.rules[w.weekday].append((w, _span(w.start, w.end)))
+        self.adds: dict[date, list[_Span]] = {}
+        self.blocks: dict[date, list[_Span]] = {}
+        for e in exceptions:
+            target = self.adds if e.kind == "add" else self.blocks
+            target.setdefault(e.day, []).append(_span(e.start, e.end))
+        self._day_bases: dict[date, int | None] = {}
+        self._index_busy(busy)
+
+    def _index_busy(self, busy: Iterable[Busy]) -> None:
+        busy = tuple(busy)  # read twice below; a generator would be empty the second time
+        policy = self.policy
+        default_before = policy.buffer_before_minutes * 60
+        default_after = policy.buffer_after_minutes * 60
+        ranges: list[tuple[float, float]] = []
+        for b in busy:
+            before = (
+                default_before if b.buffer_before_minutes is None else b.buffer_before_minutes * 60
+            )
+            after = default_after if b.buffer_after_minutes is None else b.buffer_after_minutes * 60
+            ranges.append((b.start.timestamp() - before, b.end.timestamp() + after))
+        self.day_counts: Counter[date] = Counter()
+        self.week_counts: Counter[tuple[int, int]] = Counter()
+        if policy.max_per_day is not None or policy.max_per_week is not None:
+            zone = self.zone
+            self.day_counts.update(
+                datetime.fromtimestamp(b.start.timestamp(), zone).date() for b in busy
+            )
+            for day, n in self.day_counts.items():
+                self.week_counts[_iso_week(day)] += n
+        # Merged into disjoint ranges so one bisect answers "does anything overlap?".
+        ranges.sort()
+        starts: list[float] = []
+        ends: list[float] = []
+        for a, b in ranges:
+            if ends and a <= ends[-1]:
+                ends[-1] = max(ends[-1], b)
+            else:
+                starts.append(a)
+                ends.append(b)
+        self.busy_starts = starts
+        self.busy_ends = ends
+
+    def overlaps(self, start: float, end: float) -> bool:
+        """Whether ``[start, end)`` overlaps a buffered booking."""
+        i = bisect_left(self.busy_starts, end) - 1
+        return i >= 0 and self.busy_ends[i] > start
+
+    def at_limit(self, day: date) -> Reason | None:
+        policy = self.policy
+        if policy.max_per_day is not None and self.day_counts[day] >= policy.max_per_day:
+            return Reason.DAY_LIMIT
+        if (
+            policy.max_per_week is not None
+            and self.week_counts[_iso_week(day)] >= policy.max_per_week
+        ):
+            return Reason.WEEK_LIMIT
+        return None
+
+    def windows_on(self, day: date) -> list[_Window]:
+        spans = [span for w, span in self.rules[day.weekday()] if w.applies_on(day)]
+        spans.extend(self.adds.get(day, ()))
+        if not spans:
+            return []
+        blocks = self.blocks.get(day, ())
+        result: list[_Window] = []
+        for merged in _merge(spans):
+            pieces = _subtract(merged, blocks)
+            if pieces:
+                result.append(
+                    (
+                        self.resolve(day, merged[0]),
+                        [(self.resolve(day, a), self.resolve(day, b)) for a, b in pieces],
+                    )
+                )
+        return result
+
+    def resolve(self, day: date, seconds: int) -> int:
+        """The instant (Unix seconds) the wall clock of ``day`` first reads ``seconds``."""
+        base = self._day_base(day)
+        if base is not None:
+            return base + seconds
+        naive = datetime(day.year, day.month, day.day) + timedelta(seconds=seconds)
+        first = int(naive.replace(tzinfo=self.zone).timestamp())  # fold=0: first occurrence
+        if self._wall(first) == naive:
+            return first
+        # ``naive`` falls in a gap: fold=0 and fold=1 land on either side of the jump; the
+        # answer is the jump itself, the first instant whose wall clock is past ``naive``.
+        other = int(naive.replace(tzinfo=self.zone, fold=1).timestamp())
+        lo, hi = min(first, other), max(first, other)
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if self._wall(mid) >= naive:
+                hi = mid
+            else:
+                lo = mid
+        return hi
+
+    def _wall(self, instant: int) -> datetime:
+        return datetime.fromtimestamp(instant, self.zone).replace(tzinfo=None)
+
+    def _day_base(self, day: date) -> int | None:
+        """Unix seconds of local midnight if the whole day has one UTC offset, else None."""
+        try:
+            return self._day_bases[day]
+        except KeyError:
+            pass
+        midnight = datetime(day.year, day.month, day.day, tzinfo=self.zone)
+        next_midnight = midnight + timedelta(days=1)  # wall-clock arithmetic, as intended
+        base: int | None = None
+        # Equal offsets at both midnights: no transition that day (zones never switch twice a
+        # day), so seconds of the day map to instants by plain addition -- the fast path.
+        if midnight.utcoffset() == next_midnight.utcoffset():
+            base = int(midnight.timestamp())
+        self._day_bases[day] = base
+        return base
+
+    def local_date(self, instant: float) -> date:
+        return datetime.fromtimestamp(instant, self.zone).date()
+
+
+def _iso_week(day: date) -> tuple[int, int]:
+    iso = day.isocalendar()
+    return iso.year, iso.week
+
+
+def _merge(spans: list[_Span]) -> list[_Span]:
+    spans = sorted(spans)
+    merged = [spans[0]]
+    for a, b in spans[1:]:
+        last_a, last_b = merged[-1]
+        if a <= last_b:  # touching windows are continuous availability
+            merged[-1] = (last_a, max(last_b, b))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _subtract(span: _Span, blocks: Iterable[_Span]) -> list[_Span]:
+    pieces = [span]
+    for x, y in blocks:
+        pieces = [
+            part
+            for a, b in pieces
+            for part in ((a, min(b, x)), (max(a, y), b))
+            if part[0] < part[1]
+        ]
+    return pieces
+
+
+def _iter_free(
+    cal: _Calendar,
+    *,
+    now: datetime,
+    start: datetime,
+    end: datetime,
+    duration_minutes: int,
+) -> Iterator[Slot]:
+    for name, value in (("now", now), ("start", start), ("end", end)):
+        _require_aware(value, name)
+    if duration_minutes <= 0:
+        raise ValueError(f"duration_minutes must be positive, got {duration_minutes}")
+    policy = cal.policy
+    if duration_minutes not in policy.durations_minutes:
+        return
+    zone = cal.zone
+    duration = duration_minutes * 60
+    step = policy.step_minutes * 60
+    before = policy.buffer_before_minutes * 60
+    after = policy.buffer_after_minutes * 60
+    now_ts = now.timestamp()
+    earliest = max(start.timestamp(), now_ts + policy.min_notice_minutes * 60)
+    latest = end.timestamp() - duration  # latest start that still fits the range
+    if policy.horizon_days is not None:
+        latest = min(latest, now_ts + policy.horizon_days * _DAY)
+    if latest < earliest:
+        return
+    day = cal.local_date(earliest)
+    last_day = cal.local_date(latest)
+    one_day = timedelta(days=1)
+    while day <= last_day:
+        if cal.at_limit(day) is None:
+            for anchor, pieces in cal.windows_on(day):
+                for piece_start, piece_end in pieces:
+                    first = max(piece_start, earliest)
+                    s = anchor + math.ceil((first - anchor) / step) * step
+                    stop = min(piece_end - duration, latest)
+                    while s <= stop:
+                        if not cal.overlaps(s - before, s + duration + after):
+                            yield Slot(
+                                datetime.fromtimestamp(s, zone),
+                                datetime.fromtimestamp(s + duration, zone),
+                            )
+                        s += step
+        day += one_day
+
+
+def free_slots(
+    *,
+    windows: Iterable[WeeklyWindow],
+    exceptions: Iterable[ExceptionWindow],
+    busy: Iterable[Busy],
+    policy: SlotPolicy,
+    now: datetime,
+    start: datetime,
+    end: datetime,
+    duration_minutes: int,
+) -> list[Slot]:
+    """All free slots of ``duration_minutes`` inside ``[start, end)``, in time order."""
+    cal = _Calendar(windows, exceptions, busy, policy)
+    return list(_iter_free(cal, now=now, start=start, end=end, duration_minutes=duration_minutes))
+
+
+def earliest_free_slot(
+    *,
+    windows: Iterable[WeeklyWindow],
+    exceptions: Iterable[ExceptionWindow],
+    busy: Iterable[Busy],
+    policy: SlotPolicy,
+    now: datetime,
+    start: datetime,
+    end: datetime,
+    duration_minutes: int,
+) -> Slot | None:
+    """The first slot ``free_slots`` would return, computed lazily (stops at the first)."""
+    cal = _Calendar(windows, exceptions, busy, policy)
+    slots = _iter_free(cal, now=now, start=start, end=end, duration_minutes=duration_minutes)
+    return next(slots, None)
+
+
+def check_slot(
+    *,
+    windows: Iterable[WeeklyWindow],
+    exceptions: Iterable[ExceptionWindow],
+    busy: Iterable[Busy],
+    policy: SlotPolicy,
+    now: datetime,
+    start: datetime,
+    duration_minutes: int,
+) -> Reason | None:
+    """Why a booking at ``start`` is not possible, or None if it is a free slot.
+
+    Agrees with ``free_slots``: ``None`` exactly when the slot is in ``free_slots`` for any range
+    containing it. Reasons are checked in the order of ``Reason``, so the caller gets the most
+    fundamental one (a bad duration before a full day).
+    """
+    _require_aware(now, "now")
+    _require_aware(start, "start")
+    if duration_minutes not in policy.durations_minutes:
+        return Reason.BAD_DURATION
+    cal = _Calendar(windows, exceptions, busy, policy)
+    now_ts = now.timestamp()
+    s = start.timestamp()
+    duration = duration_minutes * 60
+    if s < now_ts + policy.min_notice_minutes * 60:
+        return Reason.TOO_SOON
+    if policy.horizon_days is not None and s > now_ts + policy.horizon_days * _DAY:
+        return Reason.BEYOND_HORIZON
+    day = cal.local_date(s)
+    anchors = [
+        anchor
+        for anchor, pieces in cal.windows_on(day)
+        for a, b in pieces
+        if a <= s and s + duration <= b
+    ]
+    if not anchors:
+        return Reason.OUTSIDE_AVAILABILITY
+    if all((s - anchor) % (policy.step_minutes * 60) for anchor in anchors):
+        return Reason.OFF_GRID
+    limit = cal.at_limit(day)
+    if limit is not None:
+        return limit
+    before = policy.buffer_before_minutes * 60
+    after = policy.buffer_after_minutes * 60
+    if cal.overlaps(s - before, s + duration + after):
+        return Reason.OVERLAPS
+    return None
