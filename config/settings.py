@@ -7,6 +7,7 @@ then provide a real SECRET_KEY (checked at start-up).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import environ
@@ -89,7 +90,8 @@ DATABASES = {
 _db = DATABASES["default"]
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, for the test database too: concurrency tests race real connections.
-    _db["TEST"] = {"NAME": str(VAR_DIR / "test-consult.sqlite3")}
+    # Named per process so that two test runs on one machine never share a database.
+    _db["TEST"] = {"NAME": str(VAR_DIR / f"test-consult-{os.getpid()}.sqlite3")}
     # IMMEDIATE transactions take the write lock at BEGIN: writers queue instead of failing
     # with "database is locked" on upgrade, which serialises booking writes (invariant 1).
     _db["OPTIONS"] = {
@@ -100,6 +102,7 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 else:
     # Persistent connections: ~6x the throughput of reconnecting per request (DESIGN.md 3).
     _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    _db["TEST"] = {"NAME": f"test_{_db['NAME']}_{os.getpid()}"}
     _db["CONN_HEALTH_CHECKS"] = True
     _db.setdefault("OPTIONS", {})
     # Locks are waited on for a bounded time; a timeout becomes 409 "busy, try again".
