@@ -1,0 +1,275 @@
+"""Benchmark of the expert matcher (experts/matching.py) on synthetic experts.
+
+Figures: median time to rank one request over 1,000 / 10,000 / 100,000 experts (full
+`rank_experts`: vectorised score, top-K, slot look-ups for K, explanations for N) against the bare
+floor of a numpy weighted sum over an n x 12 matrix plus a top-K partition; growth from 10,000
+to 100,000 (linear is 10); time to build the matrix; and the batch assignment of 500 requests
+over 2,000 experts (diverse requests, and contended ones all asking for the same help) against
+the textbook expansion of every expert into capacity-many columns over all pairs, plus how many
+requests a fixed top-20 shortcut would leave unassigned. `--smoke` drops the 100,000 run and
+repeats less.
+
+Run: .venv/bin/python bench/matching.py [--smoke] [--json]
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the apps live in the repo root
+
+from report import Row, emit, parse_args  # noqa: E402
+
+from experts.matching import (  # noqa: E402
+    FEDERAL_STATES,
+    PROCEDURE_TYPES,
+    SIZE_CLASSES,
+    TOPICS,
+    ExpertFeatures,
+    ExpertMatrix,
+    RequestFeatures,
+    assign_batch,
+    rank_experts,
+    score_requests,
+)
+
+BERLIN = ZoneInfo("Europe/Berlin")
+WINDOW_START = datetime(2025, 12, 1, tzinfo=BERLIN)
+WINDOW_END = datetime(2025, 12, 31, 23, 59, tzinfo=BERLIN)
+# Germany's bounding box: synthetic homes and municipalities fall inside it.
+LAT_RANGE = (47.3, 55.0)
+LON_RANGE = (5.9, 15.0)
+N_MUNICIPALITIES = 2_000
+
+RANK_TARGET_MS = 25.0  # DESIGN.md 6 / the issue: 10,000 experts, median
+GROWTH_TARGET = 12.0  # 10x the experts may cost at most ~10x (linear) plus noise
+BUILD_TARGET_MS = 1_000.0  # 10,000 profiles: rebuilt when a profile changes, not per request
+BATCH_TARGET_S = 2.0  # 500 requests over 2,000 experts
+
+
+def synthetic_experts(n: int, seed: int) -> list[ExpertFeatures]:
+    rng = np.random.default_rng(seed)
+    experts = []
+    for expert_id in range(1, n + 1):
+        n_topics = int(rng.integers(2, 6))
+        topics = rng.choice(len(TOPICS), size=n_topics, replace=False)
+        formats = {"online"} if rng.random() < 0.9 else set()
+        if rng.random() < 0.6 or not formats:
+            formats.add("onsite")
+        count = int(rng.integers(0, 25))
+        capacity = int(rng.integers(2, 9))
+        experts.append(
+            ExpertFeatures(
+                id=expert_id,
+                name=f"Expert {expert_id}",
+                active=bool(rng.random() < 0.95),
+                topic_levels={TOPICS[t]: int(rng.integers(1, 4)) for t in topics},
+                procedure_types=frozenset(
+                    rng.choice(PROCEDURE_TYPES, size=int(rng.integers(1, 4)), replace=False)
+                ),
+                size_classes=frozenset(
+                    rng.choice(SIZE_CLASSES, size=int(rng.integers(1, 3)), replace=False)
+                ),
+                lat=float(rng.uniform(*LAT_RANGE)),
+                lon=float(rng.uniform(*LON_RANGE)),
+                travel_radius_km=float(rng.choice([50, 100, 150, 250, 400])),
+                states=frozenset(
+                    rng.choice(FEDERAL_STATES, size=int(rng.integers(1, 4)), replace=False)
+                ),
+                languages=frozenset(
+                    {"de"}
+                    | ({"en"} if rng.random() < 0.3 else set())
+                    | ({"tr"} if rng.random() < 0.05 else set())
+                ),
+                formats=frozenset(formats),
+                monthly_capacity=capacity,
+                bookings_this_month=int(rng.integers(0, capacity + 1)),
+                rating_sum=float(count * rng.uniform(3.0, 5.0)),
+                rating_count=count,
+                conflicts=frozenset(
+                    int(m) for m in rng.integers(1, N_MUNICIPALITIES, int(rng.integers(0, 3)))
+                ),
+            )
+        )
+    return experts
+
+
+def synthetic_requests(n: int, seed: int) -> list[RequestFeatures]:
+    rng = np.random.default_rng(seed)
+    requests = []
+    for _ in range(n):
+        n_topics = int(rng.integers(1, 5))
+        topics = rng.choice(len(TOPICS), size=n_topics, replace=False)
+        requests.append(
+            RequestFeatures(
+                municipality_id=int(rng.integers(1, N_MUNICIPALITIES)),
+                lat=float(rng.uniform(*LAT_RANGE)),
+                lon=float(rng.uniform(*LON_RANGE)),
+                state=str(rng.choice(FEDERAL_STATES)),
+                size_class=str(rng.choice(SIZE_CLASSES)),
+                procedure_type=str(rng.choice(PROCEDURE_TYPES)),
+                topics={TOPICS[t]: int(rng.integers(1, 4)) for t in topics},
+                format=str(rng.choice(["online", "onsite", "either"], p=[0.4, 0.2, 0.4])),
+                language="de" if rng.random() < 0.9 else "en",
+                window_start=WINDOW_START,
+                window_end=WINDOW_END,
+            )
+        )
+    return requests
+
+
+def earliest_slot(expert_id: int) -> datetime | None:
+    """A cheap stand-in for the slot maths: deterministic, some experts without a slot."""
+    if expert_id % 7 == 0:
+        return None
+    return WINDOW_START + timedelta(hours=(expert_id * 37) % 900)
+
+
+def median_ms(run: Callable[[int], object], repeats: int) -> float:
+    run(0)  # warm caches and lazy imports outside the measurement
+    times = []
+    for i in range(repeats):
+        started = time.perf_counter_ns()
+        run(i)
+        times.append(time.perf_counter_ns() - started)
+    return statistics.median(times) / 1e6
+
+
+def ranking_rows(sizes: list[int], repeats: int) -> tuple[list[Row], dict[int, float]]:
+    rows = []
+    medians: dict[int, float] = {}
+    requests = synthetic_requests(50, seed=2)
+    floor_weights = np.array([3.0, 2, 0, 1, 0, 0, 3, 0, 0, 0, 2, 0])
+    for n in sizes:
+        experts = synthetic_experts(n, seed=n)
+        started = time.perf_counter()
+        matrix = ExpertMatrix.build(experts)
+        build_ms = (time.perf_counter() - started) * 1e3
+
+        def rank(i: int, matrix: ExpertMatrix = matrix) -> object:
+            return rank_experts(
+                matrix, requests[i % len(requests)], earliest_slot=earliest_slot, top_k=50
+            )
+
+        def floor(i: int, matrix: ExpertMatrix = matrix) -> object:
+            score = matrix.levels @ floor_weights
+            return np.argpartition(-score, 49)[:50]
+
+        medians[n] = median_ms(rank, repeats)
+        rows.append(
+            Row(
+                what=f"rank {n:,} experts (median, top-50 slots, top-10 explained)",
+                value=medians[n],
+                unit="ms",
+                reference=median_ms(floor, repeats),
+                target=RANK_TARGET_MS * max(1.0, n / 10_000),  # linear beyond 10,000
+            )
+        )
+        rows.append(
+            Row(
+                what=f"build matrix of {n:,} experts",
+                value=build_ms,
+                unit="ms",
+                target=BUILD_TARGET_MS if n == 10_000 else None,
+            )
+        )
+    return rows, medians
+
+
+def textbook_assignment(scores: np.ndarray, capacity: np.ndarray) -> list[tuple[int, int]]:
+    """The reference: every expert expanded into `capacity` columns, every pair kept."""
+    n_requests = scores.shape[0]
+    columns = np.repeat(np.arange(scores.shape[1]), capacity)
+    big = 2.0 * (n_requests + 1) * (np.abs(scores[np.isfinite(scores)]).max() + 1.0)
+    cost = np.full((n_requests, len(columns) + n_requests), np.inf)
+    finite = np.isfinite(scores[:, columns])
+    cost[:, : len(columns)] = np.where(finite, -scores[:, columns], np.inf)
+    cost[np.arange(n_requests), len(columns) + np.arange(n_requests)] = big
+    rows, cols = linear_sum_assignment(cost)
+    return [(r, int(columns[c])) for r, c in zip(rows, cols, strict=True) if c < len(columns)]
+
+
+def batch_rows(n_requests: int, n_experts: int, *, contended: bool) -> list[Row]:
+    matrix = ExpertMatrix.build(synthetic_experts(n_experts, seed=7))
+    requests = synthetic_requests(n_requests, seed=8)
+    if contended:
+        # A network-wide youth-budget campaign: every request asks for the same help.
+        requests = [
+            replace(
+                r, topics={"youth-school": 3, "public-relations": 2}, procedure_type="youth-budget"
+            )
+            for r in requests
+        ]
+    capacity = matrix.remaining_capacity
+
+    started = time.perf_counter()
+    scores = score_requests(matrix, requests)
+    scored = time.perf_counter()
+    exact = assign_batch(scores, matrix.ids, capacity)
+    done = time.perf_counter()
+    textbook = textbook_assignment(scores, capacity)
+    textbook_s = time.perf_counter() - done
+    top20 = assign_batch(scores, matrix.ids, capacity, candidates_per_request=20)
+
+    exact_total = sum(a.score for a in exact)
+    textbook_total = float(sum(scores[r, e] for r, e in textbook))
+    label = f"batch {n_requests} x {n_experts:,}{', contended' if contended else ''}"
+    return [
+        Row(
+            what=f"{label}: scoring + assignment (ref: all pairs, textbook expansion)",
+            value=done - started,
+            unit="s",
+            reference=(scored - started) + textbook_s,
+            target=BATCH_TARGET_S,
+        ),
+        Row(
+            what=f"{label}: total score (ref: textbook optimum)",
+            value=exact_total,
+            unit="points",
+            reference=textbook_total,
+            target=textbook_total * (1 - 1e-9),
+            higher_is_better=True,
+        ),
+        Row(
+            what=f"{label}: requests assigned, fixed top-20 shortcut (ref: exact)",
+            value=float(len(top20)),
+            unit="requests",
+            reference=float(len(exact)),
+        ),
+    ]
+
+
+def main() -> None:
+    args = parse_args(__doc__)
+    sizes = [1_000, 10_000] if args.smoke else [1_000, 10_000, 100_000]
+    repeats = 15 if args.smoke else 60
+    rows, medians = ranking_rows(sizes, repeats)
+    if 100_000 in medians:
+        rows.append(
+            Row(
+                what="growth of ranking time, 10,000 -> 100,000 experts (linear = 10)",
+                value=medians[100_000] / medians[10_000],
+                unit="x",
+                target=GROWTH_TARGET,
+            )
+        )
+    rows.extend(batch_rows(500, 2_000, contended=False))
+    rows.extend(batch_rows(500, 2_000, contended=True))
+    # End-to-end rows (GET /api/v1/requests/{id}/matches/ against a bare JsonResponse) belong
+    # here: they need the Django app and its database and are added with the endpoint.
+    emit(rows, as_json=args.json)
+
+
+if __name__ == "__main__":
+    main()
