@@ -279,6 +279,7 @@ MATCHING_WEIGHTS = {
     "availability": env.float("MATCH_W_AVAILABILITY", default=0.15),
     "load": env.float("MATCH_W_LOAD", default=0.10),
     "feedback": env.float("MATCH_W_FEEDBACK", default=0.05),
+    "distance": env.float("MATCH_W_DISTANCE", default=0.05),
 }
 # seed_demo creates logins with the password "demo": never where this is false.
 DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=DEBUG)

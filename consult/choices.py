@@ -8,6 +8,10 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from consult.peers import size_class
+
+__all__ = ["size_class"]  # one definition, shared with the pure peer matcher
+
 
 class FederalState(models.TextChoices):
     BW = "Baden-Württemberg", "Baden-Württemberg"
@@ -88,17 +92,6 @@ class SizeClass(models.TextChoices):
     MEDIUM = "medium", _("20.000 bis 100.000")
     LARGE = "large", _("100.000 bis 500.000")
     METRO = "metro", _("über 500.000")
-
-
-def size_class(population: int | None) -> str:
-    """The size class of a municipality (Gemeindegrößenklasse, coarse, as advisers think of it)."""
-    if population is None or population < 20_000:
-        return SizeClass.SMALL
-    if population < 100_000:
-        return SizeClass.MEDIUM
-    if population < 500_000:
-        return SizeClass.LARGE
-    return SizeClass.METRO
 
 
 # ISO 639 codes the network's advisers work in; anything else is refused as unknown.
