@@ -152,6 +152,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Periodic work; every sweep is idempotent, so a missed or doubled beat does no harm.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "notifications-sweep-outbox": {"task": "notifications.sweep_outbox", "schedule": 60.0},
+    "library-funding-deadline-reminders": {
+        "task": "library.remind_funding_deadlines",
+        "schedule": 24 * 3600.0,
+    },
 }
 
 # --- auth, api --------------------------------------------------------------------------------

@@ -143,3 +143,25 @@ class ExpertProfileFactory(factory.django.DjangoModelFactory):
                 start_time=dt.time.fromisoformat(start),
                 end_time=dt.time.fromisoformat(end),
             )
+
+
+class ResourceFactory(factory.django.DjangoModelFactory):
+    """A published library resource; `topic_slugs=[...]` sets its topics."""
+
+    class Meta:
+        model = "library.Resource"
+        skip_postgeneration_save = True
+
+    kind = "example"
+    title_de = factory.Sequence(lambda n: f"Praxisbeispiel {n}")
+    summary_de = "Ein Beispiel aus der Praxis eines Bürgerhaushalts."
+    body = ""
+    language = "de"
+    year = 2024
+    status = "published"
+    published_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def topic_slugs(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+        if extracted:
+            self.topics.set(Topic.objects.filter(slug__in=extracted))
