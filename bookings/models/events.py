@@ -90,6 +90,9 @@ class Registration(models.Model):
         CANCELLED = "cancelled", _("storniert")
         EXPIRED = "expired", _("verfallen")
 
+    # Registrations that still count: they hold a seat or a place in line.
+    LIVE = (Status.PENDING, Status.CONFIRMED, Status.WAITLISTED)
+
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations")
     name = models.CharField(_("Name"), max_length=200)
     email = models.EmailField(_("E-Mail"))
@@ -99,10 +102,12 @@ class Registration(models.Model):
     municipality_name = models.CharField(_("Kommune"), max_length=200, blank=True)
     language = models.CharField(max_length=8, default="de")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
-    # A pending registration either holds a seat or a waiting-list place until confirmed.
+    # A pending registration holds a seat or a waiting-list place until confirmed or expired;
+    # a confirmed one always holds a seat. The waiting-list position is derived from arrival
+    # order (created_at, id) among those in line, never stored: storing it would mean
+    # renumbering every row behind a promotion.
     holds_seat = models.BooleanField(default=False)
     hold_expires_at = models.DateTimeField(null=True, blank=True)
-    waitlist_position = models.PositiveIntegerField(null=True, blank=True)
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     consent_at = models.DateTimeField(_("Einwilligung am"))
     confirmed_at = models.DateTimeField(null=True, blank=True)
@@ -115,7 +120,10 @@ class Registration(models.Model):
         ordering = ["created_at", "id"]
         verbose_name = _("Anmeldung")
         verbose_name_plural = _("Anmeldungen")
-        indexes = [models.Index(fields=["event", "status"], name="registration_event_status")]
+        indexes = [
+            models.Index(fields=["event", "status"], name="registration_event_status"),
+            models.Index(fields=["status", "hold_expires_at"], name="registration_holds"),
+        ]
         constraints = [
             # One live registration per e-mail and event (registering twice returns it).
             models.UniqueConstraint(

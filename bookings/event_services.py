@@ -1,0 +1,1236 @@
+"""Seminars, workshops and webinars: registration with double opt-in, capacity, waiting list,
+event changes with calendar updates, reminders and data retention.
+
+Invariant 2 (DESIGN.md 5): no event ever has more seat-holding registrations (confirmed, or
+pending with a held seat) than its capacity. Every change of seats locks the event row
+(`_lock_event`: late, once per transaction) and counts inside that transaction; whoever frees a
+seat promotes the first in line (arrival order: created_at, id) in the same transaction.
+
+Double opt-in that stays first come, first served: sending the form reserves a seat or a place
+in line at once, held for settings.REGISTRATION_HOLD_HOURS until the e-mailed link confirms it;
+an expired hold frees its place for the next in line.
+
+Self-service link (e-mailed, never returned by the API): ``self_service_url(token)`` =
+``{SITE_URL}/registrations/{token}/``. The page there shows the registration and offers confirm,
+cancel, the .ics and "delete my data", each a POST (never a change on GET: mail scanners follow
+links); the API behind it is ``/api/v1/registrations/{token}/``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import OperationalError, connection, transaction
+from django.db.models import CharField, Max, Value
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+
+from bookings import event_selectors as selectors
+from bookings.models import Event, EventSession, Registration
+from consult.errors import Busy, Conflict, Forbidden, Invalid, NotFound
+from consult.models import Municipality, new_token
+from consult.roles import is_coordinator
+from notifications import ics
+from notifications.models import Notification
+from notifications.services import Rendered, queue_many, queue_notification, render_message
+
+PENDING = Registration.Status.PENDING
+CONFIRMED = Registration.Status.CONFIRMED
+WAITLISTED = Registration.Status.WAITLISTED
+CANCELLED = Registration.Status.CANCELLED
+EXPIRED = Registration.Status.EXPIRED
+
+ORGANIZER_NAME = "Netzwerk Bürgerhaushalt"
+# Control characters (and the Unicode line/paragraph separators) have no place in a name: they
+# break e-mail headers, CSV cells and calendar parameters.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_LOCK_NOT_AVAILABLE = "55P03"
+_MAX_SESSIONS = 50
+_MAX_CAPACITY = 100_000
+
+Span = tuple[datetime, datetime]
+
+
+# --- small helpers ----------------------------------------------------------------------------
+
+
+def self_service_url(token: str) -> str:
+    """The participant's private page (status, confirm, cancel, .ics, delete my data)."""
+    return f"{settings.SITE_URL}/registrations/{token}/"
+
+
+def _language(language: str | None) -> str:
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
+    return "en" if language.lower().startswith("en") else "de"
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+def _dedup(registration: Registration, what: str) -> str:
+    """Every outbox key of a participant starts with the same prefix, so their rows can be
+    found and deleted with their data."""
+    return f"events.{registration.event_id}.reg.{registration.pk}.{what}"
+
+
+def _lock_event(event_id: int) -> Event:
+    """Lock the event row for the rest of the transaction: seats are counted under this lock.
+
+    FOR NO KEY UPDATE on the event row only: it serialises seat changes of this event but
+    still lets registrations be inserted (their foreign key takes KEY SHARE). A lock that
+    cannot be had within lock_timeout becomes Busy (409 + Retry-After).
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("_lock_event needs the caller's transaction")
+    try:
+        return Event.objects.select_for_update(no_key=True, of=("self",)).get(pk=event_id)
+    except Event.DoesNotExist:
+        raise NotFound(_("Diese Veranstaltung gibt es nicht.")) from None
+    except OperationalError as exc:
+        if (
+            getattr(exc.__cause__, "sqlstate", None) == _LOCK_NOT_AVAILABLE
+            or "lock" in str(exc).lower()
+        ):
+            raise Busy(_("Gerade viel Andrang, bitte gleich noch einmal versuchen.")) from exc
+        raise
+
+
+def _sessions(event: Event) -> list[EventSession]:
+    return list(EventSession.objects.filter(event=event).order_by("start", "id"))
+
+
+def _seats_taken(event: Event) -> int:
+    return Registration.objects.filter(selectors.HOLDS_SEAT, event=event).count()
+
+
+def _clean_text(
+    value: Any, *, field: str, max_length: int, required: bool, errors: dict[str, str]
+) -> str:
+    text = " ".join(str(value or "").split()) if field == "name" else str(value or "").strip()
+    if required and not text:
+        errors[field] = _("Bitte ausfüllen.")
+    elif len(text) > max_length:
+        errors[field] = _("Höchstens %(n)d Zeichen.") % {"n": max_length}
+    elif _CONTROL.search(str(value or "")):
+        errors[field] = _("Enthält unzulässige Steuerzeichen.")
+    return text
+
+
+def _clean_email(value: Any, errors: dict[str, str]) -> str:
+    email = str(value or "").strip().lower()
+    try:
+        if not email or len(email) > 254:
+            raise ValidationError("length")
+        validate_email(email)
+        # The address goes into calendar invitations verbatim: what ics refuses, we refuse.
+        ics.Attendee(email)
+    except (ValidationError, ValueError):
+        errors["email"] = _("Bitte eine gültige E-Mail-Adresse angeben.")
+    return email
+
+
+def _check_participant(
+    *, name: Any, email: Any, municipality_id: Any, municipality_name: Any
+) -> tuple[str, str, Municipality | None, str]:
+    errors: dict[str, str] = {}
+    name = _clean_text(name, field="name", max_length=200, required=True, errors=errors)
+    email = _clean_email(email, errors)
+    municipality_name = _clean_text(
+        municipality_name, field="municipality_name", max_length=200, required=False, errors=errors
+    )
+    municipality = None
+    if municipality_id not in (None, ""):
+        municipality = Municipality.objects.filter(pk=municipality_id).first()
+        if municipality is None:
+            errors["municipality"] = _("Diese Kommune gibt es nicht.")
+    if errors:
+        raise Invalid(_("Bitte die markierten Angaben prüfen."), fields=errors)
+    return name, email, municipality, municipality_name
+
+
+def _require_manager(user: Any, event: Event) -> None:
+    if not selectors.can_manage(user, event):
+        raise NotFound(_("Diese Veranstaltung gibt es nicht."))
+
+
+def _require_coordinator(user: Any) -> None:
+    if not is_coordinator(user):
+        raise Forbidden(_("Nur die Koordination darf Veranstaltungen anlegen und ändern."))
+
+
+# --- messages and invitations -----------------------------------------------------------------
+
+
+def _event_context(event: Event, sessions: Sequence[EventSession], *, confirmed: bool) -> dict:
+    """What every event e-mail shows; the online link only for confirmed participants."""
+    return {
+        "event": event,
+        "title": event.title,
+        "sessions": sessions,
+        "place": event.place,
+        "address": event.address,
+        "online_url": event.online_url if confirmed else "",
+        "show_place": confirmed,
+    }
+
+
+def _location(event: Event) -> str:
+    parts = [part for part in (event.place, event.address) if part]
+    if parts:
+        return ", ".join(parts)
+    return event.online_url
+
+
+def _invitation(
+    event: Event,
+    sessions: Sequence[EventSession | Span],
+    *,
+    language: str,
+    method: str,
+    now: datetime,
+) -> ics.Invitation:
+    """The event as an iTIP invitation with a placeholder attendee (replaced per recipient)."""
+    spans = [s if isinstance(s, tuple) else (s.start, s.end) for s in sessions]
+    with translation.override(language):
+        summary = event.title
+        description = (
+            (event.description_en or event.description_de)
+            if language == "en"
+            else (event.description_de)
+        )
+    return ics.Invitation(
+        uid=event.uid,
+        sequence=event.sequence,
+        summary=summary,
+        organizer=ics.Organizer(settings.DEFAULT_FROM_EMAIL, ORGANIZER_NAME),
+        attendees=(ics.Attendee("placeholder@invalid.example"),),
+        sessions=tuple(ics.Session(start, end) for start, end in spans),
+        dtstamp=now,
+        method=method,  # type: ignore[arg-type]
+        status="CANCELLED" if method == "CANCEL" else "CONFIRMED",
+        description=description,
+        location=_location(event),
+        url=event.online_url
+        if event.online_url.lower().startswith(("http://", "https://"))
+        else "",
+    )
+
+
+def _for(inv: ics.Invitation, registration: Registration) -> ics.Invitation:
+    # The participant's registration is their acceptance: no RSVP replies to the network.
+    attendee = ics.Attendee(registration.email, registration.name, partstat="ACCEPTED", rsvp=False)
+    return dataclasses.replace(inv, attendees=(attendee,))
+
+
+def _session_subject(subject: str, number: int, total: int, language: str) -> str:
+    if total == 1:
+        return subject
+    label = "session" if language == "en" else "Termin"
+    return f"{subject} ({label} {number}/{total})"
+
+
+def _queue_with_invitations(
+    *,
+    registration: Registration,
+    kind: str,
+    key: str,
+    message: Rendered,
+    invitation: ics.Invitation | None,
+    numbers: Iterable[int] | None = None,
+) -> None:
+    """One outbox row per session (one iTIP message per session, see notifications/ics.py)."""
+    if invitation is None:
+        queue_notification(
+            recipient=registration.email,
+            recipient_name=registration.name,
+            kind=kind,
+            dedup_key=_dedup(registration, key),
+            message=message,
+            language=registration.language,
+        )
+        return
+    personal = _for(invitation, registration)
+    total = len(invitation.sessions)
+    for number in numbers or range(1, total + 1):
+        queue_notification(
+            recipient=registration.email,
+            recipient_name=registration.name,
+            kind=kind,
+            dedup_key=_dedup(registration, f"{key}.q{invitation.sequence}.s{number}"),
+            message=dataclasses.replace(
+                message,
+                subject=_session_subject(message.subject, number, total, registration.language),
+            ),
+            language=registration.language,
+            ics=ics.build_invitation(personal, number),
+            ics_method=invitation.method,
+        )
+
+
+def _notify(
+    registration: Registration,
+    template: str,
+    *,
+    event: Event,
+    sessions: Sequence[EventSession],
+    now: datetime,
+    key: str | None = None,
+    method: str | None = None,
+    extra: dict | None = None,
+) -> None:
+    """Render `template` for one participant in their language and write it to the outbox."""
+    confirmed = registration.status == CONFIRMED
+    with translation.override(registration.language):
+        context = {
+            **_event_context(event, sessions, confirmed=confirmed or method == "CANCEL"),
+            "registration": registration,
+            "name": registration.name,
+            "link": self_service_url(registration.token),
+            **(extra or {}),
+        }
+        message = render_message(
+            f"bookings/email/{template}", context, language=registration.language
+        )
+        invitation = (
+            _invitation(event, sessions, language=registration.language, method=method, now=now)
+            if method and sessions
+            else None
+        )
+    _queue_with_invitations(
+        registration=registration,
+        kind=f"event.{template}",
+        key=key or template,
+        message=message,
+        invitation=invitation,
+    )
+
+
+def _fan_out(
+    *,
+    event: Event,
+    registrations: Sequence[Registration],
+    template: str,
+    key: str,
+    now: datetime,
+    method: str | None,
+    sessions: Sequence[EventSession | Span],
+    numbers: Sequence[int] | None = None,
+    extra: dict | None = None,
+    confirmed: bool = True,
+) -> list[int]:
+    """Outbox rows for many participants in one bulk INSERT (queue_many).
+
+    The message is rendered once per language with placeholders for name and link, which are
+    substituted per recipient; the invitation is built once per language and only its attendee
+    changes per recipient. No query per participant.
+    """
+    if not registrations:
+        return []
+    marker = uuid.uuid4().hex
+    name_mark, link_mark = f"name-{marker}", f"link-{marker}"
+    total = len(sessions)
+    numbers = list(numbers or range(1, total + 1))
+    templates: dict[str, tuple[Rendered, ics.Invitation | None]] = {}
+    rows: list[Notification] = []
+    for registration in registrations:
+        language = registration.language if registration.language in ("de", "en") else "de"
+        if language not in templates:
+            with translation.override(language):
+                context = {
+                    **_event_context(event, [], confirmed=confirmed),
+                    "sessions": [
+                        s if not isinstance(s, tuple) else {"start": s[0], "end": s[1]}
+                        for s in sessions
+                    ],
+                    "name": name_mark,
+                    "link": link_mark,
+                    **(extra or {}),
+                }
+                message = render_message(f"bookings/email/{template}", context, language=language)
+                invitation = (
+                    _invitation(event, sessions, language=language, method=method, now=now)
+                    if method and sessions
+                    else None
+                )
+            templates[language] = (message, invitation)
+        message, invitation = templates[language]
+        link = self_service_url(registration.token)
+        text = message.text.replace(name_mark, registration.name).replace(link_mark, link)
+        html = message.html.replace(name_mark, escape(registration.name)).replace(
+            link_mark, escape(link)
+        )
+        personal = _for(invitation, registration) if invitation else None
+        for number in numbers if personal else [0]:
+            rows.append(
+                Notification(
+                    recipient=registration.email,
+                    recipient_name=" ".join(registration.name.split())[:200],
+                    kind=f"event.{template}",
+                    language=language,
+                    subject=_session_subject(message.subject, number, total, language)
+                    if personal
+                    else message.subject,
+                    body_text=text,
+                    body_html=html,
+                    ics=ics.build_invitation(personal, number) if personal else "",
+                    ics_method=personal.method if personal else "",
+                    dedup_key=_dedup(registration, f"{key}.s{number}" if personal else key),
+                    next_attempt_at=now,
+                )
+            )
+    return queue_many(rows)
+
+
+# --- holds and the waiting list ---------------------------------------------------------------
+
+
+def _settle(event: Event, *, now: datetime, sessions: Sequence[EventSession] | None = None) -> None:
+    """Expire stale holds of `event` and promote the first in line into free seats.
+
+    Needs the event lock (the caller's transaction). Promoted waiting-list entries become
+    confirmed (with an invitation); promoted unconfirmed holds keep waiting for their link.
+    """
+    stale = list(
+        Registration.objects.filter(
+            event=event, status=PENDING, hold_expires_at__lte=now
+        ).values_list("id", flat=True)
+    )
+    if stale:
+        Registration.objects.filter(pk__in=stale).update(
+            status=EXPIRED, holds_seat=False, hold_expires_at=None
+        )
+    _promote(event, now=now, sessions=sessions)
+
+
+def _promote(
+    event: Event, *, now: datetime, sessions: Sequence[EventSession] | None = None
+) -> list[Registration]:
+    if event.status != Event.Status.PUBLISHED:
+        return []
+    free = event.capacity - _seats_taken(event)
+    if free <= 0:
+        return []
+    line = list(
+        Registration.objects.filter(selectors.IN_LINE, event=event).order_by("created_at", "id")[
+            :free
+        ]
+    )
+    if not line:
+        return []
+    sessions = list(sessions) if sessions is not None else _sessions(event)
+    if sessions and sessions[0].start <= now:
+        return []  # the event has begun: nobody is pulled in any more
+    for registration in line:
+        registration.holds_seat = True
+        if registration.status == WAITLISTED:
+            registration.status = CONFIRMED
+    Registration.objects.bulk_update(line, ["holds_seat", "status"])
+    for registration in line:
+        confirmed = registration.status == CONFIRMED
+        _notify(
+            registration,
+            "registration_promoted",
+            event=event,
+            sessions=sessions,
+            now=now,
+            key=f"promoted.{'confirmed' if confirmed else 'held'}",
+            method="REQUEST" if confirmed else None,
+            extra={"needs_confirmation": not confirmed},
+        )
+    return line
+
+
+# --- registration -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Registered:
+    registration: Registration
+    created: bool
+    position: int | None
+
+
+def _check_open(event: Event, now: datetime) -> None:
+    if event.status == Event.Status.DRAFT:
+        raise NotFound(
+            _("Diese Veranstaltung gibt es nicht."),
+            fields={"event": _("Die Veranstaltung ist nicht veröffentlicht.")},
+        )
+    if event.status == Event.Status.CANCELLED:
+        message = _("Die Veranstaltung ist abgesagt.")
+        raise Conflict(message, code="event_cancelled", fields={"event": message})
+    if now < event.registration_opens:
+        message = _("Die Anmeldung ist erst ab %(when)s möglich.") % {
+            "when": timezone.localtime(event.registration_opens).strftime("%d.%m.%Y %H:%M")
+        }
+        raise Conflict(
+            message, code="registration_not_open", fields={"registration_opens": message}
+        )
+    if now >= event.registration_closes:
+        message = _("Die Anmeldefrist ist abgelaufen.")
+        raise Conflict(message, code="registration_closed", fields={"registration_closes": message})
+
+
+def _live_registration(event_id: int, email: str, now: datetime) -> Registration | None:
+    return (
+        Registration.objects.filter(event_id=event_id, email=email, status__in=selectors.LIVE)
+        .exclude(status=PENDING, hold_expires_at__lte=now)
+        .first()
+    )
+
+
+def register(
+    *,
+    event_id: int,
+    name: str,
+    email: str,
+    consent: bool,
+    municipality_id: int | None = None,
+    municipality_name: str = "",
+    language: str | None = None,
+    now: datetime | None = None,
+) -> Registered:
+    """Register for an event (anyone, no account): reserve a seat or a place in line now,
+    held until the e-mailed link confirms it. The same e-mail twice returns the existing one.
+    """
+    now = _now(now)
+    name, email, municipality, municipality_name = _check_participant(
+        name=name, email=email, municipality_id=municipality_id, municipality_name=municipality_name
+    )
+    if consent is not True:
+        message = _("Bitte der Datenschutzerklärung zustimmen.")
+        raise Invalid(message, fields={"consent": message})
+    language = _language(language)
+
+    # Fast path without the lock: registering twice returns the existing registration.
+    existing = _live_registration(event_id, email, now)
+    if existing is not None:
+        return _again(existing, now=now)
+
+    with transaction.atomic(durable=True):
+        event = _lock_event(event_id)
+        _check_open(event, now)
+        sessions = _sessions(event)
+        _settle(event, now=now, sessions=sessions)
+        existing = _live_registration(event_id, email, now)
+        if existing is not None:
+            return _again(existing, now=now, in_transaction=True)
+        seats_taken = _seats_taken(event)
+        holds_seat = seats_taken < event.capacity
+        registration = Registration.objects.create(
+            event=event,
+            name=name,
+            email=email,
+            municipality=municipality,
+            municipality_name=municipality_name,
+            language=language,
+            status=PENDING,
+            holds_seat=holds_seat,
+            hold_expires_at=now + timedelta(hours=settings.REGISTRATION_HOLD_HOURS),
+            consent_at=now,
+        )
+        # Under the lock nobody else changes the line: its length is our position.
+        position = None if holds_seat else selectors.waitlist_position(registration)
+        _notify(
+            registration,
+            "registration_received",
+            event=event,
+            sessions=sessions,
+            now=now,
+            extra={"position": position, "hold_hours": settings.REGISTRATION_HOLD_HOURS},
+        )
+    return Registered(registration=registration, created=True, position=position)
+
+
+def _again(
+    registration: Registration, *, now: datetime, in_transaction: bool = False
+) -> Registered:
+    """A second registration with the same e-mail: the link goes out again, at most hourly."""
+    event = registration.event
+    sessions = _sessions(event)
+
+    def resend() -> None:
+        _notify(
+            registration,
+            "registration_received",
+            event=event,
+            sessions=sessions,
+            now=now,
+            key=f"again.{now:%Y%m%d%H}",
+            extra={
+                "position": selectors.waitlist_position(registration),
+                "hold_hours": settings.REGISTRATION_HOLD_HOURS,
+                "again": True,
+            },
+        )
+
+    if in_transaction:
+        resend()
+    else:
+        with transaction.atomic():
+            resend()
+    return Registered(
+        registration=registration,
+        created=False,
+        position=selectors.waitlist_position(registration),
+    )
+
+
+def _by_token(token: str) -> Registration:
+    registration = selectors.registration_by_token(token)
+    if registration is None:
+        raise NotFound(_("Diese Anmeldung gibt es nicht."))
+    return registration
+
+
+def _reload(registration: Registration) -> Registration:
+    return Registration.objects.select_related("event").get(pk=registration.pk)
+
+
+@transaction.atomic(durable=True)
+def confirm(*, token: str, now: datetime | None = None) -> Registration:
+    """The e-mailed link was followed: a held seat becomes confirmed, a place in line becomes
+    a confirmed waiting-list entry. Idempotent."""
+    now = _now(now)
+    registration = _by_token(token)
+    if registration.status in (CONFIRMED, WAITLISTED):
+        return registration
+    event = _lock_event(registration.event_id)
+    registration = _reload(registration)
+    if registration.status in (CONFIRMED, WAITLISTED):
+        return registration
+    if event.status == Event.Status.CANCELLED:
+        raise Conflict(_("Die Veranstaltung ist abgesagt."), code="event_cancelled")
+    if registration.status != PENDING or registration.hold_expires_at <= now:
+        raise Conflict(
+            _("Die Reservierung ist abgelaufen. Bitte melden Sie sich erneut an."),
+            code="hold_expired",
+        )
+    sessions = _sessions(event)
+    _settle(event, now=now, sessions=sessions)  # may just have given this one a seat
+    registration = _reload(registration)
+    registration.status = CONFIRMED if registration.holds_seat else WAITLISTED
+    registration.confirmed_at = now
+    registration.hold_expires_at = None
+    registration.save(update_fields=["status", "confirmed_at", "hold_expires_at"])
+    if registration.status == CONFIRMED:
+        _notify(
+            registration,
+            "registration_confirmed",
+            event=event,
+            sessions=sessions,
+            now=now,
+            method="REQUEST",
+        )
+    else:
+        _notify(
+            registration,
+            "registration_waitlisted",
+            event=event,
+            sessions=sessions,
+            now=now,
+            extra={"position": selectors.waitlist_position(registration)},
+        )
+    return registration
+
+
+def _cancel_locked(
+    registration: Registration, event: Event, *, now: datetime, by_participant: bool
+) -> Registration:
+    if registration.status not in selectors.LIVE:
+        return registration
+    was_confirmed = registration.status == CONFIRMED
+    freed = registration.holds_seat
+    registration.status = CANCELLED
+    registration.holds_seat = False
+    registration.hold_expires_at = None
+    registration.cancelled_at = now
+    registration.save(update_fields=["status", "holds_seat", "hold_expires_at", "cancelled_at"])
+    sessions = _sessions(event)
+    if registration.confirmed_at is not None:  # unconfirmed addresses get no further mail
+        _notify(
+            registration,
+            "registration_cancelled",
+            event=event,
+            sessions=sessions,
+            now=now,
+            method="CANCEL" if was_confirmed else None,
+            extra={"by_participant": by_participant},
+        )
+    if freed:
+        _settle(event, now=now, sessions=sessions)
+    return registration
+
+
+@transaction.atomic(durable=True)
+def cancel(*, token: str, now: datetime | None = None) -> Registration:
+    """The participant cancels through their link; the first in line moves up. Idempotent."""
+    now = _now(now)
+    registration = _by_token(token)
+    event = _lock_event(registration.event_id)
+    return _cancel_locked(_reload(registration), event, now=now, by_participant=True)
+
+
+@transaction.atomic(durable=True)
+def forget(*, token: str, now: datetime | None = None) -> None:
+    """ "Delete my data": cancel, anonymise, and drop the participant's outbox rows."""
+    now = _now(now)
+    registration = _by_token(token)
+    event = _lock_event(registration.event_id)
+    registration = _cancel_locked(_reload(registration), event, now=now, by_participant=True)
+    _anonymise(Registration.objects.filter(pk=registration.pk), now=now)
+    Notification.objects.filter(dedup_key__startswith=_dedup(registration, "")).exclude(
+        status=Notification.Status.SENDING
+    ).delete()
+
+
+def invitation_for(*, token: str, now: datetime | None = None) -> str:
+    """The .ics of a confirmed registration: one session an iTIP REQUEST; a series a calendar
+    with one entry per session, with the same UIDs and SEQUENCE as the e-mailed invitations."""
+    now = _now(now)
+    registration = _by_token(token)
+    if registration.status != CONFIRMED:
+        raise NotFound(_("Eine Kalendereinladung gibt es erst nach der Bestätigung."))
+    event = registration.event
+    sessions = list(event.sessions.all())
+    if not sessions:
+        raise NotFound(_("Für diese Veranstaltung gibt es noch keinen Termin."))
+    inv = _for(
+        _invitation(event, sessions, language=registration.language, method="REQUEST", now=now),
+        registration,
+    )
+    if len(sessions) == 1:
+        return ics.build_invitation(inv)
+    return ics.build_feed(
+        [
+            ics.FeedEntry(
+                uid=ics.session_uid(event.uid, number),
+                sequence=event.sequence,
+                summary=inv.summary,
+                start=session.start,
+                end=session.end,
+                dtstamp=now,
+                description=inv.description,
+                location=inv.location,
+                url=inv.url,
+            )
+            for number, session in enumerate(sessions, 1)
+        ],
+        inv.summary,
+    )
+
+
+# --- coordinator tools ------------------------------------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def add_participant(
+    *,
+    event_id: int,
+    by: Any,
+    name: str,
+    email: str,
+    municipality_id: int | None = None,
+    municipality_name: str = "",
+    language: str = "de",
+    now: datetime | None = None,
+) -> Registration:
+    """A coordinator adds someone by hand: confirmed if a seat is free, else on the waiting
+    list (never beyond capacity)."""
+    now = _now(now)
+    name, email, municipality, municipality_name = _check_participant(
+        name=name, email=email, municipality_id=municipality_id, municipality_name=municipality_name
+    )
+    event = _lock_event(event_id)
+    _require_manager(by, event)
+    if event.status != Event.Status.PUBLISHED:
+        raise Conflict(_("Nur bei veröffentlichten Veranstaltungen möglich."), code="not_published")
+    sessions = _sessions(event)
+    _settle(event, now=now, sessions=sessions)
+    if _live_registration(event.pk, email, now) is not None:
+        message = _("Diese E-Mail-Adresse ist bereits angemeldet.")
+        raise Conflict(message, code="already_registered", fields={"email": message})
+    holds_seat = _seats_taken(event) < event.capacity
+    registration = Registration.objects.create(
+        event=event,
+        name=name,
+        email=email,
+        municipality=municipality,
+        municipality_name=municipality_name,
+        language=_language(language),
+        status=CONFIRMED if holds_seat else WAITLISTED,
+        holds_seat=holds_seat,
+        consent_at=now,
+        confirmed_at=now,
+    )
+    if holds_seat:
+        _notify(
+            registration,
+            "registration_confirmed",
+            event=event,
+            sessions=sessions,
+            now=now,
+            method="REQUEST",
+        )
+    else:
+        _notify(
+            registration,
+            "registration_waitlisted",
+            event=event,
+            sessions=sessions,
+            now=now,
+            extra={"position": selectors.waitlist_position(registration)},
+        )
+    return registration
+
+
+@transaction.atomic(durable=True)
+def remove_participant(
+    *, event_id: int, registration_id: int, by: Any, now: datetime | None = None
+) -> Registration:
+    """A coordinator removes a registration; the first in line moves up."""
+    now = _now(now)
+    event = _lock_event(event_id)
+    _require_manager(by, event)
+    registration = Registration.objects.filter(
+        pk=registration_id, event=event, anonymised_at__isnull=True
+    ).first()
+    if registration is None:
+        raise NotFound(_("Diese Anmeldung gibt es nicht."))
+    return _cancel_locked(registration, event, now=now, by_participant=False)
+
+
+@transaction.atomic(durable=True)
+def mark_attendance(
+    *,
+    event_id: int,
+    by: Any,
+    registration_ids: Sequence[int],
+    attended: bool | None,
+    now: datetime | None = None,
+) -> int:
+    """After the event has begun: who came (True), who did not (False), unknown (None)."""
+    now = _now(now)
+    event = Event.objects.filter(pk=event_id).first()
+    if event is None:
+        raise NotFound(_("Diese Veranstaltung gibt es nicht."))
+    _require_manager(by, event)
+    first = EventSession.objects.filter(event=event).order_by("start").first()
+    if first is None or first.start > now:
+        raise Conflict(
+            _("Die Teilnahme lässt sich erst ab Beginn der Veranstaltung erfassen."),
+            code="not_started",
+        )
+    ids = set(registration_ids)
+    confirmed = Registration.objects.filter(pk__in=ids, event=event, status=CONFIRMED)
+    found = set(confirmed.values_list("id", flat=True))
+    if missing := sorted(ids - found):
+        raise Invalid(
+            _("Diese Anmeldungen sind nicht bestätigt oder gehören nicht dazu: %(ids)s")
+            % {"ids": ", ".join(map(str, missing))},
+            fields={"registrations": [str(pk) for pk in missing]},
+        )
+    return Registration.objects.filter(pk__in=found).update(attended=attended)
+
+
+# --- events -----------------------------------------------------------------------------------
+
+_EVENT_TEXT_FIELDS = {
+    "title_de": 200,
+    "title_en": 200,
+    "description_de": 20_000,
+    "description_en": 20_000,
+    "target_audience": 300,
+    "place": 200,
+    "address": 300,
+}
+EVENT_FIELDS = (
+    "kind",
+    *_EVENT_TEXT_FIELDS,
+    "online_url",
+    "capacity",
+    "registration_opens",
+    "registration_closes",
+)
+
+
+def _check_event(values: dict[str, Any], sessions: Sequence[Span]) -> None:
+    """Rules for a whole event (after merging changes); raises Invalid naming the fields."""
+    errors: dict[str, Any] = {}
+    if values.get("kind") not in Event.Kind.values:
+        errors["kind"] = _("Unbekannte Art.")
+    if not str(values.get("title_de") or "").strip():
+        errors["title_de"] = _("Bitte einen deutschen Titel angeben.")
+    for field, limit in _EVENT_TEXT_FIELDS.items():
+        value = str(values.get(field) or "")
+        if len(value) > limit:
+            errors[field] = _("Höchstens %(n)d Zeichen.") % {"n": limit}
+        elif field in ("title_de", "title_en", "place") and _CONTROL.search(value):
+            errors[field] = _("Enthält unzulässige Steuerzeichen.")
+    url = str(values.get("online_url") or "")
+    if url:
+        try:
+            ics.Invitation(
+                uid="check",
+                sequence=0,
+                summary="check",
+                organizer=ics.Organizer("check@example.org"),
+                attendees=(ics.Attendee("check@example.org"),),
+                sessions=(ics.Session(timezone.now(), timezone.now() + timedelta(hours=1)),),
+                dtstamp=timezone.now(),
+                url=url,
+            )
+        except ValueError:
+            errors["online_url"] = _("Bitte einen http(s)-Link ohne Leerzeichen angeben.")
+    capacity = values.get("capacity")
+    if not isinstance(capacity, int) or not 1 <= capacity <= _MAX_CAPACITY:
+        errors["capacity"] = _("Zwischen 1 und %(n)d Plätzen.") % {"n": _MAX_CAPACITY}
+    opens, closes = values.get("registration_opens"), values.get("registration_closes")
+    for field, value in (("registration_opens", opens), ("registration_closes", closes)):
+        if not isinstance(value, datetime) or timezone.is_naive(value):
+            errors[field] = _("Bitte Datum und Uhrzeit mit Zeitzone angeben.")
+    if (
+        "registration_closes" not in errors
+        and "registration_opens" not in errors
+        and (closes <= opens)
+    ):
+        errors["registration_closes"] = _("Die Anmeldung muss nach ihrem Beginn enden.")
+    if not sessions:
+        errors["sessions"] = _("Mindestens ein Termin.")
+    elif len(sessions) > _MAX_SESSIONS:
+        errors["sessions"] = _("Höchstens %(n)d Termine.") % {"n": _MAX_SESSIONS}
+    else:
+        for start, end in sessions:
+            if timezone.is_naive(start) or timezone.is_naive(end) or end <= start:
+                errors["sessions"] = _("Jeder Termin braucht Beginn und ein späteres Ende.")
+                break
+        else:
+            first = min(start for start, _end in sessions)
+            if "registration_closes" not in errors and closes > first:
+                errors["registration_closes"] = _(
+                    "Die Anmeldung muss spätestens mit dem ersten Termin enden."
+                )
+    if errors:
+        raise Invalid(_("Bitte die markierten Angaben prüfen."), fields=errors)
+
+
+def _check_organisers(organiser_ids: Sequence[int]) -> list[Any]:
+    users = list(get_user_model().objects.filter(pk__in=set(organiser_ids)))
+    allowed = [
+        user
+        for user in users
+        if is_coordinator(user) or (hasattr(user, "expert_profile") and user.expert_profile)
+    ]
+    if len(allowed) != len(set(organiser_ids)):
+        raise Invalid(
+            _("Organisator*innen müssen Koordinator*innen oder Expert*innen sein."),
+            fields={"organisers": _("Unbekannt oder nicht zulässig.")},
+        )
+    return allowed
+
+
+@transaction.atomic(durable=True)
+def create_event(
+    *,
+    by: Any,
+    sessions: Sequence[Span],
+    organiser_ids: Sequence[int] = (),
+    **values: Any,
+) -> Event:
+    """A coordinator creates an event (as a draft); publishing is a separate step."""
+    _require_coordinator(by)
+    unknown = set(values) - set(EVENT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown event fields: {sorted(unknown)}")
+    defaults = dict.fromkeys(_EVENT_TEXT_FIELDS, "") | {"online_url": ""}
+    values = defaults | values
+    sessions = sorted(sessions)
+    _check_event(values, sessions)
+    organisers = _check_organisers(organiser_ids)
+    event = Event.objects.create(**values)
+    EventSession.objects.bulk_create(
+        [EventSession(event=event, start=start, end=end) for start, end in sessions]
+    )
+    event.organisers.set(organisers)
+    return event
+
+
+@transaction.atomic(durable=True)
+def update_event(
+    *,
+    event_id: int,
+    by: Any,
+    sessions: Sequence[Span] | None = None,
+    organiser_ids: Sequence[int] | None = None,
+    now: datetime | None = None,
+    **changes: Any,
+) -> Event:
+    """Change an event. Moving a session or changing the place raises SEQUENCE and sends every
+    confirmed participant an updated invitation (METHOD:REQUEST) in this transaction; raising
+    the capacity promotes from the waiting list; lowering it below the seats taken is refused.
+    """
+    now = _now(now)
+    _require_coordinator(by)
+    unknown = set(changes) - set(EVENT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown event fields: {sorted(unknown)}")
+    event = _lock_event(event_id)
+    if event.status == Event.Status.CANCELLED:
+        raise Conflict(_("Eine abgesagte Veranstaltung lässt sich nicht mehr ändern."))
+    old_sessions = _sessions(event)
+    old_spans = [(s.start, s.end) for s in old_sessions]
+    new_spans = sorted(sessions) if sessions is not None else old_spans
+    merged = {field: getattr(event, field) for field in EVENT_FIELDS} | changes
+    _check_event(merged, new_spans)
+    organisers = _check_organisers(organiser_ids) if organiser_ids is not None else None
+
+    seats_taken = _seats_taken(event)
+    if merged["capacity"] < seats_taken:
+        confirmed = Registration.objects.filter(event=event, status=CONFIRMED).count()
+        message = _(
+            "Es sind schon %(taken)d Plätze vergeben (%(confirmed)d bestätigt, %(held)d "
+            "reserviert); die Kapazität kann nicht unter %(taken)d sinken."
+        ) % {"taken": seats_taken, "confirmed": confirmed, "held": seats_taken - confirmed}
+        raise Conflict(message, code="capacity_below_taken", fields={"capacity": message})
+
+    place_before = (event.place, event.address, event.online_url)
+    for field, value in changes.items():
+        setattr(event, field, value)
+    moved = [(s, e) for s, e in new_spans] != old_spans
+    place_changed = (event.place, event.address, event.online_url) != place_before
+    if moved:
+        EventSession.objects.filter(event=event).delete()
+        EventSession.objects.bulk_create(
+            [EventSession(event=event, start=start, end=end) for start, end in new_spans]
+        )
+    notify = (moved or place_changed) and event.status == Event.Status.PUBLISHED
+    if notify:
+        event.sequence += 1
+    event.save()
+    if organisers is not None:
+        event.organisers.set(organisers)
+    if notify:
+        confirmed = list(
+            Registration.objects.filter(event=event, status=CONFIRMED).order_by("created_at", "id")
+        )
+        _fan_out(
+            event=event,
+            registrations=confirmed,
+            template="event_update",
+            key=f"update.q{event.sequence}",
+            now=now,
+            method="REQUEST",
+            sessions=new_spans,
+        )
+        if len(new_spans) < len(old_spans):
+            # Sessions that no longer exist are cancelled in the calendars (ics.py: numbering).
+            _fan_out(
+                event=event,
+                registrations=confirmed,
+                template="event_update",
+                key=f"update.q{event.sequence}.dropped",
+                now=now,
+                method="CANCEL",
+                sessions=old_spans,
+                numbers=range(len(new_spans) + 1, len(old_spans) + 1),
+            )
+    if merged["capacity"] > seats_taken:
+        _settle(event, now=now)
+    return event
+
+
+@transaction.atomic(durable=True)
+def publish_event(*, event_id: int, by: Any) -> Event:
+    _require_coordinator(by)
+    event = _lock_event(event_id)
+    if event.status == Event.Status.CANCELLED:
+        raise Conflict(_("Eine abgesagte Veranstaltung lässt sich nicht veröffentlichen."))
+    if event.status == Event.Status.DRAFT:
+        event.status = Event.Status.PUBLISHED
+        event.save(update_fields=["status", "updated_at"])
+    return event
+
+
+@transaction.atomic(durable=True)
+def cancel_event(*, event_id: int, by: Any, reason: str = "", now: datetime | None = None) -> Event:
+    """Cancel the event: SEQUENCE up, METHOD:CANCEL to every confirmed participant, a notice to
+    the waiting list, every registration ends; all in this transaction."""
+    now = _now(now)
+    _require_coordinator(by)
+    errors: dict[str, str] = {}
+    reason = _clean_text(reason, field="reason", max_length=2000, required=False, errors=errors)
+    if errors:
+        raise Invalid(_("Bitte die markierten Angaben prüfen."), fields=errors)
+    event = _lock_event(event_id)
+    if event.status == Event.Status.CANCELLED:
+        return event
+    was_published = event.status == Event.Status.PUBLISHED
+    event.status = Event.Status.CANCELLED
+    event.sequence += 1
+    event.save(update_fields=["status", "sequence", "updated_at"])
+    live = list(
+        Registration.objects.filter(event=event, status__in=selectors.LIVE).order_by(
+            "created_at", "id"
+        )
+    )
+    if was_published and live:
+        spans = [(s.start, s.end) for s in _sessions(event)]
+        confirmed = [r for r in live if r.status == CONFIRMED]
+        waitlisted = [r for r in live if r.status == WAITLISTED]
+        key = f"cancel.q{event.sequence}"
+        _fan_out(
+            event=event,
+            registrations=confirmed,
+            template="event_cancelled",
+            key=key,
+            now=now,
+            method="CANCEL",
+            sessions=spans,
+            extra={"reason": reason},
+        )
+        _fan_out(
+            event=event,
+            registrations=waitlisted,
+            template="event_cancelled",
+            key=key,
+            now=now,
+            method=None,
+            sessions=spans,
+            extra={"reason": reason},
+            confirmed=False,
+        )
+    Registration.objects.filter(pk__in=[r.pk for r in live]).update(
+        status=CANCELLED, holds_seat=False, hold_expires_at=None, cancelled_at=now
+    )
+    return event
+
+
+# --- sweeps (beat) ----------------------------------------------------------------------------
+
+
+def expire_holds(*, now: datetime | None = None) -> int:
+    """Every few minutes: expire unconfirmed holds and give their places to the next in line."""
+    now = _now(now)
+    event_ids = list(
+        Registration.objects.filter(status=PENDING, hold_expires_at__lte=now)
+        .values_list("event_id", flat=True)
+        .distinct()
+    )
+    for event_id in event_ids:
+        with transaction.atomic(durable=True):
+            _settle(_lock_event(event_id), now=now)
+    return len(event_ids)
+
+
+def send_reminders(*, now: datetime | None = None) -> int:
+    """Remind confirmed participants settings.REMINDER_EVENT_HOURS before each session.
+
+    Each reminder once: its key holds the event's SEQUENCE, the session and the lead time, so a
+    moved session is reminded again at its new time, never at the old one. Cancelled
+    registrations are not confirmed and get none.
+    """
+    now = _now(now)
+    written = 0
+    for hours in settings.REMINDER_EVENT_HOURS:
+        due = (
+            EventSession.objects.filter(
+                event__status=Event.Status.PUBLISHED,
+                start__gt=now,
+                start__lte=now + timedelta(hours=hours),
+            )
+            .values_list("event_id", flat=True)
+            .distinct()
+        )
+        for event_id in due:
+            with transaction.atomic():
+                event = Event.objects.get(pk=event_id)
+                sessions = _sessions(event)
+                spans = [(s.start, s.end) for s in sessions]
+                for number, session in enumerate(sessions, 1):
+                    if not now < session.start <= now + timedelta(hours=hours):
+                        continue
+                    key = f"remind.q{event.sequence}.s{number}.h{hours}"
+                    confirmed = list(
+                        Registration.objects.filter(event=event, status=CONFIRMED).order_by(
+                            "created_at", "id"
+                        )
+                    )
+                    sent = set(
+                        Notification.objects.filter(
+                            dedup_key__startswith=f"events.{event.pk}.reg.",
+                            dedup_key__endswith=f".{key}",
+                        ).values_list("dedup_key", flat=True)
+                    )
+                    todo = [r for r in confirmed if _dedup(r, key) not in sent]
+                    _fan_out(
+                        event=event,
+                        registrations=todo,
+                        template="event_reminder",
+                        key=key,
+                        now=now,
+                        method=None,
+                        sessions=spans,
+                        extra={"session": session, "number": number},
+                    )
+                    written += len(todo)
+    return written
+
+
+def _anonymise(registrations: Any, *, now: datetime) -> int:
+    """Replace a participant's personal data by placeholders; statistics stay (status,
+    attendance, municipality). The token changes too, so the old link leads nowhere."""
+    count = 0
+    for pk in registrations.filter(anonymised_at__isnull=True).values_list("id", flat=True):
+        Registration.objects.filter(pk=pk).update(
+            name="",
+            email=f"anonymised-{pk}@invalid",
+            municipality_name="",
+            token=new_token(),
+            anonymised_at=now,
+        )
+        count += 1
+    return count
+
+
+def anonymise_past_participants(*, now: datetime | None = None) -> int:
+    """Daily: personal data of participants go settings.PARTICIPANT_DATA_RETENTION_DAYS after
+    the event's last session, together with the e-mails that carried them."""
+    now = _now(now)
+    cutoff = now - timedelta(days=settings.PARTICIPANT_DATA_RETENTION_DAYS)
+    events = (
+        Event.objects.annotate(last_end=Max("sessions__end"))
+        .filter(last_end__lt=cutoff, registrations__anonymised_at__isnull=True)
+        .values_list("id", flat=True)
+        .distinct()
+    )
+    count = 0
+    for event_id in list(events):
+        with transaction.atomic():
+            registrations = Registration.objects.filter(
+                event_id=event_id, anonymised_at__isnull=True
+            )
+            # One UPDATE for the lot: unique e-mail and token derived from the row id.
+            count += registrations.update(
+                name="",
+                email=Concat(Value("anonymised-"), Cast("id", CharField()), Value("@invalid")),
+                token=Concat(Value("anonymised-"), Cast("id", CharField())),
+                municipality_name="",
+                anonymised_at=now,
+            )
+            Notification.objects.filter(dedup_key__startswith=f"events.{event_id}.reg.").exclude(
+                status=Notification.Status.SENDING
+            ).delete()
+    return count

@@ -1,0 +1,249 @@
+"""Registration for events: double opt-in first come first served, waiting list, self-service."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.utils import timezone, translation
+
+from bookings import event_services as services
+from bookings.models import Registration
+from consult.errors import Conflict, Invalid, NotFound
+from notifications.models import Notification
+from tests import factories
+from tests.ics_rules import assert_valid_invitation
+
+pytestmark = pytest.mark.django_db
+
+
+def _register(event, n: int, **kwargs):  # type: ignore[no-untyped-def]
+    return services.register(
+        event_id=event.pk,
+        name=kwargs.pop("name", f"Person {n}"),
+        email=kwargs.pop("email", f"person{n}@gemeinde.example"),
+        consent=kwargs.pop("consent", True),
+        **kwargs,
+    )
+
+
+def _confirmed(event, n: int):  # type: ignore[no-untyped-def]
+    registration = _register(event, n).registration
+    return services.confirm(token=registration.token)
+
+
+def test_registration_holds_a_seat_until_confirmed_and_mails_the_link():
+    event = factories.EventFactory(capacity=2)
+    outcome = _register(event, 1)
+    registration = outcome.registration
+    assert outcome.created and outcome.position is None
+    assert registration.status == "pending" and registration.holds_seat
+    hold = timedelta(hours=settings.REGISTRATION_HOLD_HOURS)
+    assert timezone.now() + hold - timedelta(minutes=1) < registration.hold_expires_at
+    mail = Notification.objects.get(recipient="person1@gemeinde.example")
+    assert services.self_service_url(registration.token) in mail.body_text
+    assert registration.token in mail.body_html
+    assert not mail.ics  # no invitation before the address is confirmed
+
+
+def test_confirming_gives_a_confirmed_seat_and_an_invitation_without_place_leak_before():
+    event = factories.EventFactory(capacity=2, online_url="https://meet.example/raum-1")
+    registration = _register(event, 1).registration
+    received = Notification.objects.get(kind="event.registration_received")
+    assert "meet.example" not in received.body_text  # the online link only once confirmed
+    registration = services.confirm(token=registration.token)
+    assert registration.status == "confirmed" and registration.confirmed_at
+    mail = Notification.objects.get(kind="event.registration_confirmed")
+    assert "meet.example/raum-1" in mail.body_text
+    cal = assert_valid_invitation(mail.ics, method="REQUEST")
+    vevent = cal.walk("VEVENT")[0]
+    assert str(vevent["UID"]) == event.uid
+    assert "person1@gemeinde.example" in str(vevent["ATTENDEE"])
+    # Confirming again changes nothing and writes nothing.
+    services.confirm(token=registration.token)
+    assert Notification.objects.filter(kind="event.registration_confirmed").count() == 1
+
+
+def test_beyond_capacity_registrations_wait_in_arrival_order():
+    event = factories.EventFactory(capacity=2)
+    outcomes = [_register(event, n) for n in range(5)]
+    assert [o.registration.holds_seat for o in outcomes] == [True, True, False, False, False]
+    assert [o.position for o in outcomes] == [None, None, 1, 2, 3]
+    waiting = services.confirm(token=outcomes[3].registration.token)
+    assert waiting.status == "waitlisted"
+    mail = Notification.objects.get(kind="event.registration_waitlisted")
+    assert "Platz 2" in mail.body_text
+
+
+def test_same_email_twice_returns_the_existing_registration():
+    event = factories.EventFactory()
+    first = _register(event, 1)
+    again = _register(event, 1, email="  PERSON1@Gemeinde.example ", name="Someone Else")
+    assert not again.created
+    assert again.registration.pk == first.registration.pk
+    assert Registration.objects.filter(event=event).count() == 1
+    assert again.registration.name == "Person 1"
+
+
+def test_cancellation_promotes_the_first_in_line_in_the_same_transaction():
+    event = factories.EventFactory(capacity=1)
+    seat = _confirmed(event, 1)
+    second = _confirmed(event, 2)
+    third = _confirmed(event, 3)
+    assert (second.status, third.status) == ("waitlisted", "waitlisted")
+    services.cancel(token=seat.token)
+    second.refresh_from_db()
+    third.refresh_from_db()
+    assert second.status == "confirmed" and second.holds_seat
+    assert third.status == "waitlisted"
+    promoted = Notification.objects.get(kind="event.registration_promoted")
+    assert promoted.recipient == second.email
+    assert_valid_invitation(promoted.ics, method="REQUEST")
+    cancelled = Notification.objects.get(kind="event.registration_cancelled")
+    assert_valid_invitation(cancelled.ics, method="CANCEL")
+
+
+def test_unconfirmed_hold_expires_and_frees_the_seat_for_the_next_in_line():
+    event = factories.EventFactory(capacity=1)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        holder = _register(event, 1).registration
+        waiting = _confirmed(event, 2)
+        assert waiting.status == "waitlisted"
+    later = start + timedelta(hours=settings.REGISTRATION_HOLD_HOURS, minutes=1)
+    with time_machine.travel(later, tick=False):
+        assert services.expire_holds() == 1
+        holder.refresh_from_db()
+        waiting.refresh_from_db()
+        assert holder.status == "expired" and not holder.holds_seat
+        assert waiting.status == "confirmed"
+        with pytest.raises(Conflict) as info:
+            services.confirm(token=holder.token)
+        assert info.value.code == "hold_expired"
+
+
+def test_expired_hold_is_settled_by_the_next_registration_without_the_sweep():
+    event = factories.EventFactory(capacity=1)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        holder = _register(event, 1).registration
+    with time_machine.travel(start + timedelta(hours=settings.REGISTRATION_HOLD_HOURS + 1)):
+        newcomer = _register(event, 2)
+        assert newcomer.registration.holds_seat
+        holder.refresh_from_db()
+        assert holder.status == "expired"
+        # The expired address may register again and gets in line behind the newcomer.
+        again = _register(event, 1)
+        assert again.created and again.position == 1
+
+
+def test_pending_place_in_line_is_promoted_to_a_held_seat_and_still_needs_confirming():
+    event = factories.EventFactory(capacity=1)
+    seat = _confirmed(event, 1)
+    in_line = _register(event, 2).registration
+    services.cancel(token=seat.token)
+    in_line.refresh_from_db()
+    assert in_line.status == "pending" and in_line.holds_seat
+    assert services.confirm(token=in_line.token).status == "confirmed"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"name": "x" * 10_000}, "name"),
+        ({"name": "Anna\x00Schmidt"}, "name"),
+        ({"name": "Anna\nBcc: x@y"}, "name"),
+        ({"name": "   "}, "name"),
+        ({"email": "kein-at-zeichen"}, "email"),
+        ({"email": '"a b"@example.org'}, "email"),
+        ({"consent": False}, "consent"),
+        ({"municipality_id": 999_999}, "municipality"),
+        ({"municipality_name": "Stadt\x07"}, "municipality_name"),
+    ],
+)
+def test_bad_input_is_refused_with_the_field_named_and_nothing_written(kwargs, field):
+    event = factories.EventFactory()
+    with pytest.raises(Invalid) as info:
+        _register(event, 1, **kwargs)
+    assert field in info.value.fields
+    assert not Registration.objects.exists()
+    assert not Notification.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("changes", "error", "field"),
+    [
+        ({"status": "cancelled"}, Conflict, "event"),
+        ({"status": "draft"}, NotFound, "event"),
+        (
+            {"registration_opens": timezone.now() + timedelta(days=1)},
+            Conflict,
+            "registration_opens",
+        ),
+        (
+            {
+                "registration_opens": timezone.now() - timedelta(days=3),
+                "registration_closes": timezone.now() - timedelta(days=1),
+            },
+            Conflict,
+            "registration_closes",
+        ),
+    ],
+)
+def test_registration_outside_the_window_or_for_unpublished_events_is_refused(
+    changes, error, field
+):
+    event = factories.EventFactory(**changes)
+    with pytest.raises(error) as info:
+        _register(event, 1)
+    assert field in info.value.fields
+    assert not Registration.objects.exists()
+
+
+def test_language_of_the_request_is_the_language_of_the_mails():
+    event = factories.EventFactory()
+    with translation.override("en"):
+        registration = _register(event, 1).registration
+    assert registration.language == "en"
+    mail = Notification.objects.get()
+    assert mail.subject.startswith("Please confirm")
+    assert "Seminar" in mail.subject and "introducing" in mail.subject
+    german = _register(event, 2).registration
+    assert german.language == "de"
+    assert Notification.objects.get(recipient=german.email).subject.startswith("Bitte")
+
+
+def test_forget_cancels_anonymises_and_kills_the_link():
+    event = factories.EventFactory(capacity=1)
+    registration = _confirmed(event, 1)
+    waiting = _confirmed(event, 2)
+    services.forget(token=registration.token)
+    registration.refresh_from_db()
+    assert registration.status == "cancelled" and registration.anonymised_at
+    assert registration.name == "" and "person1" not in registration.email
+    assert not Notification.objects.filter(recipient="person1@gemeinde.example").exists()
+    with pytest.raises(NotFound):
+        services.confirm(token=registration.token)
+    waiting.refresh_from_db()
+    assert waiting.status == "confirmed"
+
+
+def test_one_token_never_reveals_another_registration():
+    event = factories.EventFactory()
+    mine = _register(event, 1).registration
+    _register(event, 2)
+    altered = mine.token[:-1] + ("A" if mine.token[-1] != "A" else "B")
+    with pytest.raises(NotFound):
+        services.cancel(token=altered)
+    assert Registration.objects.filter(status="cancelled").count() == 0
+
+
+def test_invitation_download_only_once_confirmed():
+    event = factories.EventFactory()
+    registration = _register(event, 1).registration
+    with pytest.raises(NotFound):
+        services.invitation_for(token=registration.token)
+    services.confirm(token=registration.token)
+    assert_valid_invitation(services.invitation_for(token=registration.token), method="REQUEST")
