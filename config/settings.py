@@ -152,6 +152,12 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Periodic work; every sweep is idempotent, so a missed or doubled beat does no harm.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "notifications-sweep-outbox": {"task": "notifications.sweep_outbox", "schedule": 60.0},
+    "events-expire-holds": {"task": "bookings.events.expire_holds", "schedule": 300.0},
+    "events-send-reminders": {"task": "bookings.events.send_reminders", "schedule": 900.0},
+    "events-anonymise-participants": {
+        "task": "bookings.events.anonymise_participants",
+        "schedule": 24 * 3600.0,
+    },
     "library-funding-deadline-reminders": {
         "task": "library.remind_funding_deadlines",
         "schedule": 24 * 3600.0,

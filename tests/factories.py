@@ -165,3 +165,33 @@ class ResourceFactory(factory.django.DjangoModelFactory):
     def topic_slugs(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
         if extracted:
             self.topics.set(Topic.objects.filter(slug__in=extracted))
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    """A published seminar open for registration; `sessions=[(start, end), ...]` (default: one
+    day in two weeks, 10:00–16:00)."""
+
+    class Meta:
+        model = "bookings.Event"
+        skip_postgeneration_save = True
+
+    kind = "seminar"
+    title_de = factory.Sequence(lambda n: f"Seminar {n}: Bürgerhaushalt einführen")
+    title_en = factory.Sequence(lambda n: f"Seminar {n}: introducing a participatory budget")
+    place = "Rathaus Musterstadt"
+    address = "Marktplatz 1, 12345 Musterstadt"
+    capacity = 20
+    registration_opens = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=1))
+    registration_closes = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=10))
+    status = "published"
+
+    @factory.post_generation
+    def sessions(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+        from bookings.models import EventSession
+
+        if extracted is None:
+            day = timezone.localtime() + dt.timedelta(days=14)
+            start = day.replace(hour=10, minute=0, second=0, microsecond=0)
+            extracted = [(start, start + dt.timedelta(hours=6))]
+        for start, end in extracted:
+            EventSession.objects.create(event=self, start=start, end=end)
