@@ -7,5 +7,11 @@ class BookingsConfig(AppConfig):
     verbose_name = _("Buchungen und Veranstaltungen")
 
     def ready(self) -> None:
+        # The experts app computes slots but may not import bookings (DESIGN.md 2): it asks
+        # this source for the experts' busy intervals instead.
+        from bookings.selectors import busy_intervals
+        from experts.selectors import register_busy_source
+
+        register_busy_source(busy_intervals)
         # Celery autodiscovers only tasks.py; the events' sweeps live in their own module.
         import bookings.event_tasks  # noqa: F401

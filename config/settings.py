@@ -152,6 +152,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Periodic work; every sweep is idempotent, so a missed or doubled beat does no harm.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "notifications-sweep-outbox": {"task": "notifications.sweep_outbox", "schedule": 60.0},
+    "bookings-expire-holds": {"task": "bookings.expire_holds", "schedule": 60.0},
+    "bookings-send-due-reminders": {"task": "bookings.send_due_reminders", "schedule": 60.0},
     "events-expire-holds": {"task": "bookings.events.expire_holds", "schedule": 300.0},
     "events-send-reminders": {"task": "bookings.events.send_reminders", "schedule": 900.0},
     "events-anonymise-participants": {
@@ -202,6 +204,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Distinct names for choice sets whose field names recur across apps (status, format, kind).
+    "ENUM_NAME_OVERRIDES": {
+        "BookingStatusEnum": "bookings.models.consultations.ConsultationBooking.Status",
+        "BookingFormatEnum": "bookings.models.consultations.ConsultationBooking.Format",
+        "AvailabilityExceptionKindEnum": "experts.models.AvailabilityException.Kind",
+        "CalendarFeedKindEnum": ["expert", "municipality"],
+    },
 }
 
 # Bodies beyond this are refused with 413 instead of being read into memory.

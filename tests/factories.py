@@ -195,3 +195,19 @@ class EventFactory(factory.django.DjangoModelFactory):
             extracted = [(start, start + dt.timedelta(hours=6))]
         for start, end in extracted:
             EventSession.objects.create(event=self, start=start, end=end)
+
+
+class ConsultationBookingFactory(factory.django.DjangoModelFactory):
+    """A consultation booking written directly (no service): `start=` aware; buffers 15 min."""
+
+    class Meta:
+        model = "bookings.ConsultationBooking"
+
+    request = factory.SubFactory(RequestFactory)
+    expert = factory.SubFactory(ExpertProfileFactory)
+    start = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=7))
+    end = factory.LazyAttribute(lambda b: b.start + dt.timedelta(minutes=60))
+    blocked_start = factory.LazyAttribute(lambda b: b.start - dt.timedelta(minutes=15))
+    blocked_end = factory.LazyAttribute(lambda b: b.end + dt.timedelta(minutes=15))
+    status = "requested"
+

@@ -1,0 +1,166 @@
+"""Reads of consultation bookings: scoped lists, busy intervals for the slot maths, feeds."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from bookings.models import ConsultationBooking
+from consult.models import Municipality
+from consult.roles import is_coordinator, municipality_id_of
+from experts import selectors as expert_selectors
+from experts.models import ExpertProfile
+from experts.slots import Busy, Slot
+
+Status = ConsultationBooking.Status
+# How long a cancelled or declined booking stays in a calendar feed (as a removal).
+FEED_CANCELLED_DAYS = 30
+# How far back a feed reaches for past consultations.
+FEED_PAST_DAYS = 180
+
+
+def active_q(now: datetime) -> Q:
+    """Bookings that occupy the expert's time at ``now`` (an expired hold no longer does)."""
+    return Q(status__in=[Status.REQUESTED, Status.CONFIRMED]) | Q(
+        status=Status.HELD, hold_expires_at__gt=now
+    )
+
+
+def _busy(booking: ConsultationBooking | dict[str, Any]) -> Busy:
+    if isinstance(booking, dict):
+        start, end = booking["start"], booking["end"]
+        blocked_start, blocked_end = booking["blocked_start"], booking["blocked_end"]
+    else:
+        start, end = booking.start, booking.end
+        blocked_start, blocked_end = booking.blocked_start, booking.blocked_end
+    # The stored blocked range is the truth (buffers fixed when booked); rounded up so a
+    # buffer that is not whole minutes is never shortened.
+    return Busy(
+        start=start,
+        end=end,
+        buffer_before_minutes=math.ceil((start - blocked_start).total_seconds() / 60),
+        buffer_after_minutes=math.ceil((blocked_end - end).total_seconds() / 60),
+    )
+
+
+def busy_intervals(
+    expert_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    *,
+    exclude_booking_id: int | None = None,
+) -> dict[int, list[Busy]]:
+    """Active bookings of ``expert_ids`` whose blocked range overlaps ``[start, end)``: one query.
+
+    Registered as the experts app's busy source (``BookingsConfig.ready``).
+    """
+    rows = ConsultationBooking.objects.filter(
+        active_q(now),
+        expert_id__in=list(expert_ids),
+        blocked_start__lt=end,
+        blocked_end__gt=start,
+    )
+    if exclude_booking_id is not None:
+        rows = rows.exclude(pk=exclude_booking_id)
+    result: dict[int, list[Busy]] = {pk: [] for pk in expert_ids}
+    for row in rows.values("expert_id", "start", "end", "blocked_start", "blocked_end"):
+        result.setdefault(row["expert_id"], []).append(_busy(row))
+    return result
+
+
+def busy_for_expert(
+    expert: ExpertProfile,
+    *,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    exclude_booking_id: int | None = None,
+) -> list[Busy]:
+    """What decides the slots of ``expert`` in ``[start, end)`` (whole ISO weeks, buffers)."""
+    busy_start, busy_end = expert_selectors.busy_range(expert, start, end)
+    return busy_intervals(
+        [expert.pk], busy_start, busy_end, now, exclude_booking_id=exclude_booking_id
+    )[expert.pk]
+
+
+def free_slots_for(
+    expert: ExpertProfile, *, start: datetime, end: datetime, duration: int, now: datetime
+) -> list[Slot]:
+    """The expert's free slots in ``[start, end)``: rules, exceptions and bookings applied."""
+    busy = busy_for_expert(expert, start=start, end=end, now=now)
+    return expert_selectors.free_slots_for(
+        expert, start=start, end=end, duration=duration, now=now, busy=busy
+    )
+
+
+def earliest_slots(
+    expert_ids: Sequence[int], *, start: datetime, end: datetime, duration: int, now: datetime
+) -> dict[int, datetime | None]:
+    """The earliest free slot of each expert (see ``experts.selectors.earliest_slots``)."""
+    return expert_selectors.earliest_slots(
+        expert_ids, start=start, end=end, duration=duration, now=now
+    )
+
+
+def bookings_for(user: Any) -> QuerySet[ConsultationBooking]:
+    """Coordinators: all; municipal staff: their municipality's; experts: their own (inv. 4)."""
+    qs = ConsultationBooking.objects.select_related(
+        "expert", "request__plan__municipality"
+    ).order_by("start", "id")
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if is_coordinator(user):
+        return qs
+    scope = Q(pk__in=[])
+    municipality_id = municipality_id_of(user)
+    if municipality_id is not None:
+        scope |= Q(request__plan__municipality_id=municipality_id)
+    expert_id = expert_id_of(user)
+    if expert_id is not None:
+        scope |= Q(expert_id=expert_id)
+    return qs.filter(scope)
+
+
+def expert_id_of(user: Any) -> int | None:
+    """The ExpertProfile id of ``user``, or None (cached on the user object)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    cached = getattr(user, "_expert_id", False)
+    if cached is False:
+        cached = ExpertProfile.objects.filter(user_id=user.pk).values_list("pk", flat=True).first()
+        user._expert_id = cached
+    return cached
+
+
+def feed_owner(token: str) -> ExpertProfile | Municipality | None:
+    """Whose feed ``token`` opens; both lookups always run, found or not (same path)."""
+    expert = ExpertProfile.objects.filter(feed_token=token).first()
+    municipality = Municipality.objects.filter(feed_token=token).first()
+    return expert or municipality
+
+
+def feed_bookings(
+    owner: ExpertProfile | Municipality, *, now: datetime
+) -> QuerySet[ConsultationBooking]:
+    """Bookings of a feed: requested, confirmed and recent past ones, recently cancelled ones."""
+    qs = ConsultationBooking.objects.select_related("expert", "request__plan__municipality")
+    if isinstance(owner, ExpertProfile):
+        qs = qs.filter(expert=owner)
+    else:
+        qs = qs.filter(request__plan__municipality=owner)
+    return qs.filter(
+        Q(
+            status__in=[Status.REQUESTED, Status.CONFIRMED, Status.COMPLETED],
+            end__gte=now - timedelta(days=FEED_PAST_DAYS),
+        )
+        | Q(
+            status__in=[Status.CANCELLED, Status.DECLINED],
+            updated_at__gte=now - timedelta(days=FEED_CANCELLED_DAYS),
+            hold_expires_at__isnull=True,
+        )
+    ).order_by("start", "id")

@@ -1,0 +1,714 @@
+"""The consultation booking lifecycle: book, hold, request, confirm, decline, cancel, reschedule,
+complete, no-show, feedback; expiring holds; reminders; feed tokens.
+
+Concurrency (invariant 1) is settled by the database, never in Python:
+- every write that takes an expert's time first locks the expert's row
+  (``SELECT … FOR NO KEY UPDATE``), so bookings of one expert are checked and written one at a
+  time (PostgreSQL); on SQLite the IMMEDIATE transaction already serialises all writers;
+- PostgreSQL's exclusion constraint ``booking_no_overlap`` (migration 0002) refuses any overlap
+  of active bookings even from raw SQL; a violation becomes 409 "Termin nicht mehr frei";
+- state changes are compare-and-swap updates (``UPDATE … WHERE status IN (…)``): of two racing
+  transitions exactly one matches; the other gets 409 with the current status. A caller may
+  also pass the ``sequence`` it last saw: then any change in between (a confirmation racing a
+  cancellation) makes its action lose, too;
+- a lock wait beyond ``lock_timeout`` becomes ``Busy`` (409 + Retry-After).
+
+Each transition writes its e-mails (with the .ics invitation) to the outbox in its own
+transaction (invariant 3).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from bookings import selectors
+from bookings.booking_notifications import notify, notify_reminders
+from bookings.models import ConsultationBooking
+from consult.errors import Busy, Conflict, Forbidden, Invalid, NotFound
+from consult.models import ConsultationRequest, Municipality, new_token
+from consult.roles import is_coordinator, municipality_id_of
+from experts import selectors as expert_selectors
+from experts.models import ExpertProfile
+from experts.slots import Reason
+
+Status = ConsultationBooking.Status
+Format = ConsultationBooking.Format
+OPEN_REQUEST = (ConsultationRequest.Status.OPEN, ConsultationRequest.Status.MATCHED)
+# Active and announced (a hold is known only to the municipality that made it).
+ANNOUNCED = (Status.REQUESTED, Status.CONFIRMED)
+MAX_REASON = 2000
+HOLD_EXPIRED = gettext_lazy("Vormerkung abgelaufen.")
+
+# How each refusal of experts.slots.check_slot reaches the client: rules of the expert's
+# calendar are 400 (the input can never work), a full day/week or a taken slot are 409.
+_REFUSALS: dict[Reason, tuple[type[Invalid] | type[Conflict], str, Any]] = {
+    Reason.BAD_DURATION: (
+        Invalid,
+        "duration_minutes",
+        gettext_lazy("Diese Dauer wird nicht angeboten."),
+    ),
+    Reason.TOO_SOON: (
+        Invalid,
+        "start",
+        gettext_lazy("Zu kurzfristig: die Mindestvorlaufzeit ist nicht eingehalten."),
+    ),
+    Reason.BEYOND_HORIZON: (
+        Invalid,
+        "start",
+        gettext_lazy("Zu weit in der Zukunft: jenseits des Buchungshorizonts."),
+    ),
+    Reason.OUTSIDE_AVAILABILITY: (
+        Invalid,
+        "start",
+        gettext_lazy("Außerhalb der Verfügbarkeit der Expert*in."),
+    ),
+    Reason.OFF_GRID: (
+        Invalid,
+        "start",
+        gettext_lazy("Kein angebotener Beginn: bitte einen freien Termin aus der Liste wählen."),
+    ),
+    Reason.DAY_LIMIT: (
+        Conflict,
+        "start",
+        gettext_lazy("An diesem Tag sind keine weiteren Termine möglich."),
+    ),
+    Reason.WEEK_LIMIT: (
+        Conflict,
+        "start",
+        gettext_lazy("In dieser Woche sind keine weiteren Termine möglich."),
+    ),
+    Reason.OVERLAPS: (Conflict, "start", gettext_lazy("Termin nicht mehr frei.")),
+}
+_REFUSAL_CODES = {Reason.OVERLAPS: "slot_taken"}
+
+
+# --- who is who -------------------------------------------------------------------------------
+
+
+def _is_expert_side(user: Any, booking: ConsultationBooking) -> bool:
+    return is_coordinator(user) or booking.expert.user_id == user.pk
+
+
+def _is_municipality_side(user: Any, booking: ConsultationBooking) -> bool:
+    return is_coordinator(user) or (
+        municipality_id_of(user) == booking.request.plan.municipality_id
+    )
+
+
+def _visible(actor: Any, booking_id: int) -> ConsultationBooking:
+    booking = selectors.bookings_for(actor).filter(pk=booking_id).first()
+    if booking is None:
+        raise NotFound(_("Buchung nicht gefunden."))
+    return booking
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise Forbidden(_("Diese Aktion steht Ihnen für diese Buchung nicht zu."))
+
+
+# --- database errors --------------------------------------------------------------------------
+
+
+def _sqlstate(exc: Exception) -> str | None:
+    cause = exc.__cause__
+    return getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+
+
+@contextmanager
+def _database_refusals() -> Iterator[None]:
+    """Turn the database's last word into domain errors: overlap → 409, lock timeout → Busy."""
+    try:
+        yield
+    except IntegrityError as exc:
+        if _sqlstate(exc) == "23P01" or "booking_no_overlap" in str(exc):
+            raise Conflict(_("Termin nicht mehr frei."), code="slot_taken") from exc
+        raise
+    except OperationalError as exc:
+        # 55P03 lock_not_available (PostgreSQL lock_timeout); SQLite's busy timeout.
+        if _sqlstate(exc) == "55P03" or "database is locked" in str(exc):
+            raise Busy(
+                _("Gerade belegt, bitte gleich noch einmal versuchen."), retry_after=1
+            ) from exc
+        raise
+
+
+def _lock_expert(expert_id: int) -> ExpertProfile | None:
+    """Lock the expert's row for the rest of the transaction: their bookings are written one
+    at a time. NO KEY UPDATE leaves the foreign-key checks of inserted bookings unblocked."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("_lock_expert needs the caller's transaction")
+    return (
+        ExpertProfile.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("user")
+        .filter(pk=expert_id)
+        .first()
+    )
+
+
+# --- checks shared by book and reschedule -----------------------------------------------------
+
+
+def _require_aware(start: datetime) -> None:
+    if start.tzinfo is None or start.utcoffset() is None:
+        raise Invalid(
+            _("Bitte mit Zeitzone angeben, z. B. 2027-03-01T10:00:00+01:00."),
+            fields={"start": [_("Ohne Zeitzone.")]},
+        )
+
+
+def _check_slot(
+    expert: ExpertProfile,
+    *,
+    start: datetime,
+    duration: int,
+    now: datetime,
+    exclude_booking_id: int | None = None,
+) -> None:
+    if start <= now:
+        raise Invalid(
+            _("Der Termin liegt in der Vergangenheit."),
+            code="in_past",
+            fields={"start": [_("Liegt in der Vergangenheit.")]},
+        )
+    busy = selectors.busy_for_expert(
+        expert,
+        start=start,
+        end=start + timedelta(minutes=duration),
+        now=now,
+        exclude_booking_id=exclude_booking_id,
+    )
+    reason = expert_selectors.check_slot_for(
+        expert, start=start, duration=duration, now=now, busy=busy
+    )
+    if reason is not None:
+        error, field, message = _REFUSALS[reason]
+        raise error(
+            message,
+            code=_REFUSAL_CODES.get(reason, reason.value),
+            fields={field: [str(message)]},
+        )
+
+
+def _expire_holds_of(expert_id: int, now: datetime) -> None:
+    """Release the expert's expired holds first: the exclusion constraint still counts them."""
+    ConsultationBooking.objects.filter(
+        expert_id=expert_id, status=Status.HELD, hold_expires_at__lte=now
+    ).update(status=Status.CANCELLED, reason=str(HOLD_EXPIRED), updated_at=now)
+
+
+def _resolve_format(
+    requested: str | None, request: ConsultationRequest, expert: ExpertProfile
+) -> str:
+    offered = set(expert.formats or [])
+    wanted = {request.format} if request.format in Format.values else set(Format.values)
+    possible = offered & wanted
+    if requested:
+        if requested not in Format.values or requested not in possible:
+            raise Invalid(
+                _("Dieses Format passt nicht zur Anfrage oder zur Expert*in."),
+                code="bad_format",
+                fields={"format": [_("Möglich: %(formats)s") % {"formats": sorted(possible)}]},
+            )
+        return requested
+    if not possible:
+        raise Invalid(
+            _("Die Expert*in bietet das gewünschte Format nicht an."),
+            code="bad_format",
+            fields={"format": [_("Kein gemeinsames Format.")]},
+        )
+    return Format.ONLINE if Format.ONLINE in possible else Format.ONSITE
+
+
+def _meeting_url(expert: ExpertProfile) -> str:
+    if expert.meeting_url:
+        return expert.meeting_url
+    base = settings.MEETING_BASE_URL.rstrip("/") + "/"
+    # Unguessable: the room is the only thing keeping strangers out of the consultation.
+    return f"{base}buergerhaushalt-{secrets.token_urlsafe(18)}"
+
+
+def _location(municipality: Municipality) -> str:
+    parts = [municipality.name, municipality.district, municipality.state]
+    return ", ".join(p for p in parts if p)
+
+
+def _release_request(request_id: int) -> None:
+    """A request whose booking ended before taking place is open again (if nothing else holds)."""
+    if not ConsultationBooking.objects.filter(request_id=request_id, status__in=ANNOUNCED).exists():
+        ConsultationRequest.objects.filter(
+            pk=request_id, status=ConsultationRequest.Status.BOOKED
+        ).update(status=ConsultationRequest.Status.OPEN)
+
+
+def _claim_request(request_id: int) -> None:
+    """Mark the request booked, compare-and-swap: of two bookings for it only one gets it."""
+    claimed = ConsultationRequest.objects.filter(pk=request_id, status__in=OPEN_REQUEST).update(
+        status=ConsultationRequest.Status.BOOKED
+    )
+    if not claimed:
+        current = (
+            ConsultationRequest.objects.filter(pk=request_id)
+            .values_list("status", flat=True)
+            .first()
+        )
+        raise Conflict(
+            _("Für diese Anfrage besteht schon eine Buchung, oder sie ist abgeschlossen."),
+            code="request_not_open",
+            fields={"request": [_("Nicht mehr offen.")]},
+            extra={"request_status": current},
+        )
+
+
+def _reload(booking_id: int) -> ConsultationBooking:
+    return ConsultationBooking.objects.select_related(
+        "expert__user", "request__plan__municipality", "created_by"
+    ).get(pk=booking_id)
+
+
+# --- booking ----------------------------------------------------------------------------------
+
+
+def book(
+    *,
+    actor: Any,
+    request_id: int,
+    expert_id: int,
+    start: datetime,
+    duration_minutes: int,
+    format: str | None = None,
+    hold: bool = False,
+    now: datetime | None = None,
+) -> ConsultationBooking:
+    """Book (or only hold) ``expert`` at ``start`` for the actor's consultation request.
+
+    Without ``hold`` the booking is ``requested`` (``confirmed`` when the expert auto-confirms)
+    and the request becomes ``booked``; with ``hold`` it is ``held`` for
+    ``settings.BOOKING_HOLD_MINUTES`` and turns into a request with ``request_hold``.
+    """
+    _require_aware(start)
+    now = now or timezone.now()
+    with _database_refusals(), transaction.atomic(durable=True):
+        request = (
+            ConsultationRequest.objects.select_related("plan__municipality")
+            .filter(pk=request_id)
+            .first()
+        )
+        if request is None or not (
+            is_coordinator(actor) or municipality_id_of(actor) == request.plan.municipality_id
+        ):
+            raise NotFound(_("Anfrage nicht gefunden."), fields={"request": [_("Nicht gefunden.")]})
+        if request.status not in OPEN_REQUEST:
+            raise Conflict(
+                _("Diese Anfrage ist nicht mehr offen."),
+                code="request_not_open",
+                fields={"request": [_("Nicht mehr offen.")]},
+                extra={"request_status": request.status},
+            )
+        expert = _lock_expert(expert_id)
+        if expert is None:
+            raise Invalid(_("Expert*in nicht gefunden."), fields={"expert": [_("Nicht gefunden.")]})
+        if not expert.active:
+            raise Invalid(
+                _("Diese Expert*in nimmt derzeit keine Buchungen an."),
+                code="expert_inactive",
+                fields={"expert": [_("Nicht aktiv.")]},
+            )
+        if expert.conflicts.filter(pk=request.plan.municipality_id).exists():
+            raise Invalid(
+                _("Diese Expert*in kann Ihre Kommune nicht beraten (Interessenkonflikt)."),
+                code="conflict_of_interest",
+                fields={"expert": [_("Interessenkonflikt.")]},
+            )
+        if duration_minutes not in (expert.durations or []):
+            raise Invalid(
+                _("Diese Dauer wird nicht angeboten."),
+                code="bad_duration",
+                fields={"duration_minutes": [_("Angeboten: %(d)s") % {"d": expert.durations}]},
+            )
+        chosen_format = _resolve_format(format, request, expert)
+        _expire_holds_of(expert.pk, now)
+        _check_slot(expert, start=start, duration=duration_minutes, now=now)
+
+        end = start + timedelta(minutes=duration_minutes)
+        status = (
+            Status.HELD if hold else (Status.CONFIRMED if expert.auto_confirm else Status.REQUESTED)
+        )
+        municipality = request.plan.municipality
+        booking = ConsultationBooking.objects.create(
+            request=request,
+            expert=expert,
+            start=start,
+            end=end,
+            blocked_start=start - timedelta(minutes=expert.buffer_before_minutes),
+            blocked_end=end + timedelta(minutes=expert.buffer_after_minutes),
+            format=chosen_format,
+            location=_location(municipality) if chosen_format == Format.ONSITE else "",
+            meeting_url=_meeting_url(expert) if chosen_format == Format.ONLINE else "",
+            status=status,
+            hold_expires_at=now + timedelta(minutes=settings.BOOKING_HOLD_MINUTES)
+            if hold
+            else None,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        if not hold:
+            _claim_request(request.pk)
+            booking = _reload(booking.pk)
+            notify(booking, "confirmed" if status == Status.CONFIRMED else "requested", now=now)
+        return booking
+
+
+def request_hold(
+    *, actor: Any, booking_id: int, now: datetime | None = None
+) -> ConsultationBooking:
+    """Turn the actor's unexpired hold into a request (or a confirmed booking: auto-confirm)."""
+    now = now or timezone.now()
+    with _database_refusals(), transaction.atomic(durable=True):
+        booking = _visible(actor, booking_id)
+        _require(_is_municipality_side(actor, booking))
+        target = Status.CONFIRMED if booking.expert.auto_confirm else Status.REQUESTED
+        _swap(
+            booking.pk,
+            Q(status=Status.HELD, hold_expires_at__gt=now),
+            now=now,
+            status=target,
+            hold_expires_at=None,
+        )
+        _claim_request(booking.request_id)
+        booking = _reload(booking.pk)
+        notify(booking, "confirmed" if target == Status.CONFIRMED else "requested", now=now)
+        return booking
+
+
+def _swap(
+    booking_id: int, expected: Q, *, now: datetime, bump: bool = False, **changes: Any
+) -> None:
+    """Compare-and-swap one booking: change it only if it still matches ``expected``.
+
+    The UPDATE's WHERE is re-checked on the row after any concurrent writer commits, so of two
+    racing transitions exactly one matches; the loser learns the current status (409).
+    """
+    if bump:
+        changes["sequence"] = F("sequence") + 1
+    updated = ConsultationBooking.objects.filter(expected, pk=booking_id).update(
+        updated_at=now, **changes
+    )
+    if not updated:
+        current = (
+            ConsultationBooking.objects.filter(pk=booking_id)
+            .values_list("status", flat=True)
+            .first()
+        )
+        raise Conflict(
+            _("Das geht im jetzigen Zustand der Buchung nicht (%(status)s).")
+            % {"status": Status(current).label if current else "?"},
+            code="invalid_transition",
+            extra={"status": current},
+        )
+
+
+def _seen(sequence: int | None) -> Q:
+    """Optimistic concurrency for clients that send the SEQUENCE they last saw (like If-Match):
+    any change since then (a confirmation, a move) makes their action a 409 instead of applying
+    it to a booking they have not seen. Without it, only the status decides."""
+    return Q() if sequence is None else Q(sequence=sequence)
+
+
+def _future(booking: ConsultationBooking, now: datetime) -> None:
+    if booking.start <= now:
+        raise Conflict(
+            _("Der Termin hat schon begonnen."),
+            code="already_started",
+            extra={"status": booking.status},
+        )
+
+
+def _past(booking: ConsultationBooking, now: datetime) -> None:
+    if booking.start > now:
+        raise Conflict(
+            _("Der Termin hat noch nicht stattgefunden."),
+            code="not_yet_started",
+            extra={"status": booking.status},
+        )
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if len(reason) > MAX_REASON:
+        raise Invalid(
+            _("Die Begründung ist zu lang."),
+            fields={"reason": [_("Höchstens %(n)d Zeichen.") % {"n": MAX_REASON}]},
+        )
+    return reason
+
+
+def confirm(
+    *,
+    actor: Any,
+    booking_id: int,
+    sequence: int | None = None,
+    now: datetime | None = None,
+) -> ConsultationBooking:
+    """The expert (or a coordinator) accepts a requested consultation."""
+    now = now or timezone.now()
+    with _database_refusals(), transaction.atomic(durable=True):
+        booking = _visible(actor, booking_id)
+        _require(_is_expert_side(actor, booking))
+        _future(booking, now)
+        _swap(
+            booking.pk,
+            Q(status=Status.REQUESTED) & _seen(sequence),
+            now=now,
+            bump=True,
+            status=Status.CONFIRMED,
+        )
+        booking = _reload(booking.pk)
+        notify(booking, "confirmed", now=now)
+        return booking
+
+
+def decline(
+    *,
+    actor: Any,
+    booking_id: int,
+    reason: str = "",
+    sequence: int | None = None,
+    now: datetime | None = None,
+) -> ConsultationBooking:
+    """The expert (or a coordinator) turns a request down; the request is open again."""
+    now = now or timezone.now()
+    reason = _reason(reason)
+    with _database_refusals(), transaction.atomic(durable=True):
+        booking = _visible(actor, booking_id)
+        _require(_is_expert_side(actor, booking))
+        _swap(
+            booking.pk,
+            Q(status=Status.REQUESTED) & _seen(sequence),
+            now=now,
+            bump=True,
+            status=Status.DECLINED,
+            reason=reason,
+        )
+        _release_request(booking.request_id)
+        booking = _reload(booking.pk)
+        notify(booking, "declined", now=now)
+        return booking
+
+
+def cancel(
+    *,
+    actor: Any,
+    booking_id: int,
+    reason: str = "",
+    sequence: int | None = None,
+    now: datetime | None = None,
+) -> ConsultationBooking:
+    """Either side calls a held, requested or confirmed consultation off before it starts."""
+    now = now or timezone.now()
+    reason = _reason(reason)
+    with _database_refusals(), transaction.atomic(durable=True):
+        booking = _visible(actor, booking_id)
+        _require(_is_expert_side(actor, booking) or _is_municipality_side(actor, booking))
+        _future(booking, now)
+        was_announced = booking.status in ANNOUNCED
+        _swap(
+            booking.pk,
+            Q(status__in=[Status.HELD, *ANNOUNCED]) & _seen(sequence),
+            now=now,
+            bump=True,
+            status=Status.CANCELLED,
+            reason=reason,
+        )
+        _release_request(booking.request_id)
+        booking = _reload(booking.pk)
+        if was_announced:  # a hold was never announced, so its end is no news to anyone
+            notify(booking, "cancelled", now=now, actor=actor)
+        return booking
+
+
+def reschedule(
+    *,
+    actor: Any,
+    booking_id: int,
+    start: datetime,
+    sequence: int | None = None,
+    now: datetime | None = None,
+) -> ConsultationBooking:
+    """The municipality moves a requested or confirmed consultation to a new free start.
+
+    Same booking (same UID, SEQUENCE + 1) with the same duration; checked like a new booking
+    with itself left out of the busy times; it needs the expert's confirmation again unless
+    they auto-confirm.
+    """
+    _require_aware(start)
+    now = now or timezone.now()
+    with _database_refusals(), transaction.atomic(durable=True):
+        booking = _visible(actor, booking_id)
+        _require(_is_municipality_side(actor, booking))
+        if booking.status not in ANNOUNCED:
+            raise Conflict(
+                _("Nur angefragte oder bestätigte Termine lassen sich verschieben."),
+                code="invalid_transition",
+                extra={"status": booking.status},
+            )
+        expert = _lock_expert(booking.expert_id)
+        assert expert is not None  # PROTECT keeps a booked expert's row
+        if not expert.active:
+            raise Invalid(
+                _("Diese Expert*in nimmt derzeit keine Buchungen an."),
+                code="expert_inactive",
+                fields={"expert": [_("Nicht aktiv.")]},
+            )
+        duration = int((booking.end - booking.start).total_seconds() // 60)
+        _expire_holds_of(expert.pk, now)
+        _check_slot(expert, start=start, duration=duration, now=now, exclude_booking_id=booking.pk)
+        end = start + timedelta(minutes=duration)
+        _swap(
+            booking.pk,
+            Q(status__in=ANNOUNCED, start=booking.start) & _seen(sequence),
+            now=now,
+            bump=True,
+            status=Status.CONFIRMED if expert.auto_confirm else Status.REQUESTED,
+            start=start,
+            end=end,
+            blocked_start=start - timedelta(minutes=expert.buffer_before_minutes),
+            blocked_end=end + timedelta(minutes=expert.buffer_after_minutes),
+        )
+        booking = _reload(booking.pk)
+        notify(booking, "rescheduled", now=now)
+        return booking
+
+
+def complete(*, actor: Any, booking_id: int, now: datetime | None = None) -> ConsultationBooking:
+    """The expert records that the consultation took place; the municipality is asked for
+    feedback."""
+    now = now or timezone.now()
+    with _database_refusals(), transaction.atomic(durable=True):
+        booking = _visible(actor, booking_id)
+        _require(_is_expert_side(actor, booking))
+        _past(booking, now)
+        _swap(booking.pk, Q(status=Status.CONFIRMED), now=now, status=Status.COMPLETED)
+        ConsultationRequest.objects.filter(
+            pk=booking.request_id, status=ConsultationRequest.Status.BOOKED
+        ).update(status=ConsultationRequest.Status.CLOSED)
+        booking = _reload(booking.pk)
+        notify(booking, "completed", now=now)
+        return booking
+
+
+def no_show(*, actor: Any, booking_id: int, now: datetime | None = None) -> ConsultationBooking:
+    """The expert records that nobody from the municipality came."""
+    now = now or timezone.now()
+    with _database_refusals(), transaction.atomic(durable=True):
+        booking = _visible(actor, booking_id)
+        _require(_is_expert_side(actor, booking))
+        _past(booking, now)
+        _swap(booking.pk, Q(status=Status.CONFIRMED), now=now, status=Status.NO_SHOW)
+        booking = _reload(booking.pk)
+        notify(booking, "no_show", now=now)
+        return booking
+
+
+def give_feedback(
+    *,
+    actor: Any,
+    booking_id: int,
+    rating: int,
+    comment: str = "",
+    now: datetime | None = None,
+) -> ConsultationBooking:
+    """The municipality rates a completed consultation (1–5), once."""
+    now = now or timezone.now()
+    if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
+        raise Invalid(_("Bewertung von 1 bis 5."), fields={"rating": [_("1 bis 5.")]})
+    comment = (comment or "").strip()
+    if len(comment) > MAX_REASON:
+        raise Invalid(_("Der Kommentar ist zu lang."), fields={"comment": [_("Zu lang.")]})
+    with _database_refusals(), transaction.atomic(durable=True):
+        booking = _visible(actor, booking_id)
+        _require(_is_municipality_side(actor, booking))
+        _swap(
+            booking.pk,
+            Q(status=Status.COMPLETED, rating__isnull=True),
+            now=now,
+            rating=rating,
+            feedback_comment=comment,
+        )
+        booking = _reload(booking.pk)
+        notify(booking, "feedback", now=now)
+        return booking
+
+
+# --- sweeps -----------------------------------------------------------------------------------
+
+
+def expire_holds(*, now: datetime | None = None) -> int:
+    """Release every hold past its expiry (periodic; idempotent). Returns how many."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        return ConsultationBooking.objects.filter(
+            status=Status.HELD, hold_expires_at__lte=now
+        ).update(status=Status.CANCELLED, reason=str(HOLD_EXPIRED), updated_at=now)
+
+
+def send_due_reminders(*, now: datetime | None = None) -> int:
+    """Queue the reminders that are due (periodic; idempotent). Returns how many were queued.
+
+    For each entry h of ``settings.REMINDER_CONSULTATION_HOURS`` a confirmed consultation gets
+    one reminder when it starts within h hours but later than the next smaller entry (so a
+    booking made 2 hours ahead gets the 1-hour reminder only). The dedup key carries the
+    booking's SEQUENCE: after a reschedule the reminders of the new time are new rows, and
+    the rows of the old time, if not yet written, never will be.
+    """
+    now = now or timezone.now()
+    hours = sorted(set(settings.REMINDER_CONSULTATION_HOURS))
+    queued = 0
+    with transaction.atomic():
+        for index, h in enumerate(hours):
+            lower = hours[index - 1] if index else 0
+            due = (
+                ConsultationBooking.objects.select_for_update(of=("self",), skip_locked=True)
+                .select_related("expert__user", "request__plan__municipality", "created_by")
+                .filter(
+                    status=Status.CONFIRMED,
+                    start__gt=now + timedelta(hours=lower),
+                    start__lte=now + timedelta(hours=h),
+                )
+                .order_by("start", "id")
+            )
+            queued += notify_reminders(list(due), hours=h, now=now)
+    return queued
+
+
+# --- calendar feeds ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def rotate_feed_token(
+    *, actor: Any, expert_id: int | None = None, municipality_id: int | None = None
+) -> str:
+    """Give an expert's or a municipality's feed a new secret; the old URL stops working."""
+    if (expert_id is None) == (municipality_id is None):
+        raise Invalid(_("Genau eine Expert*in oder eine Kommune angeben."))
+    token = new_token()
+    if expert_id is not None:
+        qs = ExpertProfile.objects.filter(pk=expert_id)
+        if not is_coordinator(actor):
+            qs = qs.filter(user_id=actor.pk)
+    else:
+        allowed = is_coordinator(actor) or municipality_id_of(actor) == municipality_id
+        qs = Municipality.objects.filter(pk=municipality_id if allowed else None)
+    if not qs.update(feed_token=token):
+        raise NotFound(_("Nicht gefunden."))
+    return token

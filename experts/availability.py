@@ -1,0 +1,123 @@
+"""Services for an expert's availability: replace the weekly rules, add and remove exceptions.
+
+Who may: the expert themself and coordinators; for anyone else the expert's availability does
+not exist (404, invariant 4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, time
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from consult.errors import Invalid, NotFound
+from consult.roles import is_coordinator
+from experts.models import AvailabilityException, AvailabilityRule, ExpertProfile
+
+MAX_RULES = 70  # ten windows a day is already more than anyone keeps
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    """One weekly window as given by the caller (wall-clock times in the expert's zone)."""
+
+    weekday: int
+    start: time
+    end: time
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+
+def can_manage_availability(user: Any, expert: ExpertProfile) -> bool:
+    if is_coordinator(user):
+        return True
+    return bool(getattr(user, "is_authenticated", False)) and expert.user_id == user.pk
+
+
+def check_manage_availability(user: Any, expert: ExpertProfile) -> None:
+    if not can_manage_availability(user, expert):
+        raise NotFound(_("Nicht gefunden."))
+
+
+def _validate_rules(rules: Sequence[RuleSpec]) -> None:
+    if len(rules) > MAX_RULES:
+        raise Invalid(
+            _("Höchstens %(n)d Zeitfenster.") % {"n": MAX_RULES},
+            fields={"rules": [_("Zu viele Zeitfenster.")]},
+        )
+    errors: dict[str, Any] = {}
+    for index, rule in enumerate(rules):
+        problems = []
+        if not 0 <= rule.weekday <= 6:
+            problems.append(_("Wochentag 0 (Montag) bis 6 (Sonntag)."))
+        if rule.end <= rule.start:
+            problems.append(_("Das Ende muss nach dem Beginn liegen."))
+        if rule.valid_from and rule.valid_until and rule.valid_until < rule.valid_from:
+            problems.append(_("„gültig bis“ liegt vor „gültig ab“."))
+        if problems:
+            errors[str(index)] = problems
+    if errors:
+        raise Invalid(_("Ungültige Zeitfenster."), fields={"rules": errors})
+
+
+@transaction.atomic
+def replace_rules(
+    *, actor: Any, expert: ExpertProfile, rules: Sequence[RuleSpec]
+) -> list[AvailabilityRule]:
+    """Replace all weekly rules of ``expert`` by ``rules`` (existing bookings stay as they are)."""
+    check_manage_availability(actor, expert)
+    _validate_rules(rules)
+    AvailabilityRule.objects.filter(expert=expert).delete()
+    return AvailabilityRule.objects.bulk_create(
+        AvailabilityRule(
+            expert=expert,
+            weekday=rule.weekday,
+            start_time=rule.start,
+            end_time=rule.end,
+            valid_from=rule.valid_from,
+            valid_until=rule.valid_until,
+        )
+        for rule in rules
+    )
+
+
+@transaction.atomic
+def add_exception(
+    *,
+    actor: Any,
+    expert: ExpertProfile,
+    day: date,
+    start: time | None = None,
+    end: time | None = None,
+    kind: str = AvailabilityException.Kind.BLOCK,
+    note: str = "",
+) -> AvailabilityException:
+    """Block (holiday, appointment) or add time on one date; no times means the whole day."""
+    check_manage_availability(actor, expert)
+    if kind not in AvailabilityException.Kind.values:
+        raise Invalid(_("Unbekannte Art."), fields={"kind": [_("„block“ oder „add“.")]})
+    if (start is None) != (end is None):
+        raise Invalid(
+            _("Beginn und Ende gehören zusammen."),
+            fields={"end" if end is None else "start": [_("Fehlt.")]},
+        )
+    if start is not None and end is not None and end <= start:
+        raise Invalid(
+            _("Das Ende muss nach dem Beginn liegen."),
+            fields={"end": [_("Das Ende muss nach dem Beginn liegen.")]},
+        )
+    return AvailabilityException.objects.create(
+        expert=expert, date=day, start_time=start, end_time=end, kind=kind, note=note[:200]
+    )
+
+
+@transaction.atomic
+def delete_exception(*, actor: Any, expert: ExpertProfile, exception_id: int) -> None:
+    check_manage_availability(actor, expert)
+    deleted, _count = AvailabilityException.objects.filter(pk=exception_id, expert=expert).delete()
+    if not deleted:
+        raise NotFound(_("Ausnahme nicht gefunden."))

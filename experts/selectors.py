@@ -1,0 +1,274 @@
+"""Reads of the experts app that feed the pure slot maths (experts/slots.py) from the ORM.
+
+Bookings live one floor up (bookings may import experts, never the other way), so the busy
+intervals of an expert are either passed in (``busy=``) or fetched from the source the bookings
+app registers at start-up (``register_busy_source``, called in ``BookingsConfig.ready``). Either
+way the functions here ask for one range per call: the ISO weeks (in the expert's zone) that the
+requested range touches, widened by the buffers, because the per-week limit counts bookings in
+the whole week of a slot and a booking's buffer reaches past the range edge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Prefetch, QuerySet
+
+from experts.models import AvailabilityException, AvailabilityRule, ExpertProfile
+from experts.slots import (
+    Busy,
+    ExceptionWindow,
+    Reason,
+    Slot,
+    SlotPolicy,
+    WeeklyWindow,
+    check_slot,
+    earliest_free_slot,
+    free_slots,
+)
+
+__all__ = [
+    "BusySource",
+    "SlotInputs",
+    "availability_of",
+    "busy_range",
+    "check_slot_for",
+    "earliest_slot",
+    "earliest_slots",
+    "experts_with_availability",
+    "free_slots_for",
+    "register_busy_source",
+    "slot_exceptions",
+    "slot_inputs",
+    "slot_policy",
+    "slot_windows",
+]
+
+BusySource = Callable[[Sequence[int], datetime, datetime, datetime], Mapping[int, Sequence[Busy]]]
+"""``(expert_ids, start, end, now) -> {expert_id: [Busy, ...]}``: the active bookings of those
+experts whose blocked range overlaps ``[start, end)`` (expired holds are not busy at ``now``)."""
+
+_busy_source: BusySource | None = None
+
+
+def register_busy_source(source: BusySource) -> None:
+    """Install the function that reads the experts' bookings (the bookings app does, once)."""
+    global _busy_source
+    _busy_source = source
+
+
+def _busy_for(
+    expert_ids: Sequence[int], start: datetime, end: datetime, now: datetime
+) -> Mapping[int, Sequence[Busy]]:
+    if _busy_source is None:
+        # Guessing "no bookings" would offer taken slots; better to fail loudly.
+        raise RuntimeError("no busy source registered: is the bookings app installed?")
+    return _busy_source(expert_ids, start, end, now)
+
+
+def slot_policy(expert: ExpertProfile, *, step_minutes: int = 30) -> SlotPolicy:
+    """The expert's booking rules as the slot maths wants them."""
+    return SlotPolicy(
+        tz=expert.timezone,
+        durations_minutes=tuple(int(d) for d in expert.durations or ()),
+        buffer_before_minutes=expert.buffer_before_minutes,
+        buffer_after_minutes=expert.buffer_after_minutes,
+        min_notice_minutes=expert.min_notice_hours * 60,
+        horizon_days=expert.horizon_days,
+        max_per_day=expert.max_per_day,
+        max_per_week=expert.max_per_week,
+        step_minutes=step_minutes,
+    )
+
+
+def slot_windows(expert: ExpertProfile) -> list[WeeklyWindow]:
+    """The weekly rules (uses a prefetched ``rules`` when there is one)."""
+    return [
+        WeeklyWindow(r.weekday, r.start_time, r.end_time, r.valid_from, r.valid_until)
+        for r in expert.rules.all()
+    ]
+
+
+def slot_exceptions(
+    expert: ExpertProfile, *, first: date | None = None, last: date | None = None
+) -> list[ExceptionWindow]:
+    """The exceptions between the local dates ``first`` and ``last`` (both inclusive).
+
+    Uses a prefetched ``exceptions`` when there is one (then filtered here in Python).
+    """
+    return [
+        ExceptionWindow(day=e.date, start=e.start_time, end=e.end_time, kind=e.kind)
+        for e in expert.exceptions.all()
+        if (first is None or e.date >= first) and (last is None or e.date <= last)
+    ]
+
+
+def busy_range(expert: ExpertProfile, start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """The range whose bookings decide the slots in ``[start, end)``.
+
+    Whole ISO weeks in the expert's zone (the per-week limit counts them all), widened by the
+    expert's buffers (a booking's buffered range may reach into the requested range).
+    """
+    zone = ZoneInfo(expert.timezone)
+    first = start.astimezone(zone).date()
+    last = end.astimezone(zone).date()
+    monday = first - timedelta(days=first.weekday())
+    next_monday = last + timedelta(days=7 - last.weekday())
+    # Local midnights through the zone: the UTC offset may differ at the two ends (DST).
+    week_start = datetime.combine(monday, time(), zone)
+    week_end = datetime.combine(next_monday, time(), zone)
+    margin = timedelta(minutes=expert.buffer_before_minutes + expert.buffer_after_minutes)
+    return week_start - margin, week_end + margin
+
+
+def _local_dates(expert: ExpertProfile, start: datetime, end: datetime) -> tuple[date, date]:
+    zone = ZoneInfo(expert.timezone)
+    return start.astimezone(zone).date(), end.astimezone(zone).date()
+
+
+@dataclass(frozen=True, slots=True)
+class SlotInputs:
+    """Everything ``experts.slots`` needs for one expert and one range."""
+
+    windows: list[WeeklyWindow]
+    exceptions: list[ExceptionWindow]
+    busy: list[Busy]
+    policy: SlotPolicy
+
+    def as_kwargs(self) -> dict[str, object]:
+        return {
+            "windows": self.windows,
+            "exceptions": self.exceptions,
+            "busy": self.busy,
+            "policy": self.policy,
+        }
+
+
+def slot_inputs(
+    expert: ExpertProfile,
+    *,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    busy: Iterable[Busy] | None = None,
+) -> SlotInputs:
+    """The slot maths' inputs for ``expert`` in ``[start, end)``; busy fetched if not given."""
+    if busy is None:
+        busy_start, busy_end = busy_range(expert, start, end)
+        busy = _busy_for([expert.pk], busy_start, busy_end, now).get(expert.pk, ())
+    first, last = _local_dates(expert, start, end)
+    return SlotInputs(
+        windows=slot_windows(expert),
+        exceptions=slot_exceptions(expert, first=first, last=last),
+        busy=list(busy),
+        policy=slot_policy(expert),
+    )
+
+
+def free_slots_for(
+    expert: ExpertProfile,
+    *,
+    start: datetime,
+    end: datetime,
+    duration: int,
+    now: datetime,
+    busy: Iterable[Busy] | None = None,
+) -> list[Slot]:
+    """The expert's free slots of ``duration`` minutes in ``[start, end)``."""
+    inputs = slot_inputs(expert, start=start, end=end, now=now, busy=busy)
+    return free_slots(
+        **inputs.as_kwargs(), now=now, start=start, end=end, duration_minutes=duration
+    )  # type: ignore[arg-type]
+
+
+def check_slot_for(
+    expert: ExpertProfile,
+    *,
+    start: datetime,
+    duration: int,
+    now: datetime,
+    busy: Iterable[Busy] | None = None,
+) -> Reason | None:
+    """Why ``expert`` cannot be booked at ``start`` for ``duration`` minutes, or None."""
+    end = start + timedelta(minutes=duration)
+    inputs = slot_inputs(expert, start=start, end=end, now=now, busy=busy)
+    return check_slot(**inputs.as_kwargs(), now=now, start=start, duration_minutes=duration)  # type: ignore[arg-type]
+
+
+def experts_with_availability(
+    expert_ids: Iterable[int], *, first: date | None = None, last: date | None = None
+) -> QuerySet[ExpertProfile]:
+    """Profiles with their rules and (the dates' or all) exceptions: three queries in all."""
+    exceptions = AvailabilityException.objects.order_by("date", "start_time")
+    if first is not None:
+        exceptions = exceptions.filter(date__gte=first)
+    if last is not None:
+        exceptions = exceptions.filter(date__lte=last)
+    return ExpertProfile.objects.filter(pk__in=list(expert_ids)).prefetch_related(
+        Prefetch("rules", queryset=AvailabilityRule.objects.order_by("weekday", "start_time")),
+        Prefetch("exceptions", queryset=exceptions),
+    )
+
+
+def availability_of(expert_id: int) -> ExpertProfile:
+    """One profile with all its rules and its exceptions from yesterday on (for the API)."""
+    yesterday = date.today() - timedelta(days=1)
+    return experts_with_availability([expert_id], first=yesterday).get()
+
+
+def earliest_slots(
+    expert_ids: Iterable[int],
+    *,
+    start: datetime,
+    end: datetime,
+    duration: int,
+    now: datetime,
+    busy: Mapping[int, Sequence[Busy]] | None = None,
+) -> dict[int, datetime | None]:
+    """The earliest free slot start in ``[start, end)`` of each expert, or None.
+
+    Built for the matcher's top K: three queries for the profiles, rules and exceptions plus one
+    for the bookings of all K, whatever K is. An expert who does not offer ``duration`` has no
+    slot (None); inactive or unknown experts are None too.
+    """
+    ids = list(dict.fromkeys(expert_ids))
+    result: dict[int, datetime | None] = dict.fromkeys(ids)
+    if not ids or end <= start:
+        return result
+    # A day of margin either side covers every zone's local dates of the range.
+    first = (start - timedelta(days=1)).date()
+    last = (end + timedelta(days=1)).date()
+    experts = [e for e in experts_with_availability(ids, first=first, last=last) if e.active]
+    if busy is None and experts:
+        ranges = [busy_range(e, start, end) for e in experts]
+        busy = _busy_for(
+            [e.pk for e in experts], min(r[0] for r in ranges), max(r[1] for r in ranges), now
+        )
+    for expert in experts:
+        own_busy = (busy or {}).get(expert.pk, ())
+        inputs = slot_inputs(expert, start=start, end=end, now=now, busy=own_busy)
+        slot = earliest_free_slot(
+            **inputs.as_kwargs(), now=now, start=start, end=end, duration_minutes=duration
+        )  # type: ignore[arg-type]
+        result[expert.pk] = slot.start if slot is not None else None
+    return result
+
+
+def earliest_slot(
+    expert: ExpertProfile,
+    *,
+    start: datetime,
+    end: datetime,
+    duration: int,
+    now: datetime,
+    busy: Iterable[Busy] | None = None,
+) -> datetime | None:
+    """The earliest free slot start of one expert in ``[start, end)``, or None."""
+    inputs = slot_inputs(expert, start=start, end=end, now=now, busy=busy)
+    slot = earliest_free_slot(
+        **inputs.as_kwargs(), now=now, start=start, end=end, duration_minutes=duration
+    )  # type: ignore[arg-type]
+    return slot.start if slot is not None else None
