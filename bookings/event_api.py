@@ -13,8 +13,6 @@ import io
 import json
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -329,9 +327,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     throttle_scope = "public"
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        events = selectors.events_for(self.request.user)
-        organisers = get_user_model().objects.select_related("expert_profile")
-        return events.prefetch_related(Prefetch("organisers", queryset=organisers))
+        return selectors.events_for(self.request.user)
 
     def get_permissions(self):  # type: ignore[no-untyped-def]
         if self.action == "registrations":

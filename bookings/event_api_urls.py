@@ -1,6 +1,7 @@
 """Routes of the events API (included from bookings/api_urls.py under /api/v1/)."""
 
 from django.urls import path
+from rest_framework.renderers import JSONRenderer
 from rest_framework.routers import SimpleRouter
 
 from bookings import event_api
@@ -17,6 +18,14 @@ urlpatterns = [
         ),
         {"format": "csv"},
         name="event-participants-csv",
+    ),
+    # The calendar file keeps its name in the URL (no trailing slash after ".ics").
+    path(
+        "registrations/<str:token>/invite.ics",
+        event_api.RegistrationViewSet.as_view(
+            {"get": "invite"}, renderer_classes=[JSONRenderer, event_api.ICSRenderer]
+        ),
+        name="registration-invite-ics",
     ),
     *router.urls,
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -46,7 +47,7 @@ def with_counts(queryset: QuerySet[Event]) -> QuerySet[Event]:
         first_start=_first_start(),
     ).prefetch_related(
         Prefetch("sessions", queryset=EventSession.objects.order_by("start", "id")),
-        "organisers",
+        Prefetch("organisers", queryset=get_user_model().objects.select_related("expert_profile")),
     )
 
 

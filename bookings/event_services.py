@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,7 +31,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import OperationalError, connection, transaction
-from django.db.models import CharField, Max, Value
+from django.db.models import CharField, Count, Max, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone, translation
 from django.utils.html import escape
@@ -44,7 +44,7 @@ from consult.models import Municipality, new_token
 from consult.roles import is_coordinator
 from notifications import ics
 from notifications.models import Notification
-from notifications.services import Rendered, queue_many, queue_notification, render_message
+from notifications.services import Rendered, queue_many, render_message
 
 PENDING = Registration.Status.PENDING
 CONFIRMED = Registration.Status.CONFIRMED
@@ -249,35 +249,42 @@ def _queue_with_invitations(
     key: str,
     message: Rendered,
     invitation: ics.Invitation | None,
-    numbers: Iterable[int] | None = None,
+    now: datetime,
 ) -> None:
-    """One outbox row per session (one iTIP message per session, see notifications/ics.py)."""
-    if invitation is None:
-        queue_notification(
+    """One outbox row per session (one iTIP message per session, see notifications/ics.py),
+    written with one INSERT."""
+
+    def row(*, subject: str, dedup: str, text: str = "", method: str = "") -> Notification:
+        return Notification(
             recipient=registration.email,
-            recipient_name=registration.name,
+            recipient_name=" ".join(registration.name.split())[:200],
             kind=kind,
-            dedup_key=_dedup(registration, key),
-            message=message,
             language=registration.language,
+            subject=subject,
+            body_text=message.text,
+            body_html=message.html,
+            ics=text,
+            ics_method=method,
+            dedup_key=_dedup(registration, dedup),
+            next_attempt_at=now,
         )
+
+    if invitation is None:
+        queue_many([row(subject=message.subject, dedup=key)])
         return
     personal = _for(invitation, registration)
     total = len(invitation.sessions)
-    for number in numbers or range(1, total + 1):
-        queue_notification(
-            recipient=registration.email,
-            recipient_name=registration.name,
-            kind=kind,
-            dedup_key=_dedup(registration, f"{key}.q{invitation.sequence}.s{number}"),
-            message=dataclasses.replace(
-                message,
+    queue_many(
+        [
+            row(
                 subject=_session_subject(message.subject, number, total, registration.language),
-            ),
-            language=registration.language,
-            ics=ics.build_invitation(personal, number),
-            ics_method=invitation.method,
-        )
+                dedup=f"{key}.q{invitation.sequence}.s{number}",
+                text=ics.build_invitation(personal, number),
+                method=invitation.method,
+            )
+            for number in range(1, total + 1)
+        ]
+    )
 
 
 def _notify(
@@ -315,6 +322,7 @@ def _notify(
         key=key or template,
         message=message,
         invitation=invitation,
+        now=now,
     )
 
 
@@ -484,6 +492,17 @@ def _check_open(event: Event, now: datetime) -> None:
         raise Conflict(message, code="registration_closed", fields={"registration_closes": message})
 
 
+def _counts(event: Event, *, email: str, now: datetime) -> dict[str, int]:
+    """Seats taken, length of the line, stale holds, and live registrations of `email`."""
+    live = Q(status__in=selectors.LIVE) & ~Q(status=PENDING, hold_expires_at__lte=now)
+    return Registration.objects.filter(event=event).aggregate(
+        seats=Count("id", filter=live & Q(holds_seat=True)),
+        line=Count("id", filter=live & Q(holds_seat=False)),
+        stale=Count("id", filter=Q(status=PENDING, hold_expires_at__lte=now)),
+        mine=Count("id", filter=live & Q(email=email)),
+    )
+
+
 def _live_registration(event_id: int, email: str, now: datetime) -> Registration | None:
     return (
         Registration.objects.filter(event_id=event_id, email=email, status__in=selectors.LIVE)
@@ -515,21 +534,20 @@ def register(
         raise Invalid(message, fields={"consent": message})
     language = _language(language)
 
-    # Fast path without the lock: registering twice returns the existing registration.
-    existing = _live_registration(event_id, email, now)
-    if existing is not None:
-        return _again(existing, now=now)
-
+    # Read before the lock (sessions change rarely; a change re-sends to the confirmed).
+    sessions = list(EventSession.objects.filter(event_id=event_id).order_by("start", "id"))
     with transaction.atomic(durable=True):
         event = _lock_event(event_id)
         _check_open(event, now)
-        sessions = _sessions(event)
-        _settle(event, now=now, sessions=sessions)
-        existing = _live_registration(event_id, email, now)
-        if existing is not None:
-            return _again(existing, now=now, in_transaction=True)
-        seats_taken = _seats_taken(event)
-        holds_seat = seats_taken < event.capacity
+        # One query for everything the decision needs (this is the hot path of a rush).
+        counts = _counts(event, email=email, now=now)
+        if counts["stale"]:
+            _settle(event, now=now)
+            counts = _counts(event, email=email, now=now)
+        if counts["mine"]:
+            existing = _live_registration(event_id, email, now)
+            return _again(existing, now=now)
+        holds_seat = counts["seats"] < event.capacity
         registration = Registration.objects.create(
             event=event,
             name=name,
@@ -542,8 +560,8 @@ def register(
             hold_expires_at=now + timedelta(hours=settings.REGISTRATION_HOLD_HOURS),
             consent_at=now,
         )
-        # Under the lock nobody else changes the line: its length is our position.
-        position = None if holds_seat else selectors.waitlist_position(registration)
+        # Under the lock nobody else changes the line: we are at its end.
+        position = None if holds_seat else counts["line"] + 1
         _notify(
             registration,
             "registration_received",
@@ -555,38 +573,23 @@ def register(
     return Registered(registration=registration, created=True, position=position)
 
 
-def _again(
-    registration: Registration, *, now: datetime, in_transaction: bool = False
-) -> Registered:
+def _again(registration: Registration, *, now: datetime) -> Registered:
     """A second registration with the same e-mail: the link goes out again, at most hourly."""
-    event = registration.event
-    sessions = _sessions(event)
-
-    def resend() -> None:
-        _notify(
-            registration,
-            "registration_received",
-            event=event,
-            sessions=sessions,
-            now=now,
-            key=f"again.{now:%Y%m%d%H}",
-            extra={
-                "position": selectors.waitlist_position(registration),
-                "hold_hours": settings.REGISTRATION_HOLD_HOURS,
-                "again": True,
-            },
-        )
-
-    if in_transaction:
-        resend()
-    else:
-        with transaction.atomic():
-            resend()
-    return Registered(
-        registration=registration,
-        created=False,
-        position=selectors.waitlist_position(registration),
+    position = selectors.waitlist_position(registration)
+    _notify(
+        registration,
+        "registration_received",
+        event=registration.event,
+        sessions=_sessions(registration.event),
+        now=now,
+        key=f"again.{now:%Y%m%d%H}",
+        extra={
+            "position": position,
+            "hold_hours": settings.REGISTRATION_HOLD_HOURS,
+            "again": True,
+        },
     )
+    return Registered(registration=registration, created=False, position=position)
 
 
 def _by_token(token: str) -> Registration:

@@ -1,0 +1,302 @@
+"""Benchmark of event registration: throughput through the service and over HTTP, and the
+200-way race for 20 places over HTTP.
+
+Creates its own scratch database (PostgreSQL: `consult_bench_reg` next to the one in
+DATABASE_URL, dropped and re-created; without a PostgreSQL DATABASE_URL a scratch SQLite file,
+and the rows say so), migrates it, and starts gunicorn (2 workers, gthread) on a free loopback
+port against it. Tasks go to a throw-away filesystem broker: delivery is not measured here.
+
+The public throttle (THROTTLE_PUBLIC, 60/min by default) is raised to 1,000,000/min for the
+gunicorn run: otherwise the benchmark would measure the throttle, not registering.
+
+Figures:
+- sequential registrations/s through `event_services.register` (in-process, one connection);
+- sequential registrations/s over HTTP (one keep-alive client), reference: pretix on this kind
+  of machine, 4.7/s (from the issue); target ≥ 50/s;
+- the race: 200 clients released together by a barrier for 20 places, total time until the
+  last answer, reference: pretix 5.9 s; target ≤ 1.5 s. Checked: exactly 20 hold seats.
+
+Run: DATABASE_URL=postgres://… .venv/bin/python bench/registration.py [--smoke] [--json]
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.report import Row, emit, parse_args  # noqa: E402
+
+SCRATCH_DB = "consult_bench_reg"
+PRETIX_RACE_S = 5.9
+PRETIX_SEQUENTIAL_PER_S = 4.7
+TARGET_RACE_S = 1.5
+TARGET_HTTP_PER_S = 50.0
+
+
+def scratch_database() -> tuple[str, str]:
+    """(DATABASE_URL of a fresh scratch database, engine name)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        import psycopg
+
+        parsed = urlparse(url)
+        admin = urlunparse(parsed._replace(path="/postgres"))
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{SCRATCH_DB}"')
+        return urlunparse(parsed._replace(path=f"/{SCRATCH_DB}")), "PostgreSQL"
+    path = ROOT / "var" / f"{SCRATCH_DB}.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}", "SQLite"
+
+
+def drop_scratch(url: str) -> None:
+    if url.startswith("postgres"):
+        import psycopg
+
+        admin = urlunparse(urlparse(url)._replace(path="/postgres"))
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}" WITH (FORCE)')
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def service_env(url: str, var_dir: str) -> dict[str, str]:
+    """The environment of the service processes: production-like, scratch DB, no throttle."""
+    return {
+        "DATABASE_URL": url,
+        "VAR_DIR": var_dir,
+        "REDIS_URL": "",
+        "CELERY_BROKER_URL": "filesystem://",
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(60),
+        "SECURE_SSL_REDIRECT": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "THROTTLE_PUBLIC": "1000000/min",
+        "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+
+
+def setup_django(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def make_event(capacity: int) -> int:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from bookings.models import Event, EventSession
+
+    now = timezone.now()
+    event = Event.objects.create(
+        kind="workshop",
+        title_de="Werkstatt: Bürgerhaushalt einführen",
+        place="Rathaus",
+        address="Marktplatz 1, 04109 Leipzig",
+        capacity=capacity,
+        registration_opens=now - timedelta(days=1),
+        registration_closes=now + timedelta(days=20),
+        status="published",
+    )
+    start = now + timedelta(days=30)
+    EventSession.objects.create(event=event, start=start, end=start + timedelta(hours=4))
+    return event.pk
+
+
+def bench_service(count: int) -> float:
+    from bookings import event_services
+
+    event_id = make_event(capacity=count // 2)
+    started = time.perf_counter()
+    for n in range(count):
+        event_services.register(
+            event_id=event_id,
+            name=f"Teilnehmerin {n}",
+            email=f"service{n}@gemeinde.example",
+            consent=True,
+            municipality_name="Leipzig",
+        )
+    return count / (time.perf_counter() - started)
+
+
+def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "config.wsgi",
+            "--workers",
+            "2",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "8",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError(f"gunicorn did not start: {process.stderr.read().decode()[-2000:]}")
+
+
+def post(conn: http.client.HTTPConnection, event_id: int, n: int, prefix: str) -> int:
+    body = json.dumps(
+        {
+            "name": f"Teilnehmer {n}",
+            "email": f"{prefix}{n}@gemeinde.example",
+            "municipality_name": "Leipzig",
+            "consent": True,
+        }
+    )
+    conn.request(
+        "POST",
+        f"/api/v1/events/{event_id}/registrations/",
+        body=body,
+        headers={"Content-Type": "application/json", "Accept-Language": "de"},
+    )
+    response = conn.getresponse()
+    response.read()
+    return response.status
+
+
+def bench_http_sequential(port: int, count: int) -> float:
+    event_id = make_event(capacity=count // 2)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for n in range(5):  # warm-up: imports, connections, template caches in both workers
+        post(conn, event_id, n, "warm")
+    started = time.perf_counter()
+    for n in range(count):
+        status = post(conn, event_id, n, "seq")
+        assert status == 201, status
+    return count / (time.perf_counter() - started)
+
+
+def bench_race(port: int, clients: int, places: int) -> float:
+    from bookings.models import Registration
+
+    event_id = make_event(capacity=places)
+    barrier = threading.Barrier(clients + 1)
+    statuses: list[int] = []
+    finished: list[float] = []
+    lock = threading.Lock()
+
+    def client(n: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.connect()
+        barrier.wait()
+        status = post(conn, event_id, n, "race")
+        done = time.perf_counter()
+        with lock:
+            statuses.append(status)
+            finished.append(done)
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    took = max(finished) - started
+    assert statuses.count(201) == clients, statuses
+    holders = Registration.objects.filter(event_id=event_id, holds_seat=True).count()
+    waiting = Registration.objects.filter(event_id=event_id, holds_seat=False).count()
+    assert (holders, waiting) == (places, clients - places), (holders, waiting)
+    return took
+
+
+def main() -> None:
+    args = parse_args(__doc__)
+    sequential = 40 if args.smoke else 300
+    clients = 50 if args.smoke else 200
+    places = 5 if args.smoke else 20
+    url, engine = scratch_database()
+    var_dir = tempfile.mkdtemp(prefix="bench-reg-")
+    env = service_env(url, var_dir)
+    setup_django(env)
+    service_rate = bench_service(sequential)
+    port = free_port()
+    gunicorn = start_gunicorn(env, port)
+    try:
+        http_rate = bench_http_sequential(port, sequential)
+        race = bench_race(port, clients, places)
+    finally:
+        gunicorn.terminate()
+        gunicorn.wait(timeout=15)
+        from django.db import connections
+
+        connections.close_all()
+        drop_scratch(url)
+    emit(
+        [
+            Row(
+                f"registrations/s, event_services.register, sequential ({engine})",
+                service_rate,
+                "registrations/s",
+                higher_is_better=True,
+            ),
+            Row(
+                f"registrations/s over HTTP, gunicorn 2 workers, sequential ({engine}; "
+                "ref: pretix)",
+                http_rate,
+                "registrations/s",
+                reference=PRETIX_SEQUENTIAL_PER_S,
+                target=TARGET_HTTP_PER_S,
+                higher_is_better=True,
+            ),
+            Row(
+                f"{clients}-way race for {places} places over HTTP, total ({engine}; "
+                "ref: pretix 200-way)",
+                race,
+                "s",
+                reference=PRETIX_RACE_S,
+                target=TARGET_RACE_S if not args.smoke else None,
+            ),
+        ],
+        as_json=args.json,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,289 @@
+"""The events API: public list and registration, self-service by token, coordinator tools."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from bookings.models import Registration
+from notifications.models import Notification
+from tests import factories
+from tests.conftest import client_for
+from tests.ics_rules import assert_valid_invitation
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle():  # type: ignore[no-untyped-def]
+    cache.clear()  # the "public" throttle counts in the cache across tests
+    yield
+    cache.clear()
+
+
+def _payload(n: int = 1, **changes):  # type: ignore[no-untyped-def]
+    return {
+        "name": f"Anna Beispiel {n}",
+        "email": f"anna{n}@gemeinde.example",
+        "municipality_name": "Musterstadt",
+        "consent": True,
+        **changes,
+    }
+
+
+def _token_of(email: str) -> str:
+    return Registration.objects.get(email=email).token
+
+
+def test_anyone_lists_published_events_with_seats_in_constant_queries(
+    api, django_assert_max_num_queries
+):
+    for n in range(5):
+        event = factories.EventFactory(capacity=3, online_url="https://meet.example/x")
+        for i in range(n):
+            Registration.objects.create(
+                event=event,
+                name="x",
+                email=f"{i}@x.example",
+                status="confirmed",
+                holds_seat=True,
+                consent_at=timezone.now(),
+            )
+    factories.EventFactory(status="draft")
+    with django_assert_max_num_queries(4):
+        response = api.get("/api/v1/events/")
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert response.json()["count"] == 5
+    first = results[0]
+    assert {"id", "kind", "title", "sessions", "capacity", "seats_left", "waitlist_length"} <= set(
+        first
+    )
+    assert {"registration_opens", "registration_closes", "status", "description", "place"} <= set(
+        first
+    )
+    assert "online_url" not in first  # only confirmed participants and organisers see it
+    assert sorted(e["seats_left"] for e in results) == [0, 0, 1, 2, 3]
+    assert set(first["sessions"][0]) == {"start", "end"}
+
+
+def test_draft_is_404_for_the_public_and_visible_to_coordinators(api, coordinator):
+    draft = factories.EventFactory(status="draft")
+    assert api.get(f"/api/v1/events/{draft.pk}/").status_code == 404
+    response = client_for(coordinator).get(f"/api/v1/events/{draft.pk}/")
+    assert response.status_code == 200 and "online_url" in response.json()
+
+
+def test_coordinator_creates_publishes_and_changes_an_event(coordinator, staff_user, api):
+    start = (timezone.now() + timedelta(days=30)).replace(microsecond=0)
+    body = {
+        "kind": "workshop",
+        "title_de": "Werkstatt Jugendhaushalt",
+        "capacity": 12,
+        "registration_opens": timezone.now().isoformat(),
+        "registration_closes": (start - timedelta(days=2)).isoformat(),
+        "sessions": [
+            {"start": start.isoformat(), "end": (start + timedelta(hours=3)).isoformat()},
+            {
+                "start": (start + timedelta(days=7)).isoformat(),
+                "end": (start + timedelta(days=7, hours=3)).isoformat(),
+            },
+        ],
+    }
+    assert api.post("/api/v1/events/", body, format="json").status_code in (401, 403)
+    assert client_for(staff_user).post("/api/v1/events/", body, format="json").status_code == 403
+    client = client_for(coordinator)
+    response = client.post("/api/v1/events/", body, format="json")
+    assert response.status_code == 201, response.json()
+    event_id = response.json()["id"]
+    assert response.json()["status"] == "draft" and len(response.json()["sessions"]) == 2
+    assert client.post(f"/api/v1/events/{event_id}/publish/").json()["status"] == "published"
+    response = client.patch(f"/api/v1/events/{event_id}/", {"capacity": 0}, format="json")
+    assert response.status_code == 400 and "capacity" in response.json()["fields"]
+    response = client.patch(f"/api/v1/events/{event_id}/", {"capacity": 15}, format="json")
+    assert response.json()["capacity"] == 15
+    response = client.post(f"/api/v1/events/{event_id}/cancel/", {"reason": "Raum fehlt"})
+    assert response.json()["status"] == "cancelled"
+
+
+def test_public_registration_returns_status_never_the_token(api):
+    event = factories.EventFactory(capacity=1)
+    response = api.post(f"/api/v1/events/{event.pk}/registrations/", _payload(1), format="json")
+    assert response.status_code == 201
+    assert response.json()["status"] == "pending"
+    assert response.json()["waitlist_position"] is None
+    token = _token_of("anna1@gemeinde.example")
+    assert token not in response.content.decode()
+    second = api.post(f"/api/v1/events/{event.pk}/registrations/", _payload(2), format="json")
+    assert second.status_code == 201 and second.json()["waitlist_position"] == 1
+    again = api.post(
+        f"/api/v1/events/{event.pk}/registrations/",
+        _payload(1, name="Jemand Anderes"),
+        format="json",
+    )
+    assert again.status_code == 200
+    assert again.json()["status"] == "pending"
+    assert "Anna" not in again.content.decode() and token not in again.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"name": "x" * 10_000}, "name"),
+        ({"name": "Anna\x01"}, "name"),
+        ({"email": "nicht-gültig"}, "email"),
+        ({"consent": False}, "consent"),
+        ({"consent": None}, "consent"),
+        ({"municipality": 99999}, "municipality"),
+        ({"municipality": "abc"}, "municipality"),
+    ],
+)
+def test_bad_registration_input_is_400_with_the_field_named(api, changes, field):
+    event = factories.EventFactory()
+    response = api.post(
+        f"/api/v1/events/{event.pk}/registrations/", _payload(1, **changes), format="json"
+    )
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert field in body["fields"] and body["code"] == "invalid" and body["detail"]
+    assert not Registration.objects.exists()
+
+
+def test_registration_outside_the_window_is_409_with_the_field(api):
+    event = factories.EventFactory(
+        registration_opens=timezone.now() + timedelta(days=1),
+        registration_closes=timezone.now() + timedelta(days=2),
+    )
+    response = api.post(f"/api/v1/events/{event.pk}/registrations/", _payload(), format="json")
+    assert response.status_code == 409 and "registration_opens" in response.json()["fields"]
+    cancelled = factories.EventFactory(status="cancelled")
+    response = api.post(f"/api/v1/events/{cancelled.pk}/registrations/", _payload(), format="json")
+    assert response.status_code == 409 and "event" in response.json()["fields"]
+    draft = factories.EventFactory(status="draft")
+    response = api.post(f"/api/v1/events/{draft.pk}/registrations/", _payload(), format="json")
+    assert response.status_code == 404
+
+
+def test_self_service_by_token(api):
+    event = factories.EventFactory(online_url="https://meet.example/raum")
+    api.post(f"/api/v1/events/{event.pk}/registrations/", _payload(1), format="json")
+    api.post(f"/api/v1/events/{event.pk}/registrations/", _payload(2), format="json")
+    token = _token_of("anna1@gemeinde.example")
+    url = f"/api/v1/registrations/{token}/"
+    shown = api.get(url).json()
+    assert shown["status"] == "pending" and shown["email"] == "anna1@gemeinde.example"
+    assert shown["event"]["online_url"] == ""
+    assert api.get(f"{url}invite.ics").status_code == 404
+    assert api.post(f"{url}confirm/").json()["status"] == "confirmed"
+    assert api.get(url).json()["event"]["online_url"] == "https://meet.example/raum"
+    ics = api.get(f"{url}invite.ics")
+    assert ics.status_code == 200 and ics["Content-Type"].startswith("text/calendar")
+    assert_valid_invitation(ics.content, method="REQUEST")
+    assert api.post(f"{url}cancel/").json()["status"] == "cancelled"
+    assert api.delete(url).status_code == 204
+    assert api.get(url).status_code == 404
+
+
+def test_guessed_or_altered_token_is_404_and_reveals_nothing(api):
+    event = factories.EventFactory()
+    api.post(f"/api/v1/events/{event.pk}/registrations/", _payload(1), format="json")
+    token = _token_of("anna1@gemeinde.example")
+    altered = token[:-2] + ("xx" if not token.endswith("xx") else "yy")
+    for path in ("", "confirm/", "cancel/", "invite.ics"):
+        method = api.post if path in ("confirm/", "cancel/") else api.get
+        response = method(f"/api/v1/registrations/{altered}/{path}")
+        assert response.status_code == 404, path
+        assert "anna" not in response.content.decode().lower()
+    assert api.get("/api/v1/registrations/short/").status_code == 404
+    assert api.delete(f"/api/v1/registrations/{altered}/").status_code == 404
+    assert Registration.objects.get().status == "pending"
+
+
+def test_public_endpoints_are_throttled(api, settings):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    event = factories.EventFactory()
+    rates = {**ScopedRateThrottle.THROTTLE_RATES, "public": "3/min"}
+    original = ScopedRateThrottle.THROTTLE_RATES
+    ScopedRateThrottle.THROTTLE_RATES = rates
+    try:
+        codes = [
+            api.post(
+                f"/api/v1/events/{event.pk}/registrations/", _payload(n), format="json"
+            ).status_code
+            for n in range(4)
+        ]
+    finally:
+        ScopedRateThrottle.THROTTLE_RATES = original
+    assert codes == [201, 201, 201, 429]
+
+
+def _participants_setup(coordinator):  # type: ignore[no-untyped-def]
+    event = factories.EventFactory(capacity=1)
+    client = client_for(coordinator)
+    for n, name in enumerate(['=HYPERLINK("http://evil")', "+49 170", "Zoë Normal"]):
+        response = client.post(
+            f"/api/v1/events/{event.pk}/participants/",
+            {"name": name, "email": f"p{n}@example.org", "municipality_name": "@SUM(A1)"},
+            format="json",
+        )
+        assert response.status_code == 201, response.content
+    return event, client
+
+
+def test_participant_list_shows_status_and_waiting_list(coordinator, staff_user):
+    event, client = _participants_setup(coordinator)
+    response = client.get(f"/api/v1/events/{event.pk}/participants/")
+    rows = response.json()["results"]
+    assert [(r["status"], r["waitlist_position"]) for r in rows] == [
+        ("confirmed", None),
+        ("waitlisted", 1),
+        ("waitlisted", 2),
+    ]
+    assert client_for(staff_user).get(f"/api/v1/events/{event.pk}/participants/").status_code == 404
+
+
+@pytest.mark.parametrize("suffix", ["participants/?format=csv", "participants.csv"])
+def test_csv_export_neutralises_formulas(coordinator, suffix):
+    event, client = _participants_setup(coordinator)
+    response = client.get(f"/api/v1/events/{event.pk}/{suffix}")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    text = response.content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[0][:3] == ["ID", "Name", "E-Mail"]
+    cells = [cell for row in rows[1:] for cell in row]
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)
+    assert '\'=HYPERLINK("http://evil")' in cells and "'+49 170" in cells
+    assert "'@SUM(A1)" in cells
+
+
+def test_manual_remove_promotes_and_attendance_after_the_start(coordinator):
+    event, client = _participants_setup(coordinator)
+    first = Registration.objects.filter(event=event).order_by("id").first()
+    assert client.delete(f"/api/v1/events/{event.pk}/participants/{first.pk}/").status_code == 204
+    promoted = Registration.objects.filter(event=event, status="confirmed").get()
+    response = client.patch(
+        f"/api/v1/events/{event.pk}/participants/{promoted.pk}/", {"attended": True}, format="json"
+    )
+    assert response.status_code == 409  # not begun yet
+    session = event.sessions.get()
+    session.start = timezone.now() - timedelta(hours=1)
+    session.end = timezone.now() + timedelta(hours=1)
+    session.save()
+    response = client.patch(
+        f"/api/v1/events/{event.pk}/participants/{promoted.pk}/", {"attended": True}, format="json"
+    )
+    assert response.status_code == 200 and response.json()["attended"] is True
+    response = client.post(
+        f"/api/v1/events/{event.pk}/attendance/",
+        {"registrations": [first.pk], "attended": True},
+        format="json",
+    )
+    assert response.status_code == 400 and "registrations" in response.json()["fields"]
+    assert Notification.objects.filter(kind="event.registration_promoted").count() == 1
