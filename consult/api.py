@@ -1,15 +1,33 @@
-"""API of the municipal side: topics, municipalities, login tokens."""
+"""API of the municipal side: topics, municipalities, plans, requests, peers, login tokens.
+
+Serializers check the shape; the services check the rules and the scope (invariant 4: another
+municipality's plans and requests are 404).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action
+from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from consult import selectors, services
-from consult.models import Municipality, Topic
+from consult.choices import (
+    LANGUAGE_CHOICES,
+    Channel,
+    ConsultationFormat,
+    ProcedureType,
+    Stage,
+    TargetGroup,
+)
+from consult.models import ConsultationRequest, Municipality, ParticipationPlan, Topic
 from consult.roles import is_coordinator
 
 
@@ -95,6 +113,260 @@ class MunicipalityViewSet(
         serializer.instance = services.update_municipality(
             municipality=serializer.instance, **serializer.validated_data
         )
+
+
+def english() -> bool:
+    """Is the caller's language English (Accept-Language, via LocaleMiddleware)? German else."""
+    return (translation.get_language() or "de").startswith("en")
+
+
+class PhaseSerializer(serializers.Serializer):
+    phase = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    # Written as a plain id: the service decides whether the caller may use it (never "exists").
+    municipality = serializers.IntegerField(source="municipality_id", required=False)
+    stage = serializers.ChoiceField(Stage.choices, default=Stage.IDEA)
+    procedure_type = serializers.ChoiceField(ProcedureType.choices)
+    budget_eur = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True
+    )
+    channels = serializers.ListField(child=serializers.ChoiceField(Channel.choices), default=list)
+    target_groups = serializers.ListField(
+        child=serializers.ChoiceField(TargetGroup.choices), default=list
+    )
+    phases = PhaseSerializer(many=True, default=list)
+    topics = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    topic_slugs = serializers.ListField(
+        child=serializers.CharField(max_length=50), write_only=True, required=False
+    )
+
+    class Meta:
+        model = ParticipationPlan
+        fields = [
+            "id",
+            "municipality",
+            "title",
+            "stage",
+            "procedure_type",
+            "budget_eur",
+            "channels",
+            "target_groups",
+            "phases",
+            "description",
+            "topics",
+            "topic_slugs",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def to_internal_value(self, data: Any) -> Any:
+        # "topics" is a list of slugs both ways; written through "topic_slugs" internally so
+        # the read side can stay a plain related field.
+        if hasattr(data, "get") and "topics" in data and "topic_slugs" not in data:
+            data = {**data, "topic_slugs": data["topics"]}
+        return super().to_internal_value(data)
+
+    def validate_budget_eur(self, value: Any) -> Any:
+        # Also a rule in the service; said here too so the message names the field at once.
+        if value is not None and value < 0:
+            raise serializers.ValidationError(_("Das Budget darf nicht negativ sein."))
+        return value
+
+
+def _plan_arguments(data: dict[str, Any]) -> dict[str, Any]:
+    arguments = dict(data)
+    if "municipality_id" in arguments:
+        arguments["municipality_id"] = arguments.pop("municipality_id")
+    if "topic_slugs" in arguments:
+        arguments["topics"] = arguments.pop("topic_slugs")
+    if "phases" in arguments:
+        arguments["phases"] = [
+            {"phase": p["phase"], "start": p["start"], "end": p["end"]} for p in arguments["phases"]
+        ]
+    return arguments
+
+
+class PeerMunicipalitySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    state = serializers.CharField()
+
+
+class PeerSerializer(serializers.Serializer):
+    municipality = PeerMunicipalitySerializer()
+    reason = serializers.CharField()
+    score = serializers.FloatField()
+
+
+class PlanFilter(filters.FilterSet):
+    class Meta:
+        model = ParticipationPlan
+        fields = ["municipality", "stage", "procedure_type"]
+
+
+class PlanViewSet(viewsets.ModelViewSet):
+    """Staff: their municipality's plans; coordinators: all (invariant 4)."""
+
+    serializer_class = PlanSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    filterset_class = PlanFilter
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.plans_for(self.request.user).order_by("-updated_at", "-id")
+
+    def perform_create(self, serializer):  # type: ignore[no-untyped-def]
+        serializer.instance = services.create_plan(
+            actor=self.request.user, **_plan_arguments(serializer.validated_data)
+        )
+
+    def perform_update(self, serializer):  # type: ignore[no-untyped-def]
+        arguments = _plan_arguments(serializer.validated_data)
+        arguments.pop("municipality_id", None)  # a plan never moves to another municipality
+        serializer.instance = services.update_plan(
+            actor=self.request.user, plan=serializer.instance, **arguments
+        )
+
+    def perform_destroy(self, instance):  # type: ignore[no-untyped-def]
+        services.delete_plan(actor=self.request.user, plan=instance)
+
+    @extend_schema(responses=PeerSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def peers(self, request, pk=None):  # type: ignore[no-untyped-def]
+        """Up to five member municipalities open to exchange with similar plans."""
+        plan = self.get_object()
+        en = english()
+        results = [
+            {
+                "municipality": {"id": m.pk, "name": m.name, "state": m.state},
+                "reason": peer.reason_en if en else peer.reason_de,
+                "score": peer.score,
+            }
+            for peer, m in selectors.peers_for(plan)
+        ]
+        return Response({"results": PeerSerializer(results, many=True).data})
+
+
+class TopicWeightSerializer(serializers.Serializer):
+    topic = serializers.CharField(max_length=50)
+    weight = serializers.IntegerField(default=2)
+
+
+class RequestSerializer(serializers.ModelSerializer):
+    plan = serializers.IntegerField(source="plan_id")
+    topics = serializers.SerializerMethodField()
+    topic_weights = TopicWeightSerializer(many=True, write_only=True, required=False)
+    format = serializers.ChoiceField(ConsultationFormat.choices, default=ConsultationFormat.EITHER)
+    language = serializers.ChoiceField(LANGUAGE_CHOICES, default="de")
+    duration_minutes = serializers.IntegerField(default=60)
+    municipality = serializers.IntegerField(source="plan.municipality_id", read_only=True)
+
+    class Meta:
+        model = ConsultationRequest
+        fields = [
+            "id",
+            "plan",
+            "municipality",
+            "topics",
+            "topic_weights",
+            "format",
+            "language",
+            "earliest",
+            "latest",
+            "duration_minutes",
+            "notes",
+            "status",
+            "created_at",
+        ]
+        read_only_fields = ["status", "created_at"]
+
+    def to_internal_value(self, data: Any) -> Any:
+        # "topics" is [{"topic", "weight"}] both ways (see PlanSerializer for the trick).
+        if hasattr(data, "get") and "topics" in data and "topic_weights" not in data:
+            data = {**data, "topic_weights": data["topics"]}
+        return super().to_internal_value(data)
+
+    def get_topics(self, obj: ConsultationRequest) -> list[dict[str, Any]]:
+        return [{"topic": tw.topic.slug, "weight": tw.weight} for tw in obj.topic_weights.all()]
+
+
+class RequestDetailSerializer(RequestSerializer):
+    latest_match = serializers.SerializerMethodField()
+
+    class Meta(RequestSerializer.Meta):
+        fields = [*RequestSerializer.Meta.fields, "latest_match"]
+
+    def get_latest_match(self, obj: ConsultationRequest) -> dict[str, Any] | None:
+        # The experts app records what staff were shown (experts.MatchRecord, related name
+        # "match_records"). Read through the reverse relation so consult imports nothing above it.
+        records = getattr(obj, "match_records", None)
+        record = records.order_by("-created_at", "-id").first() if records is not None else None
+        if record is None:
+            return None
+        return {
+            "id": record.pk,
+            "created_at": serializers.DateTimeField().to_representation(record.created_at),
+            "source": record.source,
+            "weights": record.weights,
+            "results": record.results,
+        }
+
+
+class RequestFilter(filters.FilterSet):
+    class Meta:
+        model = ConsultationRequest
+        fields = ["plan", "status", "format", "language"]
+
+
+class RequestViewSet(viewsets.ModelViewSet):
+    """Consultation requests: staff of the municipality create and edit; coordinators see all."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    filterset_class = RequestFilter
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+        return RequestDetailSerializer if self.action == "retrieve" else RequestSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.requests_for(self.request.user).order_by("-created_at", "-id")
+
+    def _plan(self, plan_id: int) -> ParticipationPlan:
+        plan = selectors.plans_for(self.request.user).filter(pk=plan_id).first()
+        if plan is None:
+            raise serializers.ValidationError({"plan": [_("Unbekanntes Vorhaben.")]})
+        return plan
+
+    @staticmethod
+    def _arguments(data: dict[str, Any]) -> dict[str, Any]:
+        arguments = dict(data)
+        arguments.pop("plan_id", None)
+        if "topic_weights" in arguments:
+            arguments["topics"] = [dict(t) for t in arguments.pop("topic_weights")]
+        return arguments
+
+    def perform_create(self, serializer):  # type: ignore[no-untyped-def]
+        data = serializer.validated_data
+        serializer.instance = services.create_request(
+            actor=self.request.user,
+            plan=self._plan(data["plan_id"]),
+            **{"topics": [], **self._arguments(data)},
+        )
+
+    def perform_update(self, serializer):  # type: ignore[no-untyped-def]
+        arguments = self._arguments(serializer.validated_data)
+        serializer.instance = services.update_request(
+            actor=self.request.user, request=serializer.instance, **arguments
+        )
+
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):  # type: ignore[no-untyped-def]
+        closed = services.close_request(actor=request.user, request=self.get_object())
+        return Response(RequestSerializer(closed).data, status=status.HTTP_200_OK)
 
 
 class TokenView(ObtainAuthToken):

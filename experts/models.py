@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from consult.models import Municipality, Topic, new_token
+from consult.models import ConsultationRequest, Municipality, Topic, new_token
 
 
 def default_durations() -> list[int]:
@@ -152,3 +152,84 @@ class AvailabilityException(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()}"
+
+
+class MatchRecord(models.Model):
+    """What staff were shown (or a coordinator chose) for a request, kept for later "why".
+
+    `results` holds the ranking as shown: [{"expert": {"id", "name"}, "score", "criteria",
+    "explanation_de", "explanation_en", "earliest_slot"}], best first; `weights` the matcher's
+    weights of that moment and `params` the format/language the ranking was made for.
+    """
+
+    class Source(models.TextChoices):
+        MATCHES = "matches", _("Vorschläge angezeigt")
+        ASSIGNMENT = "assignment", _("Zuordnung durch die Koordination")
+
+    request = models.ForeignKey(
+        ConsultationRequest, on_delete=models.CASCADE, related_name="match_records"
+    )
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.MATCHES)
+    weights = models.JSONField(default=dict)
+    params = models.JSONField(default=dict, blank=True)
+    results = models.JSONField(default=list)
+    chosen_expert = models.ForeignKey(
+        ExpertProfile, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["request", "-created_at"], name="matchrecord_request")]
+        verbose_name = _("Vorschlagsliste")
+        verbose_name_plural = _("Vorschlagslisten")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.request_id} ({self.source})"
+
+
+class AssignmentProposal(models.Model):
+    """A coordinator's batch assignment of open requests to experts, to be accepted."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("vorgeschlagen")
+        ACCEPTED = "accepted", _("angenommen")
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    weights = models.JSONField(default=dict)
+    unassigned = models.JSONField(default=list, blank=True)  # request ids left without expert
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("Zuordnungsvorschlag")
+        verbose_name_plural = _("Zuordnungsvorschläge")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} ({self.get_status_display()})"
+
+
+class AssignmentItem(models.Model):
+    proposal = models.ForeignKey(AssignmentProposal, on_delete=models.CASCADE, related_name="items")
+    request = models.ForeignKey(ConsultationRequest, on_delete=models.CASCADE, related_name="+")
+    expert = models.ForeignKey(ExpertProfile, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+
+    class Meta:
+        ordering = ["proposal", "request"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "request"], name="assignment_request_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} → {self.expert_id}"
