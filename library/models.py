@@ -148,8 +148,10 @@ class Resource(models.Model):
         verbose_name_plural = _("Bibliothekseinträge")
         indexes = [
             models.Index(fields=["status", "kind", "-published_at"], name="library_status_kind"),
-            models.Index(fields=["status", "updated_at"], name="library_status_updated"),
-            models.Index(fields=["kind", "status", "deadline"], name="library_deadline"),
+            # "Has the library changed?" (Max over all rows) is answered from this index alone.
+            models.Index(fields=["updated_at"], name="library_updated"),
+            # Open funding programmes in deadline order, read straight from the index.
+            models.Index(fields=["kind", "status", "deadline", "id"], name="library_deadline"),
         ]
         constraints = [
             models.CheckConstraint(
