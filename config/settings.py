@@ -129,14 +129,29 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "Europe/Berlin"
-# Reliability: a task is acknowledged only after it ran, one at a time per process, bounded.
+# Reliability: a task is acknowledged only after it ran (a killed worker's task is redelivered),
+# one message reserved per process at a time, and every task bounded in time.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Longer than any task and any countdown we use; reminders come from beat, never far-future ETAs.
+# On a lost broker connection, running tasks finish (their outbox claims make a redelivered
+# copy a no-op) instead of being killed half-way; also silences Celery's pending-change warning.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# Publishing happens after commit inside a request: with the broker down give up within about
+# a second (the outbox sweep delivers later) instead of holding the request.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Redis redelivers an unacknowledged task after this; it is longer than any task (time limit
+# 300 s), and no task is ever sent with a countdown/ETA (retries and reminders are rows the
+# beat sweeps pick up), so nothing is redelivered while it still runs or waits.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 if CELERY_BROKER_IS_FILESYSTEM:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -307,5 +322,10 @@ REGISTRATION_HOLD_HOURS = env.int("REGISTRATION_HOLD_HOURS", default=24)
 PARTICIPANT_DATA_RETENTION_DAYS = env.int("PARTICIPANT_DATA_RETENTION_DAYS", default=90)
 MEETING_BASE_URL = env.str("MEETING_BASE_URL", default="https://meet.jit.si/")
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+# A delivery task stops taking new messages after this many seconds (below the soft time limit
+# minus an SMTP timeout) and hands the rest back; a claim outlives the hard time limit, so only
+# the claims of a dead worker ever expire (and are then taken over by the sweep).
+NOTIFICATION_BATCH_SECONDS = env.int("NOTIFICATION_BATCH_SECONDS", default=180)
+NOTIFICATION_LEASE_SECONDS = CELERY_TASK_TIME_LIMIT + 60
 REMINDER_CONSULTATION_HOURS = [24, 1]
 REMINDER_EVENT_HOURS = [48]

@@ -1,25 +1,40 @@
-"""Writes to the outbox and delivers from it.
+"""Writes to the outbox and delivers from it (DESIGN.md 8, invariant 3).
 
-Invariant 3 (DESIGN.md 5): callers write outbox rows inside the transaction of their change
-(`queue_notification`); delivery is enqueued after commit, and the periodic sweep delivers
-whatever the broker lost. A row is claimed by compare-and-swap with a lease, sent with no
-database lock held, then recorded as sent: once recorded, no retry sends it again.
+Writing: callers put outbox rows into the transaction of their change (`queue_notification`,
+`queue_many` for fan-outs); the delivery task is enqueued only after commit, and if the broker
+is down the change still succeeds: the periodic sweep delivers what was never enqueued.
+
+Delivering: a short transaction claims due rows with ``SELECT … FOR UPDATE SKIP LOCKED`` (on
+SQLite the IMMEDIATE transaction serialises it instead) and marks them ``sending`` with a lease,
+then commits; the e-mail goes out with no transaction open and no lock held; each row is then
+recorded as ``sent`` (or scheduled for a retry) on its own. A row recorded as sent is never
+claimable again, so a redelivered task or a second worker cannot send it twice; the only
+duplicate possible is a message that left while its worker died before recording it.
+The lease outlives the task's hard time limit, so only a dead worker's rows ever expire; the
+sweep takes those over.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
+import re
 import smtplib
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
+from django.template import TemplateDoesNotExist
+from django.template.backends.django import DjangoTemplates
+from django.template.loader import select_template
 from django.utils import timezone, translation
 
 from notifications.email import build_email, one_line
@@ -27,7 +42,9 @@ from notifications.models import Notification
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
+Status = Notification.Status
+_BLANK_LINES = re.compile(r"\n\s*\n(\s*\n)+")
+CHUNK = 100  # ids per deliver_batch task: one SMTP connection, a few seconds of work
 
 
 @dataclass(frozen=True)
@@ -37,16 +54,57 @@ class Rendered:
     html: str
 
 
-def render_message(template: str, context: dict, *, language: str) -> Rendered:
-    """Render `<template>_subject.txt`, `.txt` and `.html` in the recipient's language, now.
+@functools.cache
+def _text_templates() -> DjangoTemplates:
+    """The project's template setup without HTML autoescaping, for subjects and plain text."""
+    base = settings.TEMPLATES[0]
+    return DjangoTemplates(
+        {
+            "NAME": "notifications-text",
+            "DIRS": base.get("DIRS", []),
+            "APP_DIRS": base.get("APP_DIRS", True),
+            "OPTIONS": {**base.get("OPTIONS", {}), "autoescape": False},
+        }
+    )
 
-    Rendering happens when the change is made (translated when raised), never in the worker.
+
+def _render(names: list[str], context: dict[str, Any], *, html: bool) -> str:
+    if html:
+        return select_template(names).render(context)
+    engine = _text_templates()
+    for name in names:
+        try:
+            return engine.get_template(name).render(context)
+        except TemplateDoesNotExist:
+            continue
+    raise TemplateDoesNotExist(", ".join(names))
+
+
+def render_message(template: str, context: dict, *, language: str) -> Rendered:
+    """Render ``<template>_subject.txt``, ``.txt`` and ``.html`` in the recipient's language.
+
+    Rendered when the change is made (translated when raised), never in the worker. For each
+    part a language variant (``<template>.en.txt``, ``<template>_subject.en.txt``) is used if
+    it exists, else the common template (which may use ``{% translate %}``). Text parts are
+    rendered without HTML escaping. Templates may extend ``notifications/email/base.txt`` and
+    ``base.html`` (layout and footer in the recipient's language); ``site_url`` and
+    ``language`` are in the context.
     """
+    context = {"site_url": settings.SITE_URL, "language": language, **context}
     with translation.override(language):
-        subject = render_to_string(f"{template}_subject.txt", context)
-        text = render_to_string(f"{template}.txt", context)
-        html = render_to_string(f"{template}.html", context)
+        subject = _render(
+            [f"{template}_subject.{language}.txt", f"{template}_subject.txt"], context, html=False
+        )
+        text = _render([f"{template}.{language}.txt", f"{template}.txt"], context, html=False)
+        html = _render([f"{template}.{language}.html", f"{template}.html"], context, html=True)
+    # Template tags leave blank lines behind; a plain-text reader wants at most one in a row.
+    text = _BLANK_LINES.sub("\n\n", text.strip()) + "\n"
     return Rendered(subject=one_line(subject), text=text, html=html)
+
+
+def _require_transaction(name: str) -> None:
+    if not connection.in_atomic_block:
+        raise RuntimeError(f"{name} must run inside the transaction of the change")
 
 
 def queue_notification(
@@ -61,120 +119,234 @@ def queue_notification(
     ics_method: str = "",
     send_after: datetime | None = None,
 ) -> Notification:
-    """Write one outbox row in the caller's transaction; delivery starts once it commits.
+    """Write one outbox row in the caller's transaction; delivery is enqueued once it commits.
 
     The dedup key makes the write idempotent: writing the same key twice keeps the first row.
+    A ``send_after`` in the future leaves the row to the sweep (no far-future ETA in the broker).
     """
-    if not connection.in_atomic_block:
-        raise RuntimeError("queue_notification must run inside the transaction of the change")
+    _require_transaction("queue_notification")
     notification, created = Notification.objects.get_or_create(
         dedup_key=dedup_key[:200],
         defaults={
-            "recipient": recipient,
+            "recipient": recipient.strip(),
             "recipient_name": one_line(recipient_name, 200),
             "kind": kind,
             "language": language,
-            "subject": message.subject,
+            "subject": one_line(message.subject),
             "body_text": message.text,
             "body_html": message.html,
             "ics": ics,
-            "ics_method": ics_method,
+            "ics_method": ics_method.upper(),
             "next_attempt_at": send_after or timezone.now(),
         },
     )
-    if created and send_after is None:
+    if created and (send_after is None or send_after <= timezone.now()):
         from notifications.tasks import deliver_notification
 
-        transaction.on_commit(lambda: _enqueue(deliver_notification, notification.pk))
+        pk = notification.pk
+        transaction.on_commit(lambda: _enqueue(deliver_notification, [[pk]]))
     return notification
 
 
 def queue_many(rows: Iterable[Notification]) -> list[int]:
-    """Bulk outbox write (one INSERT) for large fan-outs; delivery goes in chunked tasks."""
-    if not connection.in_atomic_block:
-        raise RuntimeError("queue_many must run inside the transaction of the change")
-    rows = list(rows)
-    Notification.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
-    keys = [row.dedup_key for row in rows]
-    ids = list(
-        Notification.objects.filter(dedup_key__in=keys, status=Notification.Status.PENDING)
-        .order_by("id")
-        .values_list("id", flat=True)
+    """Bulk outbox write for a fan-out (an event change to 2,000 participants).
+
+    ``rows`` are unsaved ``Notification``s. One ``INSERT … ON CONFLICT (dedup_key) DO UPDATE``
+    per 500 rows returns the ids of new and already existing rows alike (the no-op update of
+    the key is what makes PostgreSQL and SQLite return existing rows; ``ignore_conflicts``
+    returns no ids). Rows whose key exists keep their content and status. Returns the ids of
+    the pending rows, which are delivered after commit by ``deliver_batch`` tasks of 100 ids.
+    """
+    _require_transaction("queue_many")
+    unique: dict[str, Notification] = {}
+    for row in rows:
+        row.dedup_key = row.dedup_key[:200]
+        row.recipient = row.recipient.strip()
+        row.recipient_name = one_line(row.recipient_name, 200)
+        row.subject = one_line(row.subject)
+        row.ics_method = row.ics_method.upper()
+        # PostgreSQL refuses to upsert one key twice in a statement; the first row wins.
+        unique.setdefault(row.dedup_key, row)
+    if not unique:
+        return []
+    written = Notification.objects.bulk_create(
+        list(unique.values()),
+        batch_size=500,
+        update_conflicts=True,
+        unique_fields=["dedup_key"],
+        update_fields=["dedup_key"],
     )
+    all_ids = [row.pk for row in written]
+    ids: list[int] = []
+    for start in range(0, len(all_ids), 1000):
+        ids += Notification.objects.filter(
+            pk__in=all_ids[start : start + 1000], status=Status.PENDING
+        ).values_list("pk", flat=True)
+    ids.sort()
     from notifications.tasks import deliver_batch
 
-    chunks = [ids[i : i + 100] for i in range(0, len(ids), 100)]
-    transaction.on_commit(lambda: [_enqueue(deliver_batch, chunk) for chunk in chunks])
+    chunks = [[ids[i : i + CHUNK]] for i in range(0, len(ids), CHUNK)]
+    transaction.on_commit(lambda: _enqueue(deliver_batch, chunks))
     return ids
 
 
-def _enqueue(task, *args) -> None:  # type: ignore[no-untyped-def]
-    """Hand work to the broker; if it is down the sweep delivers later (the row is safe)."""
-    try:
-        task.delay(*args)
-    except Exception:  # broker down: kombu raises many kinds; the outbox sweep covers it
-        log.warning("broker unavailable; outbox sweep will deliver %s later", args, exc_info=True)
+def _enqueue(task: Any, arg_lists: Sequence[list[Any]]) -> None:
+    """Hand work to the broker after commit; if it is down, the sweep delivers later.
+
+    Stops at the first failure: a down broker would otherwise cost its publish retries once
+    per chunk, inside the request that made the change.
+    """
+    for args in arg_lists:
+        try:
+            task.apply_async(args=args)
+        except Exception:  # kombu raises many kinds; the row is safe in the outbox
+            log.warning("broker unavailable; the outbox sweep delivers later", exc_info=True)
+            return
 
 
-def claim(notification_id: int, *, now: datetime | None = None) -> Notification | None:
-    """Take the row for sending (compare-and-swap); None if someone else has it or it is done."""
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
+
+
+def _claimable(now: datetime) -> Q:
+    return Q(status=Status.PENDING, next_attempt_at__lte=now) | Q(
+        status=Status.SENDING, claimed_until__lt=now
+    )
+
+
+def claim(
+    ids: Sequence[int] | None = None, *, now: datetime | None = None, limit: int = CHUNK
+) -> list[Notification]:
+    """Take up to ``limit`` due rows (of ``ids``, or any) for sending; skip rows others hold.
+
+    Its own short, durable transaction: it must never run inside another one, or the row
+    locks would be held across the SMTP conversation that follows.
+    """
     now = now or timezone.now()
-    claimable = Q(status=Notification.Status.PENDING, next_attempt_at__lte=now) | Q(
-        status=Notification.Status.SENDING, claimed_until__lt=now
-    )
-    updated = Notification.objects.filter(claimable, pk=notification_id).update(
-        status=Notification.Status.SENDING, claimed_until=now + LEASE
-    )
-    if not updated:
-        return None
-    return Notification.objects.get(pk=notification_id)
+    with transaction.atomic(durable=True):
+        query = Notification.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+            _claimable(now)
+        )
+        if ids is not None:
+            query = query.filter(pk__in=list(ids))
+        rows = list(query.order_by("next_attempt_at", "id")[:limit])
+        if rows:
+            until = now + _lease()
+            Notification.objects.filter(pk__in=[row.pk for row in rows]).update(
+                status=Status.SENDING, claimed_until=until
+            )
+            for row in rows:
+                row.status, row.claimed_until = Status.SENDING, until
+    return rows
 
 
 def backoff(attempts: int) -> timedelta:
-    """Exponential with full jitter: 1, 2, 4 … minutes, capped at 6 hours."""
+    """Exponential with jitter: after attempt n, between half and all of 2^(n-1) minutes.
+
+    Capped at 6 hours; the jitter spreads the retries of a large batch that failed together.
+    """
     ceiling = min(60 * 2 ** max(attempts - 1, 0), 6 * 3600)
     return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
 
 
 def deliver(notification_id: int, *, now: datetime | None = None) -> str:
-    """Send one outbox row if it is due and unclaimed. Returns what happened (for logs/tests)."""
-    notification = claim(notification_id, now=now)
-    if notification is None:
+    """Send one outbox row if it is due and nobody holds it: "sent", "retry", "failed",
+    "skipped"."""
+    claimed = claim([notification_id], now=now, limit=1)
+    if not claimed:
         return "skipped"
-    return _send_claimed(notification)
+    smtp = get_connection(fail_silently=False)
+    try:
+        return _send_claimed(claimed[0], smtp)
+    finally:
+        smtp.close()
 
 
-def deliver_many(notification_ids: list[int]) -> dict[str, int]:
-    """Send a chunk over one SMTP connection."""
-    outcome: dict[str, int] = {}
-    claimed = [n for n in (claim(pk) for pk in notification_ids) if n is not None]
-    if claimed:
-        with get_connection(fail_silently=False) as smtp:
-            for notification in claimed:
-                result = _send_claimed(notification, smtp=smtp)
-                outcome[result] = outcome.get(result, 0) + 1
+def deliver_many(notification_ids: Sequence[int], *, now: datetime | None = None) -> dict[str, int]:
+    """Send the due rows among ``notification_ids`` over one SMTP connection."""
+    claimed = claim(notification_ids, now=now, limit=len(notification_ids))
+    outcome = _send_all(claimed, deadline=_deadline())
     outcome["skipped"] = len(notification_ids) - len(claimed)
     return outcome
 
 
-def _send_claimed(notification: Notification, smtp=None) -> str:  # type: ignore[no-untyped-def]
-    email = build_email(notification)
-    message_id = email.extra_headers["Message-ID"]
+def sweep(*, now: datetime | None = None, seconds: float | None = None) -> int:
+    """Deliver what is due (lost by the broker, retries, expired claims), 100 rows at a time.
+
+    Stops taking new rows after ``seconds`` (default NOTIFICATION_BATCH_SECONDS); the next
+    sweep goes on. Returns how many rows it took.
+    """
+    deadline = _deadline(seconds)
+    taken = 0
+    while time.monotonic() < deadline:
+        claimed = claim(now=now)
+        if not claimed:
+            break
+        taken += len(claimed)
+        _send_all(claimed, deadline=deadline)
+    return taken
+
+
+def _deadline(seconds: float | None = None) -> float:
+    return time.monotonic() + (seconds or settings.NOTIFICATION_BATCH_SECONDS)
+
+
+def _send_all(claimed: list[Notification], *, deadline: float) -> dict[str, int]:
+    outcome: dict[str, int] = {}
+    if not claimed:
+        return outcome
+    smtp = get_connection(fail_silently=False)
     try:
-        email.connection = smtp or get_connection(fail_silently=False)
+        for number, notification in enumerate(claimed):
+            if time.monotonic() >= deadline:
+                # Out of time (a slow server): hand the rest back untouched, before the task's
+                # time limit could kill it with rows claimed.
+                _release(claimed[number:])
+                outcome["released"] = len(claimed) - number
+                break
+            result = _send_claimed(notification, smtp)
+            outcome[result] = outcome.get(result, 0) + 1
+    finally:
+        smtp.close()
+    return outcome
+
+
+def _release(rows: list[Notification]) -> None:
+    Notification.objects.filter(pk__in=[row.pk for row in rows], status=Status.SENDING).update(
+        status=Status.PENDING, claimed_until=None
+    )
+
+
+def _permanent(exc: Exception) -> bool:
+    """Whether retrying cannot help: the recipient or the message was refused with a 5xx."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _msg in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPDataError):
+        return exc.smtp_code >= 500
+    return False
+
+
+def _send_claimed(notification: Notification, smtp: BaseEmailBackend) -> str:
+    try:
+        email = build_email(notification)
+    except ValueError as exc:  # bad address or header data: no retry makes it better
+        return _record_failure(notification, exc, permanent=True)
+    try:
+        # Opened here, not by send(): a connection send() opens it also closes again.
+        smtp.open()
+        email.connection = smtp
         email.send()
-    except smtplib.SMTPRecipientsRefused as exc:
-        # A permanent refusal (5xx) will not heal by retrying.
-        permanent = all(code >= 500 for code, _msg in exc.recipients.values())
-        return _record_failure(notification, exc, permanent=permanent)
-    except Exception as exc:  # SMTP down, timeout, DNS: retried with backoff
-        return _record_failure(notification, exc, permanent=False)
-    Notification.objects.filter(pk=notification.pk).update(
-        status=Notification.Status.SENT,
+    except Exception as exc:  # SMTP down, 4xx, timeout, refused recipient
+        if not _permanent(exc):
+            # The connection may be broken; the next message opens a fresh one.
+            smtp.close()
+        return _record_failure(notification, exc, permanent=_permanent(exc))
+    Notification.objects.filter(pk=notification.pk, status=Status.SENDING).update(
+        status=Status.SENT,
         sent_at=timezone.now(),
         attempts=notification.attempts + 1,
         claimed_until=None,
-        message_id=message_id,
+        message_id=email.extra_headers["Message-ID"],
         error="",
     )
     return "sent"
@@ -183,8 +355,8 @@ def _send_claimed(notification: Notification, smtp=None) -> str:  # type: ignore
 def _record_failure(notification: Notification, exc: Exception, *, permanent: bool) -> str:
     attempts = notification.attempts + 1
     failed = permanent or attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
-    Notification.objects.filter(pk=notification.pk).update(
-        status=Notification.Status.FAILED if failed else Notification.Status.PENDING,
+    Notification.objects.filter(pk=notification.pk, status=Status.SENDING).update(
+        status=Status.FAILED if failed else Status.PENDING,
         attempts=attempts,
         claimed_until=None,
         next_attempt_at=timezone.now() + backoff(attempts),
@@ -195,24 +367,26 @@ def _record_failure(notification: Notification, exc: Exception, *, permanent: bo
 
 
 def due_ids(*, now: datetime | None = None, limit: int = 500) -> list[int]:
-    """Rows the sweep should (re)deliver: due pending rows and expired claims."""
+    """Rows a sweep would take now: due pending rows and expired claims (for monitoring)."""
     now = now or timezone.now()
     return list(
-        Notification.objects.filter(
-            Q(status=Notification.Status.PENDING, next_attempt_at__lte=now)
-            | Q(status=Notification.Status.SENDING, claimed_until__lt=now)
-        )
+        Notification.objects.filter(_claimable(now))
         .order_by("next_attempt_at", "id")
         .values_list("id", flat=True)[:limit]
     )
 
 
-def resend(notification_id: int) -> None:
-    """Coordinator action: put a failed row back in the queue."""
-    with transaction.atomic():
-        Notification.objects.filter(pk=notification_id, status=Notification.Status.FAILED).update(
-            status=Notification.Status.PENDING, next_attempt_at=timezone.now(), attempts=0
-        )
-        from notifications.tasks import deliver_notification
+def resend(notification_id: int) -> bool:
+    """Coordinator action: put a failed row back in the queue with fresh attempts.
 
-        transaction.on_commit(lambda: _enqueue(deliver_notification, notification_id))
+    Returns False if the row is not failed (sent rows are never sent again from here).
+    """
+    with transaction.atomic():
+        requeued = Notification.objects.filter(pk=notification_id, status=Status.FAILED).update(
+            status=Status.PENDING, next_attempt_at=timezone.now(), attempts=0, claimed_until=None
+        )
+        if requeued:
+            from notifications.tasks import deliver_notification
+
+            transaction.on_commit(lambda: _enqueue(deliver_notification, [[notification_id]]))
+    return bool(requeued)

@@ -1,4 +1,9 @@
-"""Celery tasks of the outbox: thin, idempotent, taking ids."""
+"""Celery tasks of the outbox: thin, idempotent, taking ids.
+
+No task retries through the broker (no countdown or ETA): a failed attempt is recorded on the
+row with its next attempt time, and the sweep takes it up then. So nothing waits in Redis longer
+than the visibility timeout, and a redelivered task finds its rows sent or held and skips them.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +24,5 @@ def deliver_batch(notification_ids: list[int]) -> dict[str, int]:
 
 @shared_task(name="notifications.sweep_outbox")
 def sweep_outbox() -> int:
-    """Every minute: deliver what the broker lost or what is due for a retry, in chunks."""
-    ids = services.due_ids()
-    for start in range(0, len(ids), 100):
-        services.deliver_many(ids[start : start + 100])
-    return len(ids)
+    """Every minute (beat): deliver what the broker lost, retries that are due, expired claims."""
+    return services.sweep()

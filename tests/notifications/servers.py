@@ -1,0 +1,214 @@
+"""Real servers for the fault tests: an SMTP sink that can refuse or reject, a private
+redis-server that can be stopped and started, and a Celery worker that can be SIGKILLed."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+
+import pytest
+from django.conf import settings
+
+from tests.workers import ROOT, _free_port, database_url
+
+
+class FaultySmtpSink:
+    """aiosmtpd on a free port: ``refuse`` answers DATA with 451, ``reject`` refuses those
+    recipients with 550 at RCPT, ``delay`` slows each message (so a kill lands mid-batch)."""
+
+    def __init__(self, *, delay: float = 0.0) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.messages: list[bytes] = []
+        self.refuse = False
+        self.reject: set[str] = set()
+        self.delay = delay
+        self._lock = threading.Lock()
+        sink = self
+
+        class Handler:
+            async def handle_RCPT(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]
+                if address in sink.reject:
+                    return "550 5.1.1 no such user"
+                envelope.rcpt_tos.append(address)
+                return "250 OK"
+
+            async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+                if sink.refuse:
+                    return "451 4.3.0 try again later"
+                if sink.delay:
+                    await asyncio.sleep(sink.delay)
+                with sink._lock:
+                    sink.messages.append(envelope.content)
+                return "250 OK"
+
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=_free_port())
+
+    def __enter__(self) -> FaultySmtpSink:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.controller.stop()
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.controller.port}"
+
+    def message_ids(self) -> Counter[str]:
+        """How often each Message-ID arrived: a value above 1 is a duplicate."""
+        with self._lock:
+            raw = list(self.messages)
+        return Counter(str(email.message_from_bytes(data)["Message-ID"]) for data in raw)
+
+
+class RedisServer:
+    """A private redis-server (no persistence) on a free port, not the shared one."""
+
+    def __init__(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.skip("needs redis-server (apt-get install redis-server)")
+        self.binary = binary
+        self.port = _free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@contextmanager
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def killable_worker(
+    *, concurrency: int = 1, extra_env: dict[str, str] | None = None, queue: str | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Like tests.workers.celery_worker, in its own process group so that the test can
+    SIGKILL the worker with its pool children (`kill_worker`). Yields (queue, process)."""
+    queue = queue or f"test-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "VAR_DIR": str(settings.VAR_DIR),
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        **(extra_env or {}),
+    }
+    log = tempfile.NamedTemporaryFile(prefix=f"{queue}-", suffix=".log", delete=False)  # noqa: SIM115
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            queue,
+            "--concurrency",
+            str(concurrency),
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel",
+            "WARNING",
+            "-n",
+            f"{queue}-{uuid.uuid4().hex[:4]}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        yield queue, process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                kill_worker(process)
+        log.close()
+
+
+def kill_worker(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the worker and its pool processes at once: nothing gets to clean up."""
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+@contextmanager
+def producer_broker(url: str) -> Iterator[None]:
+    """Point this process's task publishing at ``url`` (the private Redis), then back."""
+    from config.celery import app
+
+    saved = (app.conf.broker_url, app.conf.broker_transport_options)
+
+    def switch(broker: str, options: dict) -> None:
+        app.conf.broker_url = broker
+        app.conf.broker_transport_options = options
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    switch(url, {"visibility_timeout": 3600})
+    try:
+        yield
+    finally:
+        switch(*saved)

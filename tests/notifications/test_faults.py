@@ -1,0 +1,218 @@
+"""Fault tests with real components: a Celery worker process, an SMTP server (aiosmtpd), and
+a private redis-server that the tests stop, start and starve. Each is bounded (< 60 s).
+
+Time passes by moving ``next_attempt_at``/``claimed_until`` into the past, never by sleeping.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from notifications.models import Notification
+from notifications.services import Rendered, queue_many, queue_notification
+from notifications.tasks import deliver_batch, deliver_notification, sweep_outbox
+from tests.notifications.servers import (
+    FaultySmtpSink,
+    kill_worker,
+    killable_worker,
+    producer_broker,
+    redis_server,
+)
+from tests.workers import celery_worker, wait_for
+
+pytestmark = [pytest.mark.celery, pytest.mark.smtp, pytest.mark.django_db(transaction=True)]
+
+Status = Notification.Status
+MESSAGE = Rendered(subject="Geänderter Termin", text="Text", html="<p>Text</p>")
+
+
+def _queue_one(key: str, recipient: str = "kaemmerei@musterstadt.example") -> Notification:
+    with transaction.atomic():
+        return queue_notification(recipient=recipient, kind="test", dedup_key=key, message=MESSAGE)
+
+
+def _queue_fanout(prefix: str, count: int) -> list[int]:
+    with transaction.atomic():
+        return queue_many(
+            Notification(
+                recipient=f"teilnehmer{i}@gemeinde.example",
+                kind="event_changed",
+                dedup_key=f"{prefix}:{i}",
+                subject="Geänderter Termin",
+                body_text="Text",
+            )
+            for i in range(count)
+        )
+
+
+def _statuses() -> dict[str, int]:
+    return {s: Notification.objects.filter(status=s).count() for s in Status.values}
+
+
+def _make_due() -> None:
+    """Time passes: every retry is due now and every claim has expired."""
+    past = timezone.now() - timedelta(seconds=1)
+    Notification.objects.filter(status=Status.PENDING).update(next_attempt_at=past)
+    Notification.objects.filter(status=Status.SENDING).update(claimed_until=past)
+
+
+def _publish(task, *, queue: str, args: list | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Publish, retrying while the broker connection comes back."""
+    assert wait_for(lambda: _try_publish(task, queue, args or []), timeout=20)
+
+
+def _try_publish(task, queue: str, args: list) -> bool:  # type: ignore[no-untyped-def]
+    try:
+        task.apply_async(args=args, queue=queue)
+    except Exception:  # the broker is still coming back
+        return False
+    return True
+
+
+@pytest.mark.redis
+def test_broker_down_changes_succeed_and_every_message_arrives_once_when_it_returns():
+    with (
+        redis_server() as redis,
+        FaultySmtpSink() as sink,
+        producer_broker(redis.url),
+        celery_worker(extra_env={"CELERY_BROKER_URL": redis.url, "EMAIL_URL": sink.url}) as queue,
+    ):
+        redis.stop()
+
+        started = time.monotonic()
+        singles = [_queue_one(f"down-{i}", f"person{i}@gemeinde.example") for i in range(3)]
+        fanout = _queue_fanout("down-event", 40)
+        # The broker being down costs each change its publish retries (about a second), never
+        # an error: the rows are committed and wait.
+        assert time.monotonic() - started < 15
+        assert _statuses()[Status.PENDING] == len(singles) + len(fanout) == 43
+        assert sink.messages == []
+
+        redis.start()
+        _publish(sweep_outbox, queue=queue)
+
+        assert wait_for(lambda: _statuses()[Status.SENT] == 43, timeout=40), _statuses()
+        ids = sink.message_ids()
+        assert len(ids) == 43 and set(ids.values()) == {1}  # every message, once
+
+
+@pytest.mark.redis
+def test_worker_killed_mid_batch_loses_nothing_and_duplicates_only_what_was_in_flight():
+    concurrency = 2
+    with (
+        redis_server() as redis,
+        FaultySmtpSink(delay=0.01) as sink,
+        producer_broker(redis.url),
+    ):
+        env = {"CELERY_BROKER_URL": redis.url, "EMAIL_URL": sink.url}
+        ids = _queue_fanout("kill-event", 500)
+        chunks = [ids[i : i + 100] for i in range(0, 500, 100)]
+        with killable_worker(concurrency=concurrency, extra_env=env) as (queue, worker):
+            for chunk in chunks:
+                _publish(deliver_batch, queue=queue, args=[chunk])
+            assert wait_for(lambda: len(sink.messages) >= 120, timeout=40)
+            kill_worker(worker)
+
+        at_kill = len(sink.messages)
+        recorded_at_kill = set(
+            Notification.objects.filter(status=Status.SENT).values_list("pk", flat=True)
+        )
+        assert at_kill < 500, "the kill came too late to be mid-batch"
+        # The killed worker's batches hold their rows until the lease runs out: time passes.
+        _make_due()
+        with killable_worker(concurrency=concurrency, extra_env=env, queue=queue) as (_, _worker):
+            # The batches still queued are delivered by the new worker; the sweep takes the rows
+            # of the killed batches, whose tasks stay unacknowledged in Redis.
+            _publish(sweep_outbox, queue=queue)
+            assert wait_for(lambda: _statuses()[Status.SENT] == 500, timeout=40), _statuses()
+
+        received = sink.message_ids()
+        duplicates = sum(count - 1 for count in received.values())
+        assert len(received) == 500  # every message arrived
+        # At most one message per pool process was between SMTP's 250 and being recorded as
+        # sent when the kill came; nothing recorded as sent was sent again.
+        assert duplicates <= concurrency, f"{duplicates} duplicates, {concurrency} in flight"
+        print(f"killed after {at_kill} of 500 messages; {duplicates} duplicate(s)")
+        duplicated_rows = {mid for mid, count in received.items() if count > 1}
+        recorded_ids = set(
+            Notification.objects.filter(pk__in=recorded_at_kill).values_list(
+                "message_id", flat=True
+            )
+        )
+        assert not duplicated_rows & recorded_ids
+
+
+def test_smtp_refusing_for_a_while_is_retried_with_backoff_then_delivered():
+    with FaultySmtpSink() as sink, celery_worker(extra_env={"EMAIL_URL": sink.url}) as queue:
+        sink.refuse = True
+        row = _queue_one("refused-for-a-while")
+        for attempt in (1, 2, 3):
+            deliver_notification.apply_async(args=[row.pk], queue=queue)
+            assert wait_for(lambda n=attempt: _attempts(row) == n, timeout=30)
+            row.refresh_from_db()
+            assert row.status == Status.PENDING and "451" in row.error
+            wait = row.next_attempt_at - timezone.now()
+            assert timedelta(minutes=2 ** (attempt - 1)) / 2 - timedelta(seconds=5) < wait
+            assert wait <= timedelta(minutes=2 ** (attempt - 1))
+            _make_due()
+        assert sink.messages == []
+
+        sink.refuse = False
+        deliver_notification.apply_async(args=[row.pk], queue=queue)
+        assert wait_for(lambda: _status(row) == Status.SENT, timeout=30)
+        assert len(sink.messages) == 1 and _attempts(row) == 4
+
+
+def test_smtp_refusing_beyond_the_limit_leaves_the_row_failed_and_visible(client):
+    limit = settings.NOTIFICATION_MAX_ATTEMPTS
+    with FaultySmtpSink() as sink, celery_worker(extra_env={"EMAIL_URL": sink.url}) as queue:
+        sink.refuse = True
+        row = _queue_one("refused-for-good")
+        for attempt in range(1, limit + 1):
+            _publish(sweep_outbox, queue=queue)
+            assert wait_for(lambda n=attempt: _attempts(row) == n, timeout=30), _attempts(row)
+            _make_due()
+
+        assert _status(row) == Status.FAILED
+        # Failed is final: the sweep leaves it even when it is long "due".
+        _publish(sweep_outbox, queue=queue)
+        time.sleep(1)  # give a wrong retry the chance to happen (not waiting for backoff)
+        assert _attempts(row) == limit and sink.messages == []
+
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.create_superuser("root", "r@x.example", "pw"))
+    page = client.get("/admin/notifications/notification/", {"status__exact": "failed"})
+    assert "kaemmerei@musterstadt.example" in page.content.decode()
+
+
+def test_recipient_rejected_permanently_fails_at_once_and_is_not_retried():
+    with FaultySmtpSink() as sink, celery_worker(extra_env={"EMAIL_URL": sink.url}) as queue:
+        sink.reject = {"gibtsnicht@musterstadt.example"}
+        bad = _queue_one("rejected", "gibtsnicht@musterstadt.example")
+        good = _queue_one("accepted", "kaemmerei@musterstadt.example")
+        deliver_batch.apply_async(args=[[bad.pk, good.pk]], queue=queue)
+
+        assert wait_for(lambda: _status(bad) == Status.FAILED and _status(good) == Status.SENT)
+        bad.refresh_from_db()
+        assert bad.attempts == 1 and "550" in bad.error
+
+        _make_due()
+        _publish(sweep_outbox, queue=queue)
+        time.sleep(1)  # give a wrong retry the chance to happen (not waiting for backoff)
+        assert _attempts(bad) == 1
+        assert len(sink.messages) == 1
+
+
+def _status(row: Notification) -> str:
+    return Notification.objects.get(pk=row.pk).status
+
+
+def _attempts(row: Notification) -> int:
+    return Notification.objects.get(pk=row.pk).attempts
