@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from bookings.models import ConsultationBooking
 from notifications.ics import Attendee, Invitation, Organizer, Session, build_invitation
 from notifications.models import Notification
-from notifications.services import queue_many, render_message
+from notifications.services import Rendered, queue_many, render_message
 
 Status = ConsultationBooking.Status
 TEMPLATES = "bookings/email/booking_"
@@ -145,26 +145,31 @@ def _rows(
 ) -> list[Notification]:
     _roles, method = TRANSITIONS[transition]
     invitations: dict[str, str] = {}
+    # Recipients of one side share name, role and language: one rendering serves them all.
+    messages: dict[tuple[str, str, str], Rendered] = {}
     rows = []
     for person in people:
         if method and person.language not in invitations:
             invitations[person.language] = _invitation_text(
                 booking, method, people, person.language, now
             )
-        message = render_message(
-            f"{TEMPLATES}{transition}",
-            {
-                "booking": booking,
-                "role": person.role,
-                "recipient_name": person.name,
-                "expert_name": booking.expert.display_name,
-                "municipality_name": booking.request.plan.municipality.name,
-                "tz": booking.expert.timezone,
-                "site_url": settings.SITE_URL,
-                **(context or {}),
-            },
-            language=person.language,
-        )
+        key_ = (person.role, person.name, person.language)
+        if key_ not in messages:
+            messages[key_] = render_message(
+                f"{TEMPLATES}{transition}",
+                {
+                    "booking": booking,
+                    "role": person.role,
+                    "recipient_name": person.name,
+                    "expert_name": booking.expert.display_name,
+                    "municipality_name": booking.request.plan.municipality.name,
+                    "tz": booking.expert.timezone,
+                    "site_url": settings.SITE_URL,
+                    **(context or {}),
+                },
+                language=person.language,
+            )
+        message = messages[key_]
         ics = invitations.get(person.language, "") if method else ""
         rows.append(
             Notification(

@@ -364,7 +364,9 @@ def book(
         )
         if not hold:
             _claim_request(request.pk)
-            booking = _reload(booking.pk)
+            request.status = ConsultationRequest.Status.BOOKED
+            # The objects at hand are the fresh state (request, expert and their relations were
+            # read in this transaction): no reload needed for the messages.
             notify(booking, "confirmed" if status == Status.CONFIRMED else "requested", now=now)
         return booking
 

@@ -16,7 +16,7 @@ from django.db import IntegrityError, connection, transaction
 
 from bookings import services
 from bookings.models import ConsultationBooking
-from consult.errors import Conflict, DomainError
+from consult.errors import Busy, Conflict, DomainError
 from consult.models import Topic
 from tests import factories
 
@@ -119,9 +119,7 @@ def test_fifty_threads_booking_adjacent_slots_leave_no_overlap(scene):
     # 09:00 … 16:00 every 30 minutes: with 60 minutes and 15 minute buffers each side, many
     # neighbours collide through their buffers only.
     starts = [at(MONDAY, 9) + timedelta(minutes=30 * (i % 15)) for i in range(THREADS)]
-    results = race(
-        [book_call(staff, expert, r, s) for r, s in zip(requests, starts, strict=True)]
-    )
+    results = race([book_call(staff, expert, r, s) for r, s in zip(requests, starts, strict=True)])
 
     won = [r for r in results if isinstance(r, ConsultationBooking)]
     assert all(isinstance(r, ConsultationBooking | DomainError) for r in results), results
@@ -178,11 +176,11 @@ def test_two_racing_confirmations_exactly_one_wins(db):
 def test_raw_sql_insert_of_an_overlapping_active_booking_fails_on_postgres(db):
     booking = factories.ConsultationBookingFactory(start=at(MONDAY, 10))
     columns = (
-        "request_id, expert_id, start, \"end\", blocked_start, blocked_end, format, location, "
+        'request_id, expert_id, start, "end", blocked_start, blocked_end, format, location, '
         "meeting_url, status, reason, uid, sequence, feedback_comment, created_at, updated_at"
     )
     sql = (
-        f"INSERT INTO bookings_consultationbooking ({columns}) VALUES "
+        f"INSERT INTO bookings_consultationbooking ({columns}) VALUES "  # noqa: S608
         "(%s, %s, %s, %s, %s, %s, 'online', '', '', %s, '', %s, 0, '', now(), now())"
     )
     start = at(MONDAY, 11)  # its buffer (10:45) overlaps the first booking's (until 11:15)
@@ -200,3 +198,34 @@ def test_raw_sql_insert_of_an_overlapping_active_booking_fails_on_postgres(db):
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, [*args, "cancelled", "raw-2@test"])
     assert overlapping_pairs() == 0
+
+
+@pytest.mark.postgres
+def test_lock_timeout_on_the_expert_becomes_busy(scene):
+    staff, expert, requests = scene
+    holder_ready, release = threading.Event(), threading.Event()
+
+    def hold_the_expert_row() -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT id FROM experts_expertprofile WHERE id = %s FOR UPDATE", [expert.pk]
+                )
+                holder_ready.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_expert_row)
+    holder.start()
+    try:
+        assert holder_ready.wait(30)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '200ms'")
+        with pytest.raises(Busy) as exc:
+            book_call(staff, expert, requests[0], at(MONDAY, 10))()
+        assert exc.value.status == 409 and exc.value.retry_after >= 1
+    finally:
+        release.set()
+        holder.join()
+    assert not ConsultationBooking.objects.exists()

@@ -62,9 +62,7 @@ def outbox(booking: ConsultationBooking, kind: str) -> list[Notification]:
 # --- booking ----------------------------------------------------------------------------------
 
 
-def test_booking_is_requested_blocks_buffers_and_marks_request_booked(
-    staff_user, request_, expert
-):
+def test_booking_is_requested_blocks_buffers_and_marks_request_booked(staff_user, request_, expert):
     booking = book(staff_user, request_, expert, at(MONDAY, 10))
 
     assert booking.status == Status.REQUESTED
@@ -111,9 +109,7 @@ def test_onsite_booking_gets_the_municipality_as_location(staff_user, municipali
     assert booking.meeting_url == ""
 
 
-def test_online_booking_without_own_room_gets_an_unguessable_room(
-    staff_user, request_, settings
-):
+def test_online_booking_without_own_room_gets_an_unguessable_room(staff_user, request_, settings):
     settings.MEETING_BASE_URL = "https://meet.example/"
     expert = factories.ExpertProfileFactory(meeting_url="")
     one = book(staff_user, request_, expert, at(MONDAY, 10))
@@ -264,7 +260,9 @@ def test_bookings_on_dst_days_keep_the_right_utc_time(staff_user, request_, day,
 # --- holds ------------------------------------------------------------------------------------
 
 
-def test_hold_blocks_the_slot_until_it_expires(staff_user, municipality, request_, expert, settings):
+def test_hold_blocks_the_slot_until_it_expires(
+    staff_user, municipality, request_, expert, settings
+):
     settings.BOOKING_HOLD_MINUTES = 10
     hold = book(staff_user, request_, expert, at(MONDAY, 10), hold=True)
     assert hold.status == Status.HELD
@@ -339,9 +337,7 @@ def test_other_municipality_does_not_see_the_booking(booking, other_staff_user):
 
 
 def test_decline_reopens_the_request_and_sends_cancel(booking, expert, request_):
-    declined = services.decline(
-        actor=expert.user, booking_id=booking.pk, reason="Urlaub", now=NOW
-    )
+    declined = services.decline(actor=expert.user, booking_id=booking.pk, reason="Urlaub", now=NOW)
     assert declined.status == Status.DECLINED and declined.reason == "Urlaub"
     request_.refresh_from_db()
     assert request_.status == ConsultationRequest.Status.OPEN
@@ -380,9 +376,7 @@ def test_reschedule_of_cancelled_booking_is_409_and_changes_nothing(booking, sta
     services.cancel(actor=staff_user, booking_id=booking.pk, now=NOW)
     before = ConsultationBooking.objects.get(pk=booking.pk)
     with pytest.raises(Conflict):
-        services.reschedule(
-            actor=staff_user, booking_id=booking.pk, start=at(MONDAY, 14), now=NOW
-        )
+        services.reschedule(actor=staff_user, booking_id=booking.pk, start=at(MONDAY, 14), now=NOW)
     after = ConsultationBooking.objects.get(pk=booking.pk)
     assert (after.start, after.status, after.sequence) == (
         before.start,
@@ -394,9 +388,7 @@ def test_reschedule_of_cancelled_booking_is_409_and_changes_nothing(booking, sta
 def test_reschedule_onto_a_taken_slot_is_409(booking, staff_user, municipality, expert):
     book(staff_user, another_request(municipality), expert, at(MONDAY, 14))
     with pytest.raises(Conflict):
-        services.reschedule(
-            actor=staff_user, booking_id=booking.pk, start=at(MONDAY, 14), now=NOW
-        )
+        services.reschedule(actor=staff_user, booking_id=booking.pk, start=at(MONDAY, 14), now=NOW)
 
 
 def test_complete_only_after_start_then_feedback_once(booking, expert, staff_user):
