@@ -21,6 +21,7 @@ import logging
 import random
 import re
 import smtplib
+import socket
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -317,6 +318,18 @@ def _release(rows: list[Notification]) -> None:
     )
 
 
+def _no_delay(smtp: BaseEmailBackend) -> None:
+    """Send SMTP commands at once (TCP_NODELAY).
+
+    Between messages the worker talks to the database; the idle connection falls back to
+    delayed ACKs, and Nagle then holds each small command for them: measured 16 ms per message
+    instead of 3 ms against a local server.
+    """
+    sock = getattr(getattr(smtp, "connection", None), "sock", None)
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
 def _permanent(exc: Exception) -> bool:
     """Whether retrying cannot help: the recipient or the message was refused with a 5xx."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
@@ -333,7 +346,8 @@ def _send_claimed(notification: Notification, smtp: BaseEmailBackend) -> str:
         return _record_failure(notification, exc, permanent=True)
     try:
         # Opened here, not by send(): a connection send() opens it also closes again.
-        smtp.open()
+        if smtp.open():
+            _no_delay(smtp)
         email.connection = smtp
         email.send()
     except Exception as exc:  # SMTP down, 4xx, timeout, refused recipient
@@ -341,7 +355,8 @@ def _send_claimed(notification: Notification, smtp: BaseEmailBackend) -> str:
             # The connection may be broken; the next message opens a fresh one.
             smtp.close()
         return _record_failure(notification, exc, permanent=_permanent(exc))
-    Notification.objects.filter(pk=notification.pk, status=Status.SENDING).update(
+    _record(
+        notification,
         status=Status.SENT,
         sent_at=timezone.now(),
         attempts=notification.attempts + 1,
@@ -352,10 +367,27 @@ def _send_claimed(notification: Notification, smtp: BaseEmailBackend) -> str:
     return "sent"
 
 
+def _record(notification: Notification, **fields: Any) -> None:
+    """Write the outcome of one attempt, right after it (so a dead worker loses at most one).
+
+    On PostgreSQL without waiting for the WAL flush (``synchronous_commit = off``): a flush per
+    message cost 4.5 ms here, more than sending it. The record survives any death of the
+    worker (the server has it); only a crash of the database server within a fraction of a
+    second could lose it, and then the row's claim expires and the message goes out again,
+    with the same Message-ID. The claim itself stays fully durable.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        Notification.objects.filter(pk=notification.pk, status=Status.SENDING).update(**fields)
+
+
 def _record_failure(notification: Notification, exc: Exception, *, permanent: bool) -> str:
     attempts = notification.attempts + 1
     failed = permanent or attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
-    Notification.objects.filter(pk=notification.pk, status=Status.SENDING).update(
+    _record(
+        notification,
         status=Status.FAILED if failed else Status.PENDING,
         attempts=attempts,
         claimed_until=None,

@@ -223,3 +223,40 @@ def test_text_parts_are_not_html_escaped_but_html_part_is():
     assert "https://consult.example/e/7?a=1&b=2" in rendered.text
     assert "Die Werkstatt &quot;A &amp; B&quot;" in rendered.html
     assert "Jörg O&#x27;Neill" in rendered.html
+
+
+@pytest.fixture
+def own_templates(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """A template directory of a calling app, with an English variant of one part."""
+    from notifications import services
+
+    folder = tmp_path / "app" / "email"
+    folder.mkdir(parents=True)
+    (folder / "hello_subject.txt").write_text("Hallo & willkommen")
+    (folder / "hello_subject.en.txt").write_text("Hello & welcome")
+    (folder / "hello.txt").write_text(
+        '{% extends "notifications/email/base.txt" %}{% block content %}Text DE{% endblock %}'
+    )
+    (folder / "hello.en.txt").write_text(
+        '{% extends "notifications/email/base.txt" %}{% block content %}Text EN{% endblock %}'
+    )
+    (folder / "hello.html").write_text(
+        '{% extends "notifications/email/base.html" %}{% block content %}<p>HTML</p>{% endblock %}'
+    )
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+    services._text_templates.cache_clear()
+    yield
+    services._text_templates.cache_clear()
+
+
+def test_language_variant_of_a_template_is_preferred_and_the_common_one_is_the_fallback(
+    own_templates,
+):
+    english = render_message("app/email/hello", {}, language="en")
+    german = render_message("app/email/hello", {}, language="de")
+
+    assert (english.subject, german.subject) == ("Hello & welcome", "Hallo & willkommen")
+    assert "Text EN" in english.text and "This message was sent automatically" in english.text
+    assert "Text DE" in german.text and "Geschäftsstelle" in german.text
+    # No .en.html: the common HTML template, laid out in the recipient's language.
+    assert "<p>HTML</p>" in english.html and '<html lang="en">' in english.html
