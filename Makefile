@@ -16,7 +16,16 @@ $(STAMP): $(BIN)/python requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-install: $(STAMP)
+# axe-core for the browser tests (htmx itself is vendored under config/static/vendor/).
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm (node 20) is needed for the browser tests"; exit 1; }
+	npm install --no-audit --no-fund
+	touch node_modules/.installed
+
+install: $(STAMP) node_modules/.installed
+	@if command -v msgfmt >/dev/null; then \
+	  $(BIN)/python manage.py compilemessages -v0 --ignore=.venv --ignore=node_modules; \
+	else echo "gettext (msgfmt) missing: pages stay German until it is installed"; fi
 
 var:
 	mkdir -p var/mail var/broker/queue var/broker/processed
@@ -44,8 +53,8 @@ format: install
 	$(BIN)/ruff check --fix .
 
 messages: install
-	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=var
-	$(BIN)/python manage.py compilemessages --ignore=.venv
+	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=node_modules
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules
 
 bench: install
 	$(BIN)/python bench/run_all.py

@@ -1,1 +1,21 @@
-urlpatterns: list = []
+"""Pages of the experts app (German paths)."""
+
+from django.urls import path
+
+from experts import views
+
+urlpatterns = [
+    path("anfragen/<int:pk>/experten/", views.request_matches, name="request-matches"),
+    path("expertin/profil/", views.profile, name="expert-profile"),
+    path("expertin/verfuegbarkeit/", views.availability_page, name="expert-availability"),
+    path(
+        "expertin/verfuegbarkeit/fenster/<int:rule_id>/entfernen/",
+        views.rule_delete,
+        name="expert-rule-delete",
+    ),
+    path(
+        "expertin/verfuegbarkeit/ausnahmen/<int:exception_id>/entfernen/",
+        views.exception_delete,
+        name="expert-exception-delete",
+    ),
+]

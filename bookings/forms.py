@@ -1,0 +1,94 @@
+"""Forms of the booking and event pages (shape only; the services check the rules)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+# The services refuse longer reasons too; the form says so before the round trip.
+MAX_REASON = 2000
+
+
+class RegistrationForm(forms.Form):
+    """Registering for a seminar or workshop: no account, double opt-in by e-mail."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    email = forms.EmailField(label=_("E-Mail-Adresse"), max_length=254)
+    municipality_name = forms.CharField(
+        label=_("Kommune (freiwillig)"), max_length=200, required=False
+    )
+    consent = forms.BooleanField(
+        label=_(
+            "Ich bin einverstanden, dass meine Angaben für diese Veranstaltung gespeichert "
+            "werden. Ich kann sie jederzeit über den Link in der E-Mail löschen."
+        ),
+        error_messages={"required": _("Bitte der Datenschutzerklärung zustimmen.")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].widget.attrs["autocomplete"] = "name"
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["municipality_name"].widget.attrs["autocomplete"] = "organization"
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Begründung"),
+        max_length=MAX_REASON,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Begründung für die Absage"),
+        max_length=MAX_REASON,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Bitte nennen Sie der Kommune einen Grund.")},
+    )
+
+
+class SlotForm(forms.Form):
+    """A start picked from the list of free slots (ISO 8601 with offset, as offered)."""
+
+    start = forms.DateTimeField(
+        label=_("Termin"), error_messages={"required": _("Bitte einen freien Termin wählen.")}
+    )
+    duration_minutes = forms.TypedChoiceField(label=_("Dauer"), coerce=int, choices=[])
+
+    def __init__(self, *args: Any, durations: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["duration_minutes"].choices = [(d, d) for d in durations]
+
+
+class RescheduleForm(forms.Form):
+    start = forms.DateTimeField(
+        label=_("Neuer Termin"),
+        error_messages={"required": _("Bitte einen freien Termin wählen.")},
+    )
+
+
+class FeedbackForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("Wie hilfreich war die Beratung?"),
+        coerce=int,
+        choices=[
+            (5, _("5 – sehr hilfreich")),
+            (4, _("4 – hilfreich")),
+            (3, _("3 – teils, teils")),
+            (2, _("2 – wenig hilfreich")),
+            (1, _("1 – nicht hilfreich")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Bitte eine Bewertung wählen.")},
+    )
+    comment = forms.CharField(
+        label=_("Kommentar (freiwillig)"),
+        max_length=MAX_REASON,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -1,0 +1,569 @@
+"""Pages of bookings and events: participants' self-service, municipal bookings, the expert's
+requests and the coordinators' dashboard.
+
+Thin like the API: a form checks the shape, one service call does the work, a redirect shows
+the result. Domain errors land on the form (``add_domain_error``); "not yours" is 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from bookings import event_selectors, event_services, selectors, services
+from bookings.forms import (
+    DeclineForm,
+    FeedbackForm,
+    ReasonForm,
+    RegistrationForm,
+    RescheduleForm,
+    SlotForm,
+)
+from bookings.models import ConsultationBooking, Event
+from consult import selectors as consult_selectors
+from consult.errors import DomainError, NotFound
+from consult.forms import add_domain_error
+from consult.models import ConsultationRequest, Municipality
+from consult.pages import coordinator_required, expert_required, in_viewer_zone, staff_required
+from consult.roles import municipality_id_of
+from experts import services as expert_services
+from experts.match_selectors import request_window
+from experts.models import AssignmentProposal, ExpertProfile
+from experts.selectors import experts_with_availability
+from experts.slots import Slot
+from notifications import services as notification_services
+from notifications.models import Notification
+
+Status = ConsultationBooking.Status
+# A person picks from a list, not a calendar dump: the first free slots are enough.
+MAX_SLOTS_SHOWN = 40
+
+# --- events: browse, register, self-service ----------------------------------------------------
+
+
+def _published_event(request: HttpRequest, pk: int) -> Event:
+    event = event_selectors.events_for(request.user).filter(pk=pk).first()
+    if event is None:
+        raise Http404
+    return event
+
+
+def _seats_left(event: Event) -> int:
+    return max(event.capacity - event.seats_taken, 0)
+
+
+@in_viewer_zone
+def event_list(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    events = [
+        e
+        for e in event_selectors.events_for(request.user).filter(status=Event.Status.PUBLISHED)
+        if e.first_start is None or e.first_start >= now
+    ]
+    for event in events:
+        event.seats_left = _seats_left(event)
+        event.open_for_registration = event.registration_opens <= now < event.registration_closes
+    return render(request, "bookings/event_list.html", {"events": events})
+
+
+@in_viewer_zone
+def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    event = _published_event(request, pk)
+    now = timezone.now()
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = event_services.register(
+                event_id=event.pk,
+                name=form.cleaned_data["name"],
+                email=form.cleaned_data["email"],
+                municipality_name=form.cleaned_data["municipality_name"],
+                consent=form.cleaned_data["consent"],
+                language=translation.get_language(),
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            if result.position is None:
+                text = _(
+                    "Fast geschafft: Ein Platz ist für Sie reserviert. Bitte bestätigen Sie "
+                    "die Anmeldung über den Link, den wir an %(email)s geschickt haben."
+                )
+            else:
+                text = _(
+                    "Die Veranstaltung ist ausgebucht: Sie stehen auf Platz %(position)d der "
+                    "Warteliste. Bitte bestätigen Sie über den Link, den wir an %(email)s "
+                    "geschickt haben."
+                )
+            messages.success(
+                request, text % {"email": form.cleaned_data["email"], "position": result.position}
+            )
+            return redirect("event-detail", pk=event.pk)
+    event.seats_left = _seats_left(event)
+    return render(
+        request,
+        "bookings/event_detail.html",
+        {
+            "event": event,
+            "form": form,
+            "open_for_registration": event.status == Event.Status.PUBLISHED
+            and event.registration_opens <= now < event.registration_closes,
+            "not_yet_open": now < event.registration_opens,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _registration(token: str):  # type: ignore[no-untyped-def]
+    registration = event_selectors.registration_by_token(token)
+    if registration is None:
+        raise Http404
+    return registration
+
+
+@in_viewer_zone
+def registration_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The participant's private page behind the e-mailed link (token = proof of the address)."""
+    registration = _registration(token)
+    return render(
+        request,
+        "bookings/registration.html",
+        {
+            "registration": registration,
+            "event": registration.event,
+            "position": event_selectors.waitlist_position(registration),
+            "token": token,
+        },
+    )
+
+
+def _registration_action(request: HttpRequest, token: str, action, done: str) -> HttpResponse:  # type: ignore[no-untyped-def]
+    try:
+        action(token=token)
+    except NotFound as error:
+        raise Http404 from error
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return redirect("registration", token=token)
+
+
+@require_POST
+def registration_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    return _registration_action(
+        request, token, event_services.confirm, _("Vielen Dank, Ihre E-Mail-Adresse ist bestätigt.")
+    )
+
+
+@require_POST
+def registration_cancel(request: HttpRequest, token: str) -> HttpResponse:
+    return _registration_action(
+        request, token, event_services.cancel, _("Ihre Anmeldung ist storniert.")
+    )
+
+
+@require_POST
+def registration_forget(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        event_services.forget(token=token)
+    except NotFound as error:
+        raise Http404 from error
+    messages.success(request, _("Ihre Daten zu dieser Anmeldung sind gelöscht."))
+    return redirect("event-list")
+
+
+def registration_ics(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        text = event_services.invitation_for(token=token)
+    except NotFound as error:
+        raise Http404 from error
+    response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="veranstaltung.ics"'
+    return response
+
+
+def registration_short_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The German path of the self-service page leads to the one the e-mails link to."""
+    return redirect(reverse("registration", kwargs={"token": token}), permanent=True)
+
+
+# --- consultation bookings: pick a slot, see, cancel, reschedule, give feedback -----------------
+
+
+def _own_request(request: HttpRequest, pk: int) -> ConsultationRequest:
+    consultation = consult_selectors.requests_for(request.user).filter(pk=pk).first()
+    if consultation is None:
+        raise Http404
+    return consultation
+
+
+def _bookable_expert(expert_id: int) -> ExpertProfile:
+    expert = experts_with_availability([expert_id]).filter(active=True).first()
+    if expert is None:
+        raise Http404
+    return expert
+
+
+def _duration_for(consultation: ConsultationRequest, expert: ExpertProfile) -> int:
+    """The request's duration if the expert offers it, else the expert's nearest offer."""
+    offered = sorted(int(d) for d in expert.durations or [60])
+    wanted = consultation.duration_minutes
+    return wanted if wanted in offered else min(offered, key=lambda d: (abs(d - wanted), d))
+
+
+def _slots_by_day(slots: list[Slot]) -> list[tuple[object, list[Slot]]]:
+    days: dict[object, list[Slot]] = {}
+    for slot in slots:
+        days.setdefault(timezone.localtime(slot.start).date(), []).append(slot)
+    return list(days.items())
+
+
+@staff_required
+@in_viewer_zone
+def booking_slots(request: HttpRequest, pk: int, expert_id: int) -> HttpResponse:
+    """The expert's free slots in the request's window; picking one books it."""
+    consultation = _own_request(request, pk)
+    expert = _bookable_expert(expert_id)
+    duration = _duration_for(consultation, expert)
+    form = SlotForm(
+        request.POST or None, durations=[duration], initial={"duration_minutes": duration}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            booking = services.book(
+                actor=request.user,
+                request_id=consultation.pk,
+                expert_id=expert.pk,
+                start=form.cleaned_data["start"],
+                duration_minutes=form.cleaned_data["duration_minutes"],
+            )
+        except NotFound as error:
+            raise Http404 from error
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Ihr Terminwunsch ist bei der Expert*in angefragt."))
+            return redirect("booking-detail", pk=booking.pk)
+    start, end = request_window(consultation)
+    slots = selectors.free_slots_for(
+        expert, start=start, end=end, duration=duration, now=timezone.now()
+    )[:MAX_SLOTS_SHOWN]
+    return render(
+        request,
+        "bookings/slots.html",
+        {
+            "consultation": consultation,
+            "expert": expert,
+            "duration": duration,
+            "days": _slots_by_day(slots),
+            "form": form,
+            "chosen": request.POST.get("start", ""),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required
+@in_viewer_zone
+def booking_list(request: HttpRequest) -> HttpResponse:
+    """The municipality's consultations, and its private calendar feed."""
+    municipality = Municipality.objects.get(pk=municipality_id_of(request.user))
+    bookings = selectors.bookings_for(request.user).exclude(status=Status.HELD)
+    return render(
+        request,
+        "bookings/booking_list.html",
+        {
+            "upcoming": [b for b in bookings if b.end >= timezone.now()],
+            "past": [b for b in bookings if b.end < timezone.now()],
+            "feed_url": request.build_absolute_uri(
+                reverse("calendar-feed", args=[municipality.feed_token])
+            ),
+        },
+    )
+
+
+def _visible_booking(request: HttpRequest, pk: int) -> ConsultationBooking:
+    booking = selectors.bookings_for(request.user).filter(pk=pk).first()
+    if booking is None:
+        raise Http404
+    return booking
+
+
+@login_required
+@in_viewer_zone
+def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = _visible_booking(request, pk)
+    now = timezone.now()
+    expert_side = booking.expert.user_id == request.user.pk
+    municipality_side = municipality_id_of(request.user) == booking.request.plan.municipality_id
+    reschedule_days: list[tuple[object, list[Slot]]] = []
+    if municipality_side and booking.status in (Status.REQUESTED, Status.CONFIRMED):
+        start, end = request_window(booking.request)
+        duration = int((booking.end - booking.start).total_seconds() // 60)
+        slots = selectors.free_slots_for(
+            booking.expert, start=max(start, now), end=end, duration=duration, now=now
+        )[:MAX_SLOTS_SHOWN]
+        reschedule_days = _slots_by_day(slots)
+    return render(
+        request,
+        "bookings/booking_detail.html",
+        {
+            "booking": booking,
+            "expert_side": expert_side,
+            "municipality_side": municipality_side,
+            "future": booking.start > now,
+            "cancel_form": ReasonForm(prefix="cancel"),
+            "decline_form": DeclineForm(prefix="decline"),
+            "reschedule_form": RescheduleForm(prefix="reschedule"),
+            "feedback_form": FeedbackForm(prefix="feedback"),
+            "reschedule_days": reschedule_days,
+        },
+    )
+
+
+def _booking_action(
+    request: HttpRequest,
+    pk: int,
+    form: Any,
+    call: Callable[..., Any],
+    done: str,
+    next_url: str | None = None,
+) -> HttpResponse:
+    """Run one lifecycle service on a valid form; its refusal is shown as a message."""
+    _visible_booking(request, pk)
+    if not form.is_valid():
+        for field_errors in form.errors.values():
+            for error in field_errors:
+                messages.error(request, error)
+    else:
+        try:
+            call(actor=request.user, booking_id=pk, **form.cleaned_data)
+        except NotFound as error:
+            raise Http404 from error
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, done)
+    return redirect(next_url or reverse("booking-detail", args=[pk]))
+
+
+def _next(request: HttpRequest) -> str | None:
+    target = request.POST.get("next", "")
+    return target if url_has_allowed_host_and_scheme(target, allowed_hosts=None) else None
+
+
+@login_required
+@require_POST
+def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    return _booking_action(
+        request,
+        pk,
+        ReasonForm(request.POST, prefix="cancel"),
+        services.cancel,
+        _("Der Termin ist abgesagt."),
+    )
+
+
+@login_required
+@require_POST
+def booking_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    return _booking_action(
+        request,
+        pk,
+        RescheduleForm(request.POST, prefix="reschedule"),
+        services.reschedule,
+        _("Der Termin ist verschoben; die Expert*in bestätigt den neuen Termin."),
+    )
+
+
+@login_required
+@require_POST
+def booking_feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    return _booking_action(
+        request,
+        pk,
+        FeedbackForm(request.POST, prefix="feedback"),
+        services.give_feedback,
+        _("Danke für Ihre Rückmeldung!"),
+    )
+
+
+@login_required
+@require_POST
+def booking_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    return _booking_action(
+        request,
+        pk,
+        forms.Form(request.POST),
+        services.confirm,
+        _("Der Termin ist bestätigt."),
+        _next(request),
+    )
+
+
+@login_required
+@require_POST
+def booking_decline(request: HttpRequest, pk: int) -> HttpResponse:
+    return _booking_action(
+        request,
+        pk,
+        DeclineForm(request.POST, prefix="decline"),
+        services.decline,
+        _("Die Anfrage ist abgelehnt; die Kommune wird informiert."),
+        _next(request),
+    )
+
+
+@login_required
+@require_POST
+def booking_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    return _booking_action(
+        request,
+        pk,
+        forms.Form(request.POST),
+        services.complete,
+        _("Der Termin ist als durchgeführt vermerkt."),
+        _next(request),
+    )
+
+
+# --- the expert's consultations -----------------------------------------------------------------
+
+
+@expert_required
+@in_viewer_zone
+def expert_requests(request: HttpRequest) -> HttpResponse:
+    """Incoming requests to confirm or decline, upcoming and past consultations, the feed."""
+    expert = request.user.expert_profile  # type: ignore[union-attr]
+    now = timezone.now()
+    bookings = list(
+        selectors.bookings_for(request.user)
+        .filter(expert=expert)
+        .exclude(status=Status.HELD)
+        .select_related("request__plan__municipality")
+    )
+    return render(
+        request,
+        "bookings/expert_requests.html",
+        {
+            "incoming": [b for b in bookings if b.status == Status.REQUESTED and b.start > now],
+            "upcoming": [b for b in bookings if b.status == Status.CONFIRMED and b.start > now],
+            "to_close": [b for b in bookings if b.status == Status.CONFIRMED and b.start <= now],
+            "decline_form": DeclineForm(prefix="decline"),
+            "feed_url": request.build_absolute_uri(
+                reverse("calendar-feed", args=[expert.feed_token])
+            ),
+        },
+    )
+
+
+@login_required
+@require_POST
+def feed_rotate(request: HttpRequest) -> HttpResponse:
+    """A new secret feed address (the old one stops working), for an expert or a municipality."""
+    try:
+        expert = request.user.expert_profile  # type: ignore[union-attr]
+    except ExpertProfile.DoesNotExist:
+        expert = None
+    municipality_id = municipality_id_of(request.user)
+    if expert is None and municipality_id is None:
+        raise Http404
+    services.rotate_feed_token(
+        actor=request.user,
+        expert_id=expert.pk if expert else None,
+        municipality_id=None if expert else municipality_id,
+    )
+    messages.success(request, _("Die Kalender-Adresse ist erneuert; die alte gilt nicht mehr."))
+    return redirect("expert-requests" if expert else "booking-list")
+
+
+# --- coordination -------------------------------------------------------------------------------
+
+
+@coordinator_required
+@in_viewer_zone
+def coordination(request: HttpRequest) -> HttpResponse:
+    """What needs a coordinator's eye: open requests, unconfirmed bookings, events, failures,
+    and the batch assignment of open requests to experts."""
+    now = timezone.now()
+    events = [
+        e
+        for e in event_selectors.events_for(request.user).filter(status=Event.Status.PUBLISHED)
+        if e.first_start is None or e.first_start >= now
+    ]
+    for event in events:
+        event.seats_left = _seats_left(event)
+        event.fill_percent = round(100 * min(event.seats_taken, event.capacity) / event.capacity)
+    proposal = (
+        AssignmentProposal.objects.filter(status=AssignmentProposal.Status.PROPOSED)
+        .prefetch_related("items__request__plan__municipality", "items__expert")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return render(
+        request,
+        "bookings/coordination.html",
+        {
+            "open_requests": consult_selectors.requests_for(request.user).filter(
+                status__in=[ConsultationRequest.Status.OPEN, ConsultationRequest.Status.MATCHED]
+            )[:50],
+            "pending": selectors.bookings_for(request.user).filter(
+                status=Status.REQUESTED, start__gt=now
+            )[:50],
+            "events": events,
+            # The outbox is the notifications app's; failed rows are what a person must see.
+            "failed": Notification.objects.filter(status=Notification.Status.FAILED)[:50],
+            "proposal": proposal,
+        },
+    )
+
+
+@coordinator_required
+@require_POST
+def coordination_propose(request: HttpRequest) -> HttpResponse:
+    proposal = expert_services.propose_assignment(actor=request.user, now=timezone.now())
+    if proposal.preview_items:
+        messages.success(
+            request, _("Ein Zuordnungsvorschlag liegt vor. Bitte prüfen und annehmen.")
+        )
+    else:
+        messages.info(request, _("Für die offenen Anfragen gibt es gerade keinen Vorschlag."))
+    return redirect("coordination")
+
+
+@coordinator_required
+@require_POST
+def coordination_accept(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    try:
+        expert_services.accept_assignment(actor=request.user, proposal_id=proposal_id)
+    except NotFound as error:
+        raise Http404 from error
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("Der Vorschlag ist angenommen; die Kommunen werden informiert.")
+        )
+    return redirect("coordination")
+
+
+@coordinator_required
+@require_POST
+def coordination_resend(request: HttpRequest, notification_id: int) -> HttpResponse:
+    if notification_services.resend(notification_id):
+        messages.success(request, _("Die Nachricht wird erneut gesendet."))
+    else:
+        messages.info(request, _("Diese Nachricht ist nicht (mehr) fehlgeschlagen."))
+    return redirect("coordination")

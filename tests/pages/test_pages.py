@@ -1,0 +1,158 @@
+"""Pages through Django's test client: who sees what (404 for "not yours"), CSRF, bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def client_of(user) -> Client:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def foreign(other_staff_user):  # type: ignore[no-untyped-def]
+    """Another municipality's plan, request and booking."""
+    municipality = other_staff_user.municipal_staff.municipality
+    plan = factories.PlanFactory(municipality=municipality)
+    request = factories.RequestFactory(plan=plan)
+    booking = factories.ConsultationBookingFactory(request=request)
+    return {"plan": plan, "request": request, "booking": booking}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/vorhaben/{plan}/",
+        "/anfragen/{request}/",
+        "/anfragen/{request}/experten/",
+        "/anfragen/{request}/experten/{expert}/termine/",
+        "/termine/{booking}/",
+    ],
+)
+def test_another_municipalitys_pages_are_404(staff_user, foreign, path):
+    url = path.format(
+        plan=foreign["plan"].pk,
+        request=foreign["request"].pk,
+        booking=foreign["booking"].pk,
+        expert=foreign["booking"].expert_id,
+    )
+    response = client_of(staff_user).get(url)
+    assert response.status_code == 404
+    assert foreign["plan"].title not in response.content.decode()
+
+
+@pytest.mark.parametrize("action", ["absagen", "verschieben", "bewertung", "bestaetigen"])
+def test_actions_on_another_municipalitys_booking_are_404(staff_user, foreign, action):
+    response = client_of(staff_user).post(f"/termine/{foreign['booking'].pk}/{action}/", {})
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path", ["/vorhaben/", "/anfragen/neu/", "/termine/", "/expertin/profil/", "/koordination/"]
+)
+def test_anonymous_visitors_are_sent_to_login(client, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response.url.startswith("/login/?next=")
+
+
+def test_role_pages_of_other_roles_are_404(staff_user, expert):
+    assert client_of(staff_user).get("/expertin/profil/").status_code == 404
+    assert client_of(staff_user).get("/koordination/").status_code == 404
+    assert client_of(expert.user).get("/vorhaben/").status_code == 404
+
+
+def test_forms_refuse_posts_without_csrf_token(staff_user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff_user)
+    assert client.post("/vorhaben/neu/", {"procedure_type": "youth-budget"}).status_code == 403
+
+
+def test_plan_form_shows_service_errors_next_to_fields_and_keeps_input(staff_user):
+    response = client_of(staff_user).post(
+        "/vorhaben/neu/",
+        {"title": "Kiezfonds", "stage": "idea", "procedure_type": "nonsense", "budget_eur": "x"},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="id_procedure_type_errors"' in html and 'id="id_budget_eur_errors"' in html
+    assert 'value="Kiezfonds"' in html and 'aria-invalid="true"' in html
+
+
+def test_request_for_a_past_window_is_refused_on_the_field(staff_user):
+    plan = factories.PlanFactory(municipality=staff_user.municipal_staff.municipality)
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    response = client_of(staff_user).post(
+        "/anfragen/neu/",
+        {
+            "plan": plan.pk,
+            "topic_youth-school": "3",
+            "format": "online",
+            "language": "de",
+            "earliest": yesterday.isoformat(),
+            "latest": (yesterday + dt.timedelta(days=9)).isoformat(),
+            "duration_minutes": "60",
+        },
+    )
+    assert response.status_code == 400
+    assert 'id="id_earliest_errors"' in response.content.decode()
+
+
+def test_taken_slot_is_shown_as_error_on_the_slot_field(staff_user, expert):
+    plan = factories.PlanFactory(municipality=staff_user.municipal_staff.municipality)
+    request = factories.RequestFactory(plan=plan)
+    start = (timezone.now() + dt.timedelta(days=1)).isoformat()  # inside the minimum notice
+    response = client_of(staff_user).post(
+        f"/anfragen/{request.pk}/experten/{expert.pk}/termine/",
+        {"start": start, "duration_minutes": "60"},
+    )
+    assert response.status_code == 400
+    assert 'id="id_start_errors"' in response.content.decode()
+
+
+def test_self_service_link_with_unknown_token_is_404(client):
+    assert client.get("/registrations/nope/").status_code == 404
+    assert client.post("/registrations/nope/stornieren/").status_code == 404
+
+
+def test_german_short_link_leads_to_the_emailed_path(client):
+    response = client.get("/anmeldung/abc/")
+    assert response.status_code == 301 and response.url == "/registrations/abc/"
+
+
+def test_navigation_shows_the_pages_of_the_role(staff_user, expert, coordinator):
+    html = client_of(staff_user).get("/").content.decode()
+    assert "/vorhaben/" in html and "/expertin/profil/" not in html
+    html = client_of(expert.user).get("/").content.decode()
+    assert "/expertin/profil/" in html and "/vorhaben/" not in html
+    assert "/koordination/" in client_of(coordinator).get("/").content.decode()
+
+
+def test_times_are_shown_in_the_viewers_zone_with_the_zone_named(client):
+    event = factories.EventFactory(
+        sessions=[
+            (dt.datetime(2030, 7, 1, 8, tzinfo=dt.UTC), dt.datetime(2030, 7, 1, 9, tzinfo=dt.UTC))
+        ],
+        registration_closes=dt.datetime(2030, 6, 1, tzinfo=dt.UTC),
+    )
+    html = client.get(f"/veranstaltungen/{event.pk}/").content.decode()
+    assert "10:00" in html and "MESZ" in html
+    client.cookies["tz"] = "America/New_York"
+    html = client.get(f"/veranstaltungen/{event.pk}/").content.decode()
+    assert "04:00" in html and "EDT" in html and "America/New_York" in html
+
+
+def test_english_pages_via_the_language_switch(client):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get("/veranstaltungen/").content.decode()
+    assert 'lang="en"' in html and "Seminars and workshops" in html
