@@ -275,6 +275,33 @@ class ExpertViewSet(
 # --- matches ----------------------------------------------------------------------------------
 
 
+class ExpertRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class MatchSerializer(serializers.Serializer):
+    """One ranked expert (documentation of the response; built by `match_json`)."""
+
+    expert = ExpertRefSerializer()
+    score = serializers.FloatField()
+    criteria = serializers.DictField(child=serializers.FloatField())
+    explanation = serializers.CharField()
+    earliest_slot = serializers.DateTimeField(allow_null=True)
+    distance_km = serializers.FloatField(allow_null=True)
+    topics_covered = serializers.IntegerField()
+    topics_needed = serializers.IntegerField()
+
+
+class MatchesResponseSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="the MatchRecord that keeps this ranking")
+    request = serializers.IntegerField()
+    status = serializers.CharField()
+    params = serializers.DictField()
+    weights = serializers.DictField(child=serializers.FloatField())
+    results = MatchSerializer(many=True)
+
+
 def match_json(match: Match, *, en: bool) -> dict[str, Any]:
     return {
         "expert": {"id": match.expert_id, "name": match.name},
@@ -298,7 +325,8 @@ class RequestMatchesView(APIView):
         parameters=[
             OpenApiParameter("format", str, enum=list(ConsultationFormat.values)),
             OpenApiParameter("language", str, enum=list(LANGUAGES)),
-        ]
+        ],
+        responses=MatchesResponseSerializer,
     )
     def get(self, request: Request, pk: int) -> Response:
         target = consult_selectors.requests_for(request.user).filter(pk=pk).first()
@@ -367,6 +395,23 @@ def proposal_json(proposal: AssignmentProposal, items: list[AssignmentItem]) -> 
     }
 
 
+class AssignmentItemSerializer(serializers.Serializer):
+    request = serializers.IntegerField()
+    expert = ExpertRefSerializer()
+    score = serializers.FloatField()
+
+
+class ProposalSerializer(serializers.Serializer):
+    """A proposal as answered (documentation; built by `proposal_json`)."""
+
+    id = serializers.IntegerField(allow_null=True)
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField(allow_null=True)
+    weights = serializers.DictField(child=serializers.FloatField())
+    items = AssignmentItemSerializer(many=True)
+    unassigned = serializers.ListField(child=serializers.IntegerField())
+
+
 class ProposalInputSerializer(serializers.Serializer):
     requests = serializers.ListField(
         child=serializers.IntegerField(), required=False, allow_null=True, max_length=5000
@@ -388,13 +433,14 @@ class AssignmentProposalView(APIView):
 
     permission_classes = [IsCoordinator]
 
+    @extend_schema(responses=ProposalSerializer)
     def get(self, request: Request) -> Response:
         proposal = services.propose_assignment(
             actor=request.user, now=timezone.now(), persist=False
         )
         return Response(proposal_json(proposal, proposal.preview_items))
 
-    @extend_schema(request=ProposalInputSerializer)
+    @extend_schema(request=ProposalInputSerializer, responses={201: ProposalSerializer})
     def post(self, request: Request) -> Response:
         data = ProposalInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -412,6 +458,7 @@ class AssignmentProposalViewSet(viewsets.ReadOnlyModelViewSet):
     """Saved proposals (coordinators); `POST …/{id}/accept/` with optional changed items."""
 
     permission_classes = [IsCoordinator]
+    serializer_class = ProposalSerializer  # the shape; answers are built by `proposal_json`
     lookup_value_regex = r"\d+"
 
     def get_queryset(self) -> QuerySet[AssignmentProposal]:
@@ -425,7 +472,7 @@ class AssignmentProposalViewSet(viewsets.ReadOnlyModelViewSet):
         proposal = self.get_object()
         return Response(proposal_json(proposal, list(proposal.items.all())))
 
-    @extend_schema(request=AcceptSerializer)
+    @extend_schema(request=AcceptSerializer, responses=ProposalSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):  # type: ignore[no-untyped-def]
         data = AcceptSerializer(data=request.data)

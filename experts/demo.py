@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from consult.choices import FederalState, ProcedureType, SizeClass
 from consult.cities import german_cities
-from consult.models import Topic
+from consult.models import Municipality, Topic
 from consult.roles import EXPERT
 from experts.models import AvailabilityRule, ExpertProfile, ExpertTopic
 
@@ -209,9 +209,19 @@ def _create(numbers: range, *, rng: random.Random, progress: bool) -> None:
     bar.close()
 
 
+def _conflicts() -> None:
+    """The fixed experts must not advise their home town (a visible conflict of interest)."""
+    for n, spec in enumerate(FIXED, start=1):
+        expert = ExpertProfile.objects.filter(user__username=f"expert-{n}").first()
+        home = Municipality.objects.filter(name=spec["city"]).first()
+        if expert is not None and home is not None:
+            expert.conflicts.add(home)
+
+
 def seed(*, options: dict[str, Any], out: Any) -> None:
     rng = random.Random(options.get("seed", 2026))
     _create(range(1, 31), rng=rng, progress=False)
+    _conflicts()
     extra = options.get("experts") or 0
     if extra:
         first = ExpertProfile.objects.filter(user__username__startswith="expert-").count() + 1

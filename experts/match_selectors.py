@@ -334,15 +334,6 @@ def request_features(
     )
 
 
-def request_for_matching(request_id: int) -> ConsultationRequest:
-    """A request with what matching reads (plan, municipality, topic weights): two queries."""
-    return (
-        ConsultationRequest.objects.select_related("plan__municipality")
-        .prefetch_related("topic_weights__topic")
-        .get(pk=request_id)
-    )
-
-
 def matches_for(
     request: ConsultationRequest,
     *,
