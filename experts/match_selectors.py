@@ -10,9 +10,9 @@ DESIGN.md 6: the experts' features live as arrays built once per process, not pe
   They come from one grouped query over the bookings, refreshed at most every
   `MATCHING_STATS_SECONDS` (default 60) and swapped into a copy of the matrix (a few numpy
   arrays, about a millisecond for 10,000 experts, against ~150 ms for a rebuild).
-- The exact earliest slot is computed for the top K only, by the provider the bookings app
-  registers with `set_earliest_slot_provider` (experts may not import bookings, DESIGN.md 2).
-  Without one, slots come from the weekly rules and exceptions alone (no bookings subtracted).
+- The exact earliest slot is computed for the top K only, in one batch, by
+  `experts.selectors.earliest_slots` (which subtracts bookings through the busy source the
+  bookings app registers; experts may not import bookings, DESIGN.md 2).
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from __future__ import annotations
 import copy
 import logging
 import time as monotonic
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -31,7 +31,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Max, Prefetch, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
@@ -44,8 +44,8 @@ from experts.matching import (
     Weights,
     rank_experts,
 )
-from experts.models import AvailabilityException, AvailabilityRule, ExpertProfile, ExpertTopic
-from experts.slots import ExceptionWindow, SlotPolicy, WeeklyWindow, earliest_free_slot
+from experts.models import ExpertProfile, ExpertTopic
+from experts.selectors import earliest_slots
 
 log = logging.getLogger(__name__)
 
@@ -54,31 +54,6 @@ TOP_K = 50  # exact earliest slot for these (DESIGN.md 6)
 TOP_N = 10  # explained and shown
 # Booking states that use up an expert's monthly capacity (held counts while the hold lasts).
 _LOAD_STATES = ("requested", "confirmed", "completed", "no_show")
-
-
-class EarliestSlotProvider(Protocol):
-    def __call__(
-        self,
-        expert_ids: Sequence[int],
-        *,
-        start: datetime,
-        end: datetime,
-        duration: int,
-        now: datetime,
-    ) -> Mapping[int, datetime | None]: ...
-
-
-_slot_provider: EarliestSlotProvider | None = None
-
-
-def set_earliest_slot_provider(provider: EarliestSlotProvider | None) -> None:
-    """Install the batch "earliest free slot" function (bookings does, in its ready())."""
-    global _slot_provider
-    _slot_provider = provider
-
-
-def earliest_slot_provider() -> EarliestSlotProvider:
-    return _slot_provider or rules_only_earliest_slots
 
 
 def current_weights() -> Weights:
@@ -355,7 +330,7 @@ def matches_for(
     candidates = rank_experts(matrix, features, weights=weights, top_k=top_k, top_n=top_k)
     if not candidates:
         return []
-    slots = earliest_slot_provider()(
+    slots = earliest_slots(
         [m.expert_id for m in candidates],
         start=features.window_start,
         end=features.window_end,
@@ -365,68 +340,6 @@ def matches_for(
     return rank_experts(
         matrix, features, weights=weights, earliest_slot=dict(slots), top_k=top_k, top_n=top_n
     )
-
-
-# --- slots without the bookings app -----------------------------------------------------------
-
-
-def rules_only_earliest_slots(
-    expert_ids: Sequence[int], *, start: datetime, end: datetime, duration: int, now: datetime
-) -> dict[int, datetime | None]:
-    """Earliest slot by weekly rules and exceptions only: the fallback when no provider is
-    registered (bookings not installed). Three queries for any number of experts."""
-    ids = list(dict.fromkeys(expert_ids))
-    result: dict[int, datetime | None] = dict.fromkeys(ids)
-    if not ids or end <= start:
-        return result
-    exceptions = AvailabilityException.objects.filter(
-        date__gte=(start - timedelta(days=1)).date(), date__lte=(end + timedelta(days=1)).date()
-    )
-    experts = ExpertProfile.objects.filter(pk__in=ids, active=True).prefetch_related(
-        Prefetch("rules", queryset=AvailabilityRule.objects.order_by("weekday", "start_time")),
-        Prefetch("exceptions", queryset=exceptions),
-    )
-    for expert in experts:
-        result[expert.pk] = _earliest_by_rules(
-            expert, start=start, end=end, duration=duration, now=now
-        )
-    return result
-
-
-def _earliest_by_rules(
-    expert: ExpertProfile, *, start: datetime, end: datetime, duration: int, now: datetime
-) -> datetime | None:
-    try:
-        policy = SlotPolicy(
-            tz=expert.timezone,
-            durations_minutes=tuple(int(d) for d in expert.durations or ()),
-            buffer_before_minutes=expert.buffer_before_minutes,
-            buffer_after_minutes=expert.buffer_after_minutes,
-            min_notice_minutes=expert.min_notice_hours * 60,
-            horizon_days=expert.horizon_days,
-            max_per_day=expert.max_per_day,
-            max_per_week=expert.max_per_week,
-        )
-    except ValueError:  # a broken profile (unknown zone) has no slots rather than a 500
-        log.warning("expert %s has an invalid slot policy", expert.pk, exc_info=True)
-        return None
-    slot = earliest_free_slot(
-        windows=[
-            WeeklyWindow(r.weekday, r.start_time, r.end_time, r.valid_from, r.valid_until)
-            for r in expert.rules.all()
-        ],
-        exceptions=[
-            ExceptionWindow(day=e.date, start=e.start_time, end=e.end_time, kind=e.kind)
-            for e in expert.exceptions.all()
-        ],
-        busy=[],
-        policy=policy,
-        now=now,
-        start=start,
-        end=end,
-        duration_minutes=duration,
-    )
-    return slot.start if slot is not None else None
 
 
 # --- records ----------------------------------------------------------------------------------

@@ -66,18 +66,3 @@ def test_conflicts_change_bumps_the_version(municipality):
     assert before != after
     assert municipality.pk in match_selectors.expert_matrix(now=NOW).conflict_rows
     match_selectors.reset_matrix()
-
-
-@pytest.mark.django_db
-def test_rules_only_fallback_gives_first_slot_by_rules(expert):
-    start = dt.datetime(2030, 3, 11, 0, 0, tzinfo=dt.UTC)
-    slots = match_selectors.rules_only_earliest_slots(
-        [expert.pk, 123456], start=start, end=start + dt.timedelta(days=7), duration=60, now=NOW
-    )
-    assert slots[123456] is None
-    assert slots[expert.pk] == dt.datetime(2030, 3, 11, 8, 0, tzinfo=dt.UTC)  # Monday 9:00 CET
-    # A duration the expert does not offer has no slot.
-    none = match_selectors.rules_only_earliest_slots(
-        [expert.pk], start=start, end=start + dt.timedelta(days=7), duration=45, now=NOW
-    )
-    assert none == {expert.pk: None}

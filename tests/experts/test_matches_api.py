@@ -228,26 +228,34 @@ def test_deactivated_expert_disappears(staff_user, youth_request):
     assert matches(staff_user, youth_request).json()["results"] == []
 
 
-def test_registered_slot_provider_is_asked_for_top_k_only(staff_user, youth_request):
+def test_slots_are_asked_for_top_k_only_in_one_batch(staff_user, youth_request, monkeypatch):
     experts = [factories.ExpertProfileFactory(weekly=[(0, "09:00", "10:00")]) for _ in range(4)]
     asked: list[list[int]] = []
     slot = dt.datetime(2030, 3, 20, 14, 0, tzinfo=dt.UTC)
 
-    def provider(expert_ids, *, start, end, duration, now):  # type: ignore[no-untyped-def]
+    def earliest_slots(expert_ids, *, start, end, duration, now):  # type: ignore[no-untyped-def]
         asked.append(list(expert_ids))
         assert duration == youth_request.duration_minutes
         return {i: (slot if i == experts[-1].pk else None) for i in expert_ids}
 
-    previous = match_selectors._slot_provider
-    match_selectors.set_earliest_slot_provider(provider)
-    try:
-        results = matches(staff_user, youth_request).json()["results"]
-    finally:
-        match_selectors.set_earliest_slot_provider(previous)
+    monkeypatch.setattr(match_selectors, "earliest_slots", earliest_slots)
+    results = matches(staff_user, youth_request).json()["results"]
     assert len(asked) == 1 and sorted(asked[0]) == sorted(e.pk for e in experts)
     assert results[0]["expert"]["id"] == experts[-1].pk  # only one with a slot in the window
     assert results[0]["earliest_slot"] == slot.isoformat()
     assert results[1]["earliest_slot"] is None
+
+
+def test_earliest_slot_skips_time_already_booked(staff_user, youth_request):
+    expert = factories.ExpertProfileFactory(weekly=[(0, "09:00", "10:00")])  # Mondays 9-10
+    first = dt.datetime(2030, 3, 11, 8, 0, tzinfo=dt.UTC)  # Monday 11 March, 09:00 CET
+    shown = matches(staff_user, youth_request).json()["results"][0]["earliest_slot"]
+    assert dt.datetime.fromisoformat(shown) == first
+    assert shown.endswith("+01:00")  # in the expert's zone, with its offset
+    factories.ConsultationBookingFactory(expert=expert, start=first)
+    results = matches(staff_user, youth_request).json()["results"]
+    assert results[0]["expert"]["id"] == expert.pk
+    assert dt.datetime.fromisoformat(results[0]["earliest_slot"]) == first + dt.timedelta(days=7)
 
 
 def test_matches_query_count_is_constant(staff_user, youth_request, django_assert_max_num_queries):
