@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-services lint format bench bench-smoke messages clean
+.PHONY: install run test test-services lint format audit bench bench-smoke messages clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -55,6 +55,11 @@ format: install
 messages: install
 	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=node_modules
 	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules
+
+# bandit over the apps (findings reviewed in tests/security/audit_accepted.py) and pip-audit of
+# requirements.txt (accepted ids in tests/security/pip_audit_ignore.txt); also part of `make test`.
+audit: install
+	$(BIN)/pytest -q -p no:cacheprovider -rs tests/security/test_audit.py
 
 bench: install
 	$(BIN)/python bench/run_all.py

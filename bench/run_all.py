@@ -1,7 +1,8 @@
 """Run every benchmark in bench/ and print one table (`make bench`; `--smoke` for CI).
 
 Each benchmark is its own script printing JSON lines with --json (DESIGN.md section 9); this
-collects them, prints the table and writes bench/results/latest.csv. A benchmark that crashes
+collects them, prints the table and writes bench/results/latest.csv plus a chart of every figure's
+ratio against its target (latest.png; smoke.csv/smoke.png with --smoke). A benchmark that crashes
 fails the run; a figure that misses its target is reported (ok=false) without failing the run,
 because a 2-core CI machine shared with other work is no place to enforce timings.
 """
@@ -55,11 +56,62 @@ def main() -> int:
         writer = csv.DictWriter(handle, fieldnames=FIELDS, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
+    chart = _chart(rows, out.with_suffix(".png"))
     print(
         f"\n{len(rows)} figures, {sum(1 for r in rows if r.get('ok') is False)} off target; "
         f"written to {out.relative_to(HERE.parent)}"
+        + (f" and {chart.relative_to(HERE.parent)}" if chart else "")
     )
     return 1 if failed else 0
+
+
+def _target_ratio(row: dict) -> float | None:
+    """The target as a ratio to the reference (targets are stated on the value)."""
+    target, reference = row.get("target"), row.get("reference")
+    if target is None or not reference:
+        return None
+    return float(target) / float(reference)
+
+
+def _chart(rows: list[dict], out: Path) -> Path | None:
+    """Bar chart of ours/reference per figure that has a reference, its target marked.
+
+    Rows without a reference (or skipped by their benchmark) are left out; with none left no
+    chart is written. matplotlib is a dev dependency: without it the CSV still gets written.
+    """
+    plotted = [r for r in rows if isinstance(r.get("ratio"), int | float) and r["ratio"] > 0]
+    if not plotted:
+        return None
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")  # files only, no display
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib missing: no chart (make install brings it)", file=sys.stderr)
+        return None
+    labels = [f"{r['bench']}: {r['what']}"[:90] for r in plotted]
+    ratios = [float(r["ratio"]) for r in plotted]
+    colours = [
+        "tab:red" if r.get("ok") is False else "tab:green" if _target_ratio(r) else "tab:gray"
+        for r in plotted
+    ]
+    figure, axes = plt.subplots(figsize=(11, 0.45 * len(plotted) + 1.5))
+    positions = range(len(plotted))
+    axes.barh(positions, ratios, color=colours)
+    for y, row in zip(positions, plotted, strict=True):
+        if (target := _target_ratio(row)) is not None:
+            axes.plot([target, target], [y - 0.4, y + 0.4], color="black", linewidth=2)
+    axes.axvline(1.0, color="gray", linestyle=":", linewidth=1)
+    axes.set_yticks(list(positions), labels, fontsize=7)
+    axes.invert_yaxis()
+    axes.set_xscale("log")
+    axes.set_xlabel("ours / reference (log scale); black tick: target; red: off target")
+    axes.set_title(out.stem)
+    figure.tight_layout()
+    figure.savefig(out, dpi=100)
+    plt.close(figure)
+    return out
 
 
 def _fmt(value: object) -> str:
