@@ -168,14 +168,14 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Periodic work; every sweep is idempotent, so a missed or doubled beat does no harm.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "notifications-sweep-outbox": {"task": "notifications.sweep_outbox", "schedule": 60.0},
-    "bookings-expire-holds": {"task": "bookings.expire_holds", "schedule": 60.0},
-    "bookings-send-due-reminders": {"task": "bookings.send_due_reminders", "schedule": 60.0},
     "events-expire-holds": {"task": "bookings.events.expire_holds", "schedule": 300.0},
     "events-send-reminders": {"task": "bookings.events.send_reminders", "schedule": 900.0},
     "events-anonymise-participants": {
         "task": "bookings.events.anonymise_participants",
         "schedule": 24 * 3600.0,
     },
+    "bookings-expire-holds": {"task": "bookings.expire_holds", "schedule": 60.0},
+    "bookings-send-due-reminders": {"task": "bookings.send_due_reminders", "schedule": 60.0},
     "library-funding-deadline-reminders": {
         "task": "library.remind_funding_deadlines",
         "schedule": 24 * 3600.0,
@@ -226,7 +226,19 @@ SPECTACULAR_SETTINGS = {
         "BookingFormatEnum": "bookings.models.consultations.ConsultationBooking.Format",
         "AvailabilityExceptionKindEnum": "experts.models.AvailabilityException.Kind",
         "CalendarFeedKindEnum": ["expert", "municipality"],
+        "ConsultationFormatEnum": "consult.choices.ConsultationFormat",
+        "RequestStatusEnum": "consult.models.ConsultationRequest.Status",
+        "LanguageEnum": "consult.choices.LANGUAGE_CHOICES",
+        "EventKindEnum": "bookings.models.events.Event.Kind",
+        "EventStatusEnum": "bookings.models.events.Event.Status",
+        "RegistrationStatusEnum": "bookings.models.events.Registration.Status",
+        "ResourceKindEnum": "library.models.Resource.Kind",
+        "ResourceStatusEnum": "library.models.Resource.Status",
+        "AssignmentStatusEnum": "experts.models.AssignmentProposal.Status",
+        "MatchSourceEnum": "experts.models.MatchRecord.Source",
+        "NotificationStatusEnum": "notifications.models.Notification.Status",
     },
+    "PREPROCESSING_HOOKS": ["config.schema.drop_slash_duplicates"],
 }
 
 # Bodies beyond this are refused with 413 instead of being read into memory.
