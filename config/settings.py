@@ -213,6 +213,9 @@ REST_FRAMEWORK = {
         "login": env.str("THROTTLE_LOGIN", default="10/min"),
     },
     "DATETIME_FORMAT": "iso-8601",
+    # Throttles key on the client address: trust X-Forwarded-For only from this many proxies
+    # (0 = none), else a made-up header per request would escape every rate limit.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "consult API",

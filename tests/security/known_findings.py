@@ -59,19 +59,3 @@ def known_schema_violation(case: Any, failure: Any) -> str | None:
     if path.startswith("/api/v1/experts/") and "schemas/Bio" in text:
         return EXPERT_BIO
     return None
-
-
-THROTTLE_XFF_BYPASS = (
-    "config/settings.py: REST_FRAMEWORK has no NUM_PROXIES, so DRF keys every throttle on the "
-    "whole client-sent X-Forwarded-For header: a new made-up X-Forwarded-For per request "
-    "escapes the login and public throttles. Set NUM_PROXIES (0 without a proxy, 1 behind "
-    "one) from the environment"
-)
-
-SCHEMA_WARNINGS = (
-    "`check --deploy --fail-level WARNING` fails on drf-spectacular warnings: enum name "
-    "collisions (format, kind, language, status: ENUM_NAME_OVERRIDES), operationId collisions "
-    "(assignments, registrations invite.ics with and without slash), and experts/api.py views "
-    "without a serializer (AssignmentProposalViewSet, AssignmentProposalView, "
-    "RequestMatchesView) that are left out of /api/schema/ and so out of the fuzz"
-)

@@ -11,10 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from tests.security import known_findings as known
-
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
     "DEBUG": "false",
@@ -46,7 +42,6 @@ def test_deploy_check_has_no_errors_and_no_security_warnings():
     assert "async." not in output, output
 
 
-@pytest.mark.xfail(reason=known.SCHEMA_WARNINGS, strict=True)
 def test_deploy_check_is_clean_at_warning_level():
     result = _check_deploy("WARNING")
     assert result.returncode == 0, result.stdout + result.stderr

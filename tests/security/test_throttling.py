@@ -15,7 +15,6 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from consult.forms import LOGIN_MAX_FAILURES
 from tests import factories
-from tests.security import known_findings as known
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +87,6 @@ def test_login_page_refuses_after_the_failure_limit(client):
     cache.clear()
 
 
-@pytest.mark.xfail(reason=known.THROTTLE_XFF_BYPASS, strict=True)
 def test_made_up_forwarded_for_does_not_escape_the_throttle(api, low_rates):
     user = factories.coordinator()
     wrong = {"username": user.username, "password": "falsch"}
