@@ -392,3 +392,19 @@ def test_concurrent_claims_on_postgres_split_rows_without_overlap_or_waiting():
     claimed = [pk for g in got for pk in g]
     assert sorted(claimed) == sorted(ids)  # every row exactly once
     assert Notification.objects.filter(status=Status.SENDING).count() == 200
+
+
+def test_celery_and_outbox_timings_fit_together(settings):
+    """Nothing is redelivered while it runs, and no claim expires while its task may run."""
+    time_limit = settings.CELERY_TASK_TIME_LIMIT
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", float("inf"))
+
+    assert settings.CELERY_TASK_ACKS_LATE and settings.CELERY_TASK_REJECT_ON_WORKER_LOST
+    assert settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1
+    assert settings.CELERY_TASK_SOFT_TIME_LIMIT < time_limit < visibility
+    assert time_limit < settings.NOTIFICATION_LEASE_SECONDS
+    # A batch stops taking messages early enough to finish its last one before the soft limit.
+    assert (
+        settings.NOTIFICATION_BATCH_SECONDS + settings.EMAIL_TIMEOUT
+        < settings.CELERY_TASK_SOFT_TIME_LIMIT
+    )
