@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import importlib
 from typing import Any
 
 import pytest
 from django.apps import apps
+from django.db import connections
 
-from tests.pages.browser import AXE, CHROMIUM, CHROMIUM_ARGS
+from tests.pages.browser import ARTIFACTS, AXE, CHROMIUM, CHROMIUM_ARGS
 
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -35,7 +37,11 @@ def browser_page(request, monkeypatch, taxonomy):  # type: ignore[no-untyped-def
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     size = getattr(request, "param", None) or DESKTOP
-    with sync_playwright() as playwright:
+    ARTIFACTS.mkdir(exist_ok=True)
+    # One browser at a time across xdist workers: `xdist_group` alone does not keep them
+    # together with this pytest/xdist pair, and two Chromiums on two cores make both slow.
+    with open(ARTIFACTS / ".browser.lock", "w") as lock, sync_playwright() as playwright:
+        fcntl.flock(lock, fcntl.LOCK_EX)
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(
             locale="de-DE", timezone_id="Europe/Berlin", viewport=size, accept_downloads=True
@@ -44,3 +50,6 @@ def browser_page(request, monkeypatch, taxonomy):  # type: ignore[no-untyped-def
         yield context.new_page()
         context.close()
         browser.close()
+        # ORM calls inside Playwright's context open their own connections (asgiref's
+        # context-local storage): close them here, or PostgreSQL cannot drop the test database.
+        connections.close_all()

@@ -15,6 +15,13 @@ pytestmark = pytest.mark.django_db
 def _empty_cache(settings):  # type: ignore[no-untyped-def]
     # Dozens of logins per test: a fast hasher (the users are created after this fixture).
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # A private cache: on Redis other tests running in parallel may flush the shared one.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "login-throttle-tests",
+        }
+    }
     cache.clear()
     yield
     cache.clear()
