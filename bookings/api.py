@@ -90,6 +90,8 @@ class BookingSerializer(serializers.ModelSerializer):
     municipality = serializers.IntegerField(source="request.plan.municipality_id")
     municipality_name = serializers.CharField(source="request.plan.municipality.name")
     duration_minutes = serializers.SerializerMethodField()
+    # Blank for on-site bookings, so documented as a string, not a URI.
+    meeting_url = serializers.CharField(read_only=True)
 
     class Meta:
         model = ConsultationBooking
@@ -176,6 +178,8 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     serializer_class = BookingSerializer
     permission_classes = [permissions.IsAuthenticated]
+    # Ids are integers that fit a bigint: anything else is "not found", not a server error.
+    lookup_value_regex = r"[0-9]{1,18}"
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         qs = selectors.bookings_for(self.request.user)

@@ -65,7 +65,11 @@ class ExpertSerializer(serializers.ModelSerializer):
 
     name = serializers.CharField(source="display_name", max_length=200)
     topics = TopicLevelSerializer(many=True, required=False)
-    bio = BioSerializer(required=False)
+    # Read: the text in the caller's language and both texts; write: each language on its own.
+    bio = serializers.CharField(read_only=True)
+    bio_by_language = BioSerializer(read_only=True)
+    bio_de = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    bio_en = serializers.CharField(write_only=True, required=False, allow_blank=True)
     procedure_types = serializers.ListField(child=serializers.CharField(), required=False)
     size_classes = serializers.ListField(child=serializers.CharField(), required=False)
     states = serializers.ListField(child=serializers.CharField(), required=False)
@@ -86,6 +90,7 @@ class ExpertSerializer(serializers.ModelSerializer):
     conflicts = serializers.ListField(child=serializers.IntegerField(), required=False)
     username = serializers.CharField(write_only=True, required=False, max_length=150)
 
+    WRITE_ONLY = ("username", "bio_de", "bio_en")
     PRIVATE = (
         "email",
         "conflicts",
@@ -102,6 +107,9 @@ class ExpertSerializer(serializers.ModelSerializer):
             "name",
             "organisation",
             "bio",
+            "bio_by_language",
+            "bio_de",
+            "bio_en",
             "topics",
             "procedure_types",
             "size_classes",
@@ -145,7 +153,7 @@ class ExpertSerializer(serializers.ModelSerializer):
             ],
         }
         for name in self.Meta.fields:
-            if name in data or name in self.PRIVATE or name in ("username", "bio"):
+            if name in data or name in self.PRIVATE or name in self.WRITE_ONLY:
                 continue
             data[name] = getattr(instance, name)
         if private:
@@ -162,14 +170,6 @@ class ExpertSerializer(serializers.ModelSerializer):
 
 def _profile_arguments(data: dict[str, Any]) -> dict[str, Any]:
     arguments = dict(data)
-    if "display_name" in arguments:
-        arguments["display_name"] = arguments.pop("display_name")
-    bio = arguments.pop("bio", None)
-    if bio is not None:
-        if "de" in bio:
-            arguments["bio_de"] = bio["de"]
-        if "en" in bio:
-            arguments["bio_en"] = bio["en"]
     if "topics" in arguments:
         arguments["topics"] = [dict(t) for t in arguments["topics"]]
     return arguments

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import socket
@@ -44,6 +45,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for marker in ("postgres", "redis", "browser"):
             if item.get_closest_marker(marker) and (reason := _absent(marker)):
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+
+_DB_FIXTURES = {"db", "transactional_db", "live_server"}
+
+
+@pytest.fixture(autouse=True)
+def _topic_taxonomy(request: pytest.FixtureRequest) -> None:
+    """The topics come from a data migration; a transactional test's flush deletes them, so
+    every database test starts with them present again (as a fresh deployment has them)."""
+    if not (
+        request.node.get_closest_marker("django_db") or _DB_FIXTURES & set(request.fixturenames)
+    ):
+        return
+    request.getfixturevalue("_django_db_helper")
+    from django.apps import apps
+
+    from consult.models import Topic
+
+    if not Topic.objects.exists():
+        importlib.import_module("consult.migrations.0002_topics").add_topics(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -99,7 +99,8 @@ def test_expert_edits_own_profile():
             "name": "Neuer Name",
             "topics": [{"topic": "funding", "level": 3}],
             "languages": ["de", "en"],
-            "bio": {"de": "Hallo", "en": "Hello"},
+            "bio_de": "Hallo",
+            "bio_en": "Hello",
             "travel_radius_km": 80,
         },
         format="json",
@@ -109,6 +110,7 @@ def test_expert_edits_own_profile():
     assert data["name"] == "Neuer Name"
     assert data["topics"] == [{"topic": "funding", "level": 3}]
     assert data["bio"] == "Hallo"
+    assert data["bio_by_language"] == {"de": "Hallo", "en": "Hello"}
     expert.refresh_from_db()
     assert expert.bio_en == "Hello"
     assert expert.travel_radius_km == 80
