@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 
 class DomainError(Exception):
     """A rule of the domain was broken. `code` is machine-readable, `message` is for people."""
@@ -62,3 +64,18 @@ class Busy(Conflict):
     def __init__(self, message: Any, *, retry_after: int = 1, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
+
+
+class FieldErrors:
+    """Collects every broken rule first, so that one 400 names all offending fields."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, list[str]] = {}
+
+    def add(self, name: str, message: Any) -> None:
+        self.fields.setdefault(name, []).append(str(message))
+
+    def raise_if_any(self) -> None:
+        if self.fields:
+            first = next(iter(self.fields))
+            raise Invalid(_("Ungültige Eingabe: %(field)s.") % {"field": first}, fields=self.fields)

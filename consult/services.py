@@ -25,7 +25,7 @@ from consult.choices import (
     Stage,
     TargetGroup,
 )
-from consult.errors import Conflict, Invalid, NotFound
+from consult.errors import Conflict, FieldErrors, Invalid, NotFound
 from consult.models import (
     ConsultationRequest,
     Municipality,
@@ -105,22 +105,7 @@ def check_request_access(actor: Any, request: ConsultationRequest) -> None:
 # --- validation of the rules ------------------------------------------------------------------
 
 
-class _Errors:
-    """Collects every broken rule first, so one 400 names all offending fields."""
-
-    def __init__(self) -> None:
-        self.fields: dict[str, Any] = {}
-
-    def add(self, name: str, message: Any) -> None:
-        self.fields.setdefault(name, []).append(str(message))
-
-    def raise_if_any(self) -> None:
-        if self.fields:
-            first = next(iter(self.fields))
-            raise Invalid(_("Ungültige Eingabe: %(field)s.") % {"field": first}, fields=self.fields)
-
-
-def _check_choices(errors: _Errors, name: str, values: Any, allowed: Iterable[str]) -> None:
+def check_choices(errors: FieldErrors, name: str, values: Any, allowed: Iterable[str]) -> None:
     if not isinstance(values, list | tuple):
         errors.add(name, _("Eine Liste erwartet."))
         return
@@ -143,7 +128,7 @@ def _parse_date(value: Any) -> dt.date | None:
         return None
 
 
-def _clean_phases(errors: _Errors, phases: Any) -> list[dict[str, str]]:
+def _clean_phases(errors: FieldErrors, phases: Any) -> list[dict[str, str]]:
     """Phases as stored: known phase names, each end ≥ start, in date order, no phase twice."""
     if not isinstance(phases, list | tuple):
         errors.add("phases", _("Eine Liste erwartet."))
@@ -179,7 +164,7 @@ def _clean_phases(errors: _Errors, phases: Any) -> list[dict[str, str]]:
     return cleaned
 
 
-def _topics_by_slug(errors: _Errors, name: str, slugs: Iterable[str]) -> dict[str, Topic]:
+def _topics_by_slug(errors: FieldErrors, name: str, slugs: Iterable[str]) -> dict[str, Topic]:
     slugs = list(slugs)
     found = {t.slug: t for t in Topic.objects.filter(slug__in=slugs)}
     unknown = [s for s in slugs if s not in found]
@@ -190,7 +175,7 @@ def _topics_by_slug(errors: _Errors, name: str, slugs: Iterable[str]) -> dict[st
     return found
 
 
-def _validate_plan_fields(errors: _Errors, fields: dict[str, Any]) -> None:
+def _validate_plan_fields(errors: FieldErrors, fields: dict[str, Any]) -> None:
     if "stage" in fields and fields["stage"] not in Stage.values:
         errors.add("stage", _("Unbekannter Stand."))
     if "procedure_type" in fields and fields["procedure_type"] not in ProcedureType.values:
@@ -208,9 +193,9 @@ def _validate_plan_fields(errors: _Errors, fields: dict[str, Any]) -> None:
             else:
                 fields["budget_eur"] = budget
     if "channels" in fields:
-        _check_choices(errors, "channels", fields["channels"], Channel.values)
+        check_choices(errors, "channels", fields["channels"], Channel.values)
     if "target_groups" in fields:
-        _check_choices(errors, "target_groups", fields["target_groups"], TargetGroup.values)
+        check_choices(errors, "target_groups", fields["target_groups"], TargetGroup.values)
     if "phases" in fields:
         fields["phases"] = _clean_phases(errors, fields["phases"])
     if "title" in fields and len(fields["title"] or "") > 200:
@@ -230,7 +215,7 @@ def create_plan(
     **fields: Any,
 ) -> ParticipationPlan:
     """A new plan of the actor's municipality (coordinators name the municipality)."""
-    errors = _Errors()
+    errors = FieldErrors()
     own = municipality_id_of(actor)
     if is_coordinator(actor):
         municipality_id = municipality_id or own
@@ -262,7 +247,7 @@ def update_plan(
     unknown_fields = set(fields) - set(PLAN_FIELDS)
     if unknown_fields:
         raise TypeError(f"unknown plan fields: {sorted(unknown_fields)}")
-    errors = _Errors()
+    errors = FieldErrors()
     _validate_plan_fields(errors, fields)
     found = _topics_by_slug(errors, "topics", topics) if topics is not None else None
     errors.raise_if_any()
@@ -288,30 +273,40 @@ def delete_plan(*, actor: Any, plan: ParticipationPlan) -> None:
 # --- requests ---------------------------------------------------------------------------------
 
 
-def _clean_topic_weights(errors: _Errors, topics: Any) -> list[tuple[Topic, int]]:
-    """[{"topic": slug, "weight": 1..3}, ...] → (Topic, weight), each topic once, at least one."""
-    if not isinstance(topics, list | tuple) or not topics:
-        errors.add("topics", _("Mindestens ein Thema."))
+def topic_values(
+    errors: FieldErrors, topics: Any, *, key: str, label: str
+) -> list[tuple[Topic, int]]:
+    """[{"topic": slug, key: 1..3}, ...] → (Topic, value), each topic once; shared by request
+    weights (key "weight") and expert levels (key "level")."""
+    if not isinstance(topics, list | tuple):
+        errors.add("topics", _("Eine Liste erwartet."))
         return []
     wanted: dict[str, int] = {}
     for index, item in enumerate(topics):
         slug = item.get("topic") if isinstance(item, Mapping) else None
-        weight = item.get("weight", 2) if isinstance(item, Mapping) else None
+        value = item.get(key, 2) if isinstance(item, Mapping) else None
         if not isinstance(slug, str):
             errors.add("topics", _("Eintrag %(n)d: „topic“ fehlt.") % {"n": index + 1})
             continue
-        if isinstance(weight, bool) or not isinstance(weight, int) or not 1 <= weight <= 3:
-            errors.add("topics", _("%(slug)s: Gewicht 1 bis 3.") % {"slug": slug})
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3:
+            errors.add("topics", _("%(slug)s: %(label)s 1 bis 3.") % {"slug": slug, "label": label})
             continue
         if slug in wanted:
             errors.add("topics", _("%(slug)s: doppelt.") % {"slug": slug})
-        wanted[slug] = weight
+        wanted[slug] = value
     found = _topics_by_slug(errors, "topics", wanted)
-    return [(found[s], w) for s, w in wanted.items() if s in found]
+    return [(found[s], v) for s, v in wanted.items() if s in found]
+
+
+def _clean_topic_weights(errors: FieldErrors, topics: Any) -> list[tuple[Topic, int]]:
+    if isinstance(topics, list | tuple) and not topics:
+        errors.add("topics", _("Mindestens ein Thema."))
+        return []
+    return topic_values(errors, topics, key="weight", label=_("Gewicht"))
 
 
 def _validate_request_fields(
-    errors: _Errors, fields: dict[str, Any], *, today: dt.date, creating: bool
+    errors: FieldErrors, fields: dict[str, Any], *, today: dt.date, creating: bool
 ) -> None:
     if "format" in fields and fields["format"] not in ConsultationFormat.values:
         errors.add("format", _("Unbekanntes Format."))
@@ -353,7 +348,7 @@ def create_request(
     if municipality_id_of(actor) != plan.municipality_id:
         raise Invalid(_("Unbekanntes Vorhaben."), fields={"plan": [_("Unbekanntes Vorhaben.")]})
     today = today or timezone.localdate()
-    errors = _Errors()
+    errors = FieldErrors()
     fields = {
         "format": format,
         "language": language,
@@ -391,7 +386,7 @@ def update_request(
             _("Die Anfrage ist schon gebucht oder abgeschlossen."), code="request_settled"
         )
     today = today or timezone.localdate()
-    errors = _Errors()
+    errors = FieldErrors()
     merged = {"earliest": request.earliest, "latest": request.latest, **fields}
     _validate_request_fields(errors, merged, today=today, creating=False)
     if (

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from consult import services as consult_services
 from consult.choices import LANGUAGES, FederalState, ProcedureType, SizeClass
-from consult.errors import Conflict, Invalid, NotFound
+from consult.errors import Conflict, FieldErrors, Invalid, NotFound
 from consult.models import ConsultationRequest, Municipality, Topic
 from consult.roles import EXPERT, is_coordinator
 from experts import match_selectors
@@ -83,31 +83,7 @@ def can_edit_profile(user: Any, expert: ExpertProfile) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and expert.user_id == user.pk
 
 
-class _Errors:
-    def __init__(self) -> None:
-        self.fields: dict[str, list[str]] = {}
-
-    def add(self, name: str, message: Any) -> None:
-        self.fields.setdefault(name, []).append(str(message))
-
-    def raise_if_any(self) -> None:
-        if self.fields:
-            first = next(iter(self.fields))
-            raise Invalid(_("Ungültige Eingabe: %(field)s.") % {"field": first}, fields=self.fields)
-
-
-def _check_list(errors: _Errors, name: str, values: Any, allowed: Sequence[str]) -> None:
-    if not isinstance(values, list | tuple):
-        errors.add(name, _("Eine Liste erwartet."))
-        return
-    unknown = [str(v) for v in values if v not in allowed]
-    if unknown:
-        errors.add(name, _("Unbekannte Werte: %(values)s.") % {"values": ", ".join(unknown)})
-    elif len(set(values)) != len(values):
-        errors.add(name, _("Jeder Wert nur einmal."))
-
-
-def _validate_profile(errors: _Errors, fields: dict[str, Any]) -> None:
+def _validate_profile(errors: FieldErrors, fields: dict[str, Any]) -> None:
     checks = {
         "procedure_types": ProcedureType.values,
         "size_classes": SizeClass.values,
@@ -117,7 +93,7 @@ def _validate_profile(errors: _Errors, fields: dict[str, Any]) -> None:
     }
     for name, allowed in checks.items():
         if name in fields:
-            _check_list(errors, name, fields[name], allowed)
+            consult_services.check_choices(errors, name, fields[name], allowed)
     for name, low, high in (("home_latitude", -90, 90), ("home_longitude", -180, 180)):
         value = fields.get(name)
         if value is not None and (not math.isfinite(value) or not low <= value <= high):
@@ -143,32 +119,7 @@ def _validate_profile(errors: _Errors, fields: dict[str, Any]) -> None:
         errors.add("display_name", _("Darf nicht leer sein."))
 
 
-def _topic_levels(errors: _Errors, topics: Any) -> list[tuple[Topic, int]]:
-    """[{"topic": slug, "level": 1..3}, ...] → (Topic, level), each topic once."""
-    if not isinstance(topics, list | tuple):
-        errors.add("topics", _("Eine Liste erwartet."))
-        return []
-    wanted: dict[str, int] = {}
-    for index, item in enumerate(topics):
-        slug = item.get("topic") if isinstance(item, Mapping) else None
-        level = item.get("level", 2) if isinstance(item, Mapping) else None
-        if not isinstance(slug, str):
-            errors.add("topics", _("Eintrag %(n)d: „topic“ fehlt.") % {"n": index + 1})
-            continue
-        if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 3:
-            errors.add("topics", _("%(slug)s: Stufe 1 bis 3.") % {"slug": slug})
-            continue
-        if slug in wanted:
-            errors.add("topics", _("%(slug)s: doppelt.") % {"slug": slug})
-        wanted[slug] = level
-    found = {t.slug: t for t in Topic.objects.filter(slug__in=list(wanted))}
-    unknown = [s for s in wanted if s not in found]
-    if unknown:
-        errors.add("topics", _("Unbekannte Themen: %(slugs)s.") % {"slugs": ", ".join(unknown)})
-    return [(found[s], level) for s, level in wanted.items() if s in found]
-
-
-def _conflicts(errors: _Errors, ids: Any) -> list[int]:
+def _conflicts(errors: FieldErrors, ids: Any) -> list[int]:
     if not isinstance(ids, list | tuple):
         errors.add("conflicts", _("Eine Liste erwartet."))
         return []
@@ -208,13 +159,13 @@ def create_profile(
         raise NotFound(_("Nicht gefunden."))
     if unknown := set(fields) - set(PROFILE_FIELDS):
         raise TypeError(f"unknown profile fields: {sorted(unknown)}")
-    errors = _Errors()
+    errors = FieldErrors()
     User = get_user_model()
     if not username or User.objects.filter(username=username).exists():
         errors.add("username", _("Der Benutzername ist schon vergeben oder leer."))
     fields["display_name"] = display_name
     _validate_profile(errors, fields)
-    levels = _topic_levels(errors, list(topics))
+    levels = consult_services.topic_values(errors, list(topics), key="level", label=_("Stufe"))
     conflict_ids = _conflicts(errors, list(conflicts)) if conflicts is not None else None
     errors.raise_if_any()
     user = User.objects.create_user(username=username, email=fields.get("email", ""))
@@ -240,9 +191,13 @@ def update_profile(
         raise NotFound(_("Nicht gefunden."))
     if unknown := set(fields) - set(PROFILE_FIELDS):
         raise TypeError(f"unknown profile fields: {sorted(unknown)}")
-    errors = _Errors()
+    errors = FieldErrors()
     _validate_profile(errors, fields)
-    levels = _topic_levels(errors, list(topics)) if topics is not None else None
+    levels = (
+        consult_services.topic_values(errors, list(topics), key="level", label=_("Stufe"))
+        if topics is not None
+        else None
+    )
     conflict_ids = _conflicts(errors, list(conflicts)) if conflicts is not None else None
     errors.raise_if_any()
     for name, value in fields.items():
