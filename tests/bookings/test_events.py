@@ -222,3 +222,30 @@ def test_participant_data_are_anonymised_after_the_retention_period():
     assert rows.filter(attended=True).count() == 1  # statistics stay
     kept.refresh_from_db()
     assert kept.anonymised_at is None and kept.name
+
+
+def test_admin_pages_of_events_and_registrations_load(client, django_user_model):
+    admin_user = django_user_model.objects.create_superuser("root", "root@example.org", "pw")
+    client.force_login(admin_user)
+    event = factories.EventFactory()
+    _confirmed_participants(event, 2)
+    for url in (
+        "/admin/bookings/event/",
+        f"/admin/bookings/event/{event.pk}/change/",
+        "/admin/bookings/registration/",
+    ):
+        assert client.get(url).status_code == 200, url
+
+
+def test_demo_events_are_seeded_once():
+    import io
+
+    from bookings import events_demo
+
+    events_demo.seed(options={}, out=io.StringIO())
+    events_demo.seed(options={}, out=io.StringIO())
+    assert Event.objects.count() == len(events_demo.EVENTS)
+    series = Event.objects.get(kind="workshop", online_url__contains="jugendbudget")
+    assert series.sessions.count() == 3
+    full = Event.objects.get(title_de=events_demo.NEARLY_FULL)
+    assert full.registrations.filter(holds_seat=True).count() == full.capacity - 1
