@@ -155,7 +155,7 @@ def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen:
             "--worker-class",
             "gthread",
             "--threads",
-            "8",
+            os.environ.get("BENCH_GUNICORN_THREADS", "8"),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",

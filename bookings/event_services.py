@@ -534,8 +534,27 @@ def register(
         raise Invalid(message, fields={"consent": message})
     language = _language(language)
 
-    # Read before the lock (sessions change rarely; a change re-sends to the confirmed).
-    sessions = list(EventSession.objects.filter(event_id=event_id).order_by("start", "id"))
+    registration = Registration(
+        event_id=event_id,
+        name=name,
+        email=email,
+        municipality=municipality,
+        municipality_name=municipality_name,
+        language=language,
+        status=PENDING,
+        hold_expires_at=now + timedelta(hours=settings.REGISTRATION_HOLD_HOURS),
+        consent_at=now,
+    )
+    # Lock late: the e-mail is rendered before the lock, for the outcome an unlocked count
+    # predicts (seat or line, the position left as a marker). Only when the locked count
+    # decides otherwise (at the capacity boundary) is it rendered again under the lock.
+    preview = selectors.event_for_registration(event_id)
+    if preview is None:
+        raise NotFound(_("Diese Veranstaltung gibt es nicht."))
+    sessions = list(preview.sessions.all())
+    marker = f"position-{uuid.uuid4().hex}"
+    guess_seat = preview.seats_taken < preview.capacity
+    message = _received(registration, preview, sessions, position=None if guess_seat else marker)
     with transaction.atomic(durable=True):
         event = _lock_event(event_id)
         _check_open(event, now)
@@ -547,30 +566,48 @@ def register(
         if counts["mine"]:
             existing = _live_registration(event_id, email, now)
             return _again(existing, now=now)
-        holds_seat = counts["seats"] < event.capacity
-        registration = Registration.objects.create(
-            event=event,
-            name=name,
-            email=email,
-            municipality=municipality,
-            municipality_name=municipality_name,
-            language=language,
-            status=PENDING,
-            holds_seat=holds_seat,
-            hold_expires_at=now + timedelta(hours=settings.REGISTRATION_HOLD_HOURS),
-            consent_at=now,
-        )
+        registration.holds_seat = counts["seats"] < event.capacity
+        registration.save(force_insert=True)
         # Under the lock nobody else changes the line: we are at its end.
-        position = None if holds_seat else counts["line"] + 1
-        _notify(
-            registration,
-            "registration_received",
-            event=event,
-            sessions=sessions,
+        position = None if registration.holds_seat else counts["line"] + 1
+        if registration.holds_seat != guess_seat or event.updated_at != preview.updated_at:
+            message = _received(registration, event, sessions, position=position)
+        elif position is not None:
+            message = Rendered(
+                subject=message.subject.replace(marker, str(position)),
+                text=message.text.replace(marker, str(position)),
+                html=message.html.replace(marker, str(position)),
+            )
+        _queue_with_invitations(
+            registration=registration,
+            kind="event.registration_received",
+            key="registration_received",
+            message=message,
+            invitation=None,
             now=now,
-            extra={"position": position, "hold_hours": settings.REGISTRATION_HOLD_HOURS},
         )
     return Registered(registration=registration, created=True, position=position)
+
+
+def _received(
+    registration: Registration,
+    event: Event,
+    sessions: Sequence[EventSession],
+    *,
+    position: int | str | None,
+) -> Rendered:
+    with translation.override(registration.language):
+        context = {
+            **_event_context(event, sessions, confirmed=False),
+            "registration": registration,
+            "name": registration.name,
+            "link": self_service_url(registration.token),
+            "position": position,
+            "hold_hours": settings.REGISTRATION_HOLD_HOURS,
+        }
+        return render_message(
+            "bookings/email/registration_received", context, language=registration.language
+        )
 
 
 def _again(registration: Registration, *, now: datetime) -> Registered:

@@ -67,6 +67,19 @@ def _assert_race_outcome(event, total: int, capacity: int) -> None:
 
     positions = [waitlist_position(r) for r in rows[capacity:]]
     assert positions == list(range(1, total - capacity + 1))
+    # The e-mails, rendered before the lock on a guess, tell each the outcome they got.
+    from notifications.models import Notification
+
+    bodies = dict(
+        Notification.objects.filter(kind="event.registration_received").values_list(
+            "recipient", "body_text"
+        )
+    )
+    for row in rows[:capacity]:
+        assert "Wir haben Ihnen einen Platz reserviert" in bodies[row.email]
+    for position, row in enumerate(rows[capacity:], 1):
+        assert f"Platz {position} auf der Warteliste" in bodies[row.email]
+    assert not any("position-" in body for body in bodies.values())
 
 
 @pytest.mark.postgres

@@ -71,6 +71,8 @@ def test_beyond_capacity_registrations_wait_in_arrival_order():
     outcomes = [_register(event, n) for n in range(5)]
     assert [o.registration.holds_seat for o in outcomes] == [True, True, False, False, False]
     assert [o.position for o in outcomes] == [None, None, 1, 2, 3]
+    received = Notification.objects.get(recipient="person3@gemeinde.example")
+    assert "Platz 2 auf der Warteliste" in received.body_text
     waiting = services.confirm(token=outcomes[3].registration.token)
     assert waiting.status == "waitlisted"
     mail = Notification.objects.get(kind="event.registration_waitlisted")
