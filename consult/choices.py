@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from consult.peers import size_class
 
@@ -75,7 +76,7 @@ class Phase(models.TextChoices):
     INFORMATION = "information", _("Information")
     PROPOSALS = "proposals", _("Vorschläge")
     FEASIBILITY = "feasibility", _("Machbarkeitsprüfung")
-    DELIBERATION = "deliberation", _("Beratung")
+    DELIBERATION = "deliberation", pgettext_lazy("plan phase", "Beratung")
     VOTE = "vote", _("Abstimmung")
     IMPLEMENTATION = "implementation", _("Umsetzung")
     ACCOUNTABILITY = "accountability", _("Rechenschaft")
