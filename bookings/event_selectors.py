@@ -51,18 +51,6 @@ def with_counts(queryset: QuerySet[Event]) -> QuerySet[Event]:
     )
 
 
-def event_for_registration(event_id: int) -> Event | None:
-    """The event with `seats_taken` and its sessions, read without a lock (two queries)."""
-    return (
-        Event.objects.filter(pk=event_id)
-        .annotate(seats_taken=_registration_count(HOLDS_SEAT))
-        .prefetch_related(
-            Prefetch("sessions", queryset=EventSession.objects.order_by("start", "id"))
-        )
-        .first()
-    )
-
-
 def events_for(user: Any) -> QuerySet[Event]:
     """Events `user` may see: coordinators all, organisers their own too, everybody published."""
     events = Event.objects.all()
