@@ -92,6 +92,21 @@ def test_new_request_writes_outbox_rows_with_request_invitation(staff_user, requ
         assert str(event["STATUS"]) == "TENTATIVE"
 
 
+def test_booking_and_its_outbox_rows_commit_together(staff_user, request_, expert, monkeypatch):
+    """Invariant 3: if writing the notifications fails, the booking is not written either."""
+
+    def outbox_down(rows):  # type: ignore[no-untyped-def]
+        raise RuntimeError("outbox write failed")
+
+    monkeypatch.setattr("bookings.booking_notifications.queue_many", outbox_down)
+    with pytest.raises(RuntimeError):
+        book(staff_user, request_, expert, at(MONDAY, 10))
+    assert not ConsultationBooking.objects.exists()
+    assert not Notification.objects.exists()
+    request_.refresh_from_db()
+    assert request_.status == ConsultationRequest.Status.OPEN
+
+
 def test_auto_confirming_expert_is_booked_confirmed(staff_user, request_):
     expert = factories.ExpertProfileFactory(auto_confirm=True)
     booking = book(staff_user, request_, expert, at(MONDAY, 10))
