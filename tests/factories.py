@@ -210,4 +210,3 @@ class ConsultationBookingFactory(factory.django.DjangoModelFactory):
     blocked_start = factory.LazyAttribute(lambda b: b.start - dt.timedelta(minutes=15))
     blocked_end = factory.LazyAttribute(lambda b: b.end + dt.timedelta(minutes=15))
     status = "requested"
-
