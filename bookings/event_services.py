@@ -156,6 +156,9 @@ def _check_participant(
         municipality = Municipality.objects.filter(pk=municipality_id).first()
         if municipality is None:
             errors["municipality"] = _("Diese Kommune gibt es nicht.")
+    elif municipality_name:
+        # "Choose a member or type one": a typed name that is a member's links to it.
+        municipality = Municipality.objects.filter(name__iexact=municipality_name).first()
     if errors:
         raise Invalid(_("Bitte die markierten Angaben prüfen."), fields=errors)
     return name, email, municipality, municipality_name

@@ -31,7 +31,9 @@ class RegistrationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["name"].widget.attrs["autocomplete"] = "name"
         self.fields["email"].widget.attrs["autocomplete"] = "email"
-        self.fields["municipality_name"].widget.attrs["autocomplete"] = "organization"
+        self.fields["municipality_name"].widget.attrs.update(
+            autocomplete="organization", list="member-municipalities"
+        )
 
 
 class ReasonForm(forms.Form):

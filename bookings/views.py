@@ -120,6 +120,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "open_for_registration": event.status == Event.Status.PUBLISHED
             and event.registration_opens <= now < event.registration_closes,
             "not_yet_open": now < event.registration_opens,
+            "member_names": consult_selectors.member_names(),
         },
         status=400 if request.method == "POST" else 200,
     )

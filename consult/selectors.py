@@ -76,3 +76,8 @@ def peers_for(plan: ParticipationPlan, *, limit: int = 5) -> list[tuple[Peer, Mu
     municipalities = {c.municipality_id: c.municipality for c in candidates}
     peers = similar_plans(plan_features(plan), [plan_features(c) for c in candidates], limit)
     return [(peer, municipalities[peer.municipality_id]) for peer in peers]
+
+
+def member_names() -> list[str]:
+    """Names of the member municipalities, for "choose a member or type one" (public)."""
+    return list(Municipality.objects.order_by("name").values_list("name", flat=True))

@@ -89,6 +89,16 @@ def test_same_email_twice_returns_the_existing_registration():
     assert again.registration.name == "Person 1"
 
 
+def test_typed_name_of_a_member_links_the_municipality_and_other_names_stay_text():
+    event = factories.EventFactory()
+    member = factories.MunicipalityFactory(name="Eberswalde")
+    linked = _register(event, 1, municipality_name="eberswalde").registration
+    assert linked.municipality == member
+    typed = _register(event, 2, municipality_name="Gemeinde ohne Mitgliedschaft").registration
+    assert typed.municipality is None
+    assert typed.municipality_name == "Gemeinde ohne Mitgliedschaft"
+
+
 def test_cancellation_promotes_the_first_in_line_in_the_same_transaction():
     event = factories.EventFactory(capacity=1)
     seat = _confirmed(event, 1)
