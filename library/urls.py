@@ -11,4 +11,5 @@ urlpatterns = [
     path("bibliothek/einreichen/", views.submit, name="submit"),
     path("bibliothek/<int:resource_id>/", views.resource_detail, name="detail"),
     path("bibliothek/<int:resource_id>/datei/", views.resource_file, name="file"),
+    path("bibliothek/vorhaben/<int:plan_id>/", views.for_plan, name="for-plan"),
 ]

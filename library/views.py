@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consult.errors import Invalid, NotFound
@@ -125,3 +126,25 @@ def submit(request: HttpRequest) -> HttpResponse:
                 return redirect("library:detail", resource_id=resource.pk)
         status = 400
     return render(request, "library/submit.html", {"form": form}, status=status)
+
+
+@login_required
+def for_plan(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """ "Für Ihr Vorhaben": what to read, copy or apply for, given this plan (own plans only)."""
+    try:
+        plan = selectors.plan_for(user=request.user, plan_id=plan_id)
+    except NotFound:
+        raise Http404 from None
+    today = timezone.localdate()
+    ranked = selectors.recommendations_for_plan(plan=plan, today=today)
+    labels = dict(Resource.Kind.choices)
+    return render(
+        request,
+        "library/for_plan.html",
+        {
+            "plan": plan,
+            "groups": [(labels[kind], entries) for kind, entries in ranked.items()],
+            "funding": selectors.eligible_funding(municipality=plan.municipality, today=today),
+            "today": today,
+        },
+    )

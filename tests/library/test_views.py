@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
+from consult.models import Topic
 from library.models import Resource
 from tests import factories
 from tests.factories import ResourceFactory
@@ -122,3 +126,29 @@ def test_form_shows_field_errors_for_bad_input(staff_user, extra, field) -> None
     assert response.status_code == 400
     assert not Resource.objects.exists()
     assert f'id="id_{field}-errors"' in response.content.decode()
+
+
+def test_for_your_plan_page_explains_and_lists_funding_for_own_plan_only(  # type: ignore[no-untyped-def]
+    staff_user, other_staff_user, municipality
+) -> None:
+    plan = factories.PlanFactory(municipality=municipality, procedure_type="youth-budget")
+    plan.topics.set(Topic.objects.filter(slug__in=["public-relations"]))
+    ResourceFactory(
+        kind="pr-example",
+        title_de="Plakatkampagne Jugendbudget",
+        procedure_types=["youth-budget"],
+        states=["Sachsen"],
+        topic_slugs=["public-relations"],
+    )
+    ResourceFactory(
+        kind="funding",
+        title_de="Landesprogramm Beteiligung",
+        deadline=timezone.localdate() + dt.timedelta(days=30),
+    )
+    response = logged_in(staff_user).get(f"/bibliothek/vorhaben/{plan.pk}/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Plakatkampagne Jugendbudget" in html
+    assert "Öffentlichkeitsarbeit" in html  # the explanation names the covered topic
+    assert "Landesprogramm Beteiligung" in html
+    assert logged_in(other_staff_user).get(f"/bibliothek/vorhaben/{plan.pk}/").status_code == 404
