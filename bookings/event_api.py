@@ -77,6 +77,9 @@ class EventSerializer(serializers.ModelSerializer):
     waitlist_length = serializers.IntegerField(source="line_length", read_only=True)
     registration_open = serializers.SerializerMethodField()
     organisers = serializers.SerializerMethodField()
+    # Present for the organisers only (see to_representation), blank when there is no link:
+    # documented as an optional string. This serializer only reads (EventWriteSerializer writes).
+    online_url = serializers.CharField(required=False, allow_blank=True)
 
     class Meta:
         model = Event
