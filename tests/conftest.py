@@ -68,6 +68,19 @@ def _topic_taxonomy(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _private_cache(settings):  # type: ignore[no-untyped-def]
+    """Each test process gets its own cache: with Redis as the cache, xdist workers would share
+    throttle counters, and a test's cache.clear() (FLUSHDB) would wipe the other's state and
+    the broker's queues on the same Redis database."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"tests-{os.getpid()}",
+        }
+    }
+
+
+@pytest.fixture(autouse=True)
 def _mail_in_memory(settings):  # type: ignore[no-untyped-def]
     """Tests read sent mail from django.core.mail.outbox unless a test sets a backend itself."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

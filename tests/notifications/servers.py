@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
+import kombu.pools
 import pytest
 from django.conf import settings
 
@@ -202,8 +203,9 @@ def producer_broker(url: str) -> Iterator[None]:
     def switch(broker: str, options: dict) -> None:
         app.conf.broker_url = broker
         app.conf.broker_transport_options = options
-        if app._pool is not None:
-            app._pool.force_close_all()
+        # kombu caches connection and producer pools globally by URL: close and forget them
+        # all, or the next publish to the old URL would reuse a closed pool.
+        kombu.pools.reset()
         app._pool = None
         app.amqp._producer_pool = None
 
