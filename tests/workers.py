@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from django.conf import settings
@@ -30,12 +31,11 @@ def database_url() -> str:
 
 
 @contextmanager
-def celery_worker(
+def worker_process(
     *, concurrency: int = 1, extra_env: dict[str, str] | None = None, queue: str | None = None
-) -> Iterator[str]:
-    """A real `celery worker` process on the test database, consuming its own queue.
-
-    Yields the queue name: send tasks with `task.apply_async(args, queue=queue)`.
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A real `celery worker` process on the test database, consuming its own queue, in its
+    own process group (so a test may SIGKILL it with its pool children). Yields (queue, process).
     """
     queue = queue or f"test-{uuid.uuid4().hex[:8]}"
     env = {
@@ -47,40 +47,34 @@ def celery_worker(
         **(extra_env or {}),
     }
     log = tempfile.NamedTemporaryFile(prefix=f"{queue}-", suffix=".log", delete=False)  # noqa: SIM115
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue]
+    command += ["--concurrency", str(concurrency), "--without-mingle", "--without-gossip"]
+    command += ["--loglevel", "WARNING", "-n", f"{queue}-{uuid.uuid4().hex[:4]}@%h"]
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-Q",
-            queue,
-            "--concurrency",
-            str(concurrency),
-            "--without-mingle",
-            "--without-gossip",
-            "--loglevel",
-            "WARNING",
-            "-n",
-            f"{queue}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
     try:
-        yield queue
+        yield queue, process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
         log.close()
+
+
+@contextmanager
+def celery_worker(
+    *, concurrency: int = 1, extra_env: dict[str, str] | None = None, queue: str | None = None
+) -> Iterator[str]:
+    """A real worker (see worker_process); yields the queue name to send tasks to with
+    `task.apply_async(args, queue=queue)`."""
+    with worker_process(concurrency=concurrency, extra_env=extra_env, queue=queue) as (name, _):
+        yield name
 
 
 def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.1) -> bool:  # type: ignore[no-untyped-def]

@@ -10,20 +10,16 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
-import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
 import kombu.pools
 import pytest
-from django.conf import settings
 
-from tests.workers import ROOT, _free_port, database_url
+from tests.workers import _free_port
 
 
 class FaultySmtpSink:
@@ -131,59 +127,6 @@ def redis_server() -> Iterator[RedisServer]:
         yield server
     finally:
         server.stop()
-
-
-@contextmanager
-def killable_worker(
-    *, concurrency: int = 1, extra_env: dict[str, str] | None = None, queue: str | None = None
-) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Like tests.workers.celery_worker, in its own process group so that the test can
-    SIGKILL the worker with its pool children (`kill_worker`). Yields (queue, process)."""
-    queue = queue or f"test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "VAR_DIR": str(settings.VAR_DIR),
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        **(extra_env or {}),
-    }
-    log = tempfile.NamedTemporaryFile(prefix=f"{queue}-", suffix=".log", delete=False)  # noqa: SIM115
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-Q",
-            queue,
-            "--concurrency",
-            str(concurrency),
-            "--without-mingle",
-            "--without-gossip",
-            "--loglevel",
-            "WARNING",
-            "-n",
-            f"{queue}-{uuid.uuid4().hex[:4]}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        yield queue, process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                kill_worker(process)
-        log.close()
 
 
 def kill_worker(process: subprocess.Popen[bytes]) -> None:

@@ -20,11 +20,10 @@ from notifications.tasks import deliver_batch, deliver_notification, sweep_outbo
 from tests.notifications.servers import (
     FaultySmtpSink,
     kill_worker,
-    killable_worker,
     producer_broker,
     redis_server,
 )
-from tests.workers import celery_worker, wait_for
+from tests.workers import celery_worker, wait_for, worker_process
 
 pytestmark = [pytest.mark.celery, pytest.mark.smtp, pytest.mark.django_db(transaction=True)]
 
@@ -113,7 +112,7 @@ def test_worker_killed_mid_batch_loses_nothing_and_duplicates_only_what_was_in_f
         env = {"CELERY_BROKER_URL": redis.url, "EMAIL_URL": sink.url}
         ids = _queue_fanout("kill-event", 500)
         chunks = [ids[i : i + 100] for i in range(0, 500, 100)]
-        with killable_worker(concurrency=concurrency, extra_env=env) as (queue, worker):
+        with worker_process(concurrency=concurrency, extra_env=env) as (queue, worker):
             for chunk in chunks:
                 _publish(deliver_batch, queue=queue, args=[chunk])
             assert wait_for(lambda: len(sink.messages) >= 120, timeout=40)
@@ -126,7 +125,7 @@ def test_worker_killed_mid_batch_loses_nothing_and_duplicates_only_what_was_in_f
         assert at_kill < 500, "the kill came too late to be mid-batch"
         # The killed worker's batches hold their rows until the lease runs out: time passes.
         _make_due()
-        with killable_worker(concurrency=concurrency, extra_env=env, queue=queue) as (_, _worker):
+        with worker_process(concurrency=concurrency, extra_env=env, queue=queue) as (_, _worker):
             # The batches still queued are delivered by the new worker; the sweep takes the rows
             # of the killed batches, whose tasks stay unacknowledged in Redis.
             _publish(sweep_outbox, queue=queue)
