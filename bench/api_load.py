@@ -29,7 +29,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,12 +39,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the apps live in the repo root
 
 from report import Row, emit, parse_args  # noqa: E402
+from scratch import (  # noqa: E402
+    create_database,
+    drop_scratch,
+    free_port,
+    is_postgres,
+    start_gunicorn,
+)
 
 WORKERS = 2
 CLIENT_THREADS = 4
@@ -78,28 +83,12 @@ def log(message: str) -> None:
 # --- scratch database and server ------------------------------------------------------------------
 
 
-def scratch_database(tmp: Path) -> tuple[str, str, str | None]:
-    """(DATABASE_URL of a fresh database, label, PostgreSQL name to drop or None)."""
+def scratch_database(tmp: Path) -> tuple[str, str, bool]:
+    """(DATABASE_URL of a fresh database, label, whether it is a PostgreSQL one to drop)."""
     url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        return f"sqlite:///{tmp / 'bench.sqlite3'}", "SQLite (no DATABASE_URL)", None
-    import psycopg  # only needed here; part of requirements.txt
-
-    name = f"consult_bench_{os.getpid()}"
-    parsed = urlparse(url)
-    admin = urlunparse(parsed._replace(path="/postgres", scheme="postgresql"))
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return urlunparse(parsed._replace(path=f"/{name}")), "PostgreSQL", name
-
-
-def drop_database(name: str) -> None:
-    import psycopg
-
-    parsed = urlparse(os.environ["DATABASE_URL"])
-    admin = urlunparse(parsed._replace(path="/postgres", scheme="postgresql"))
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    if not is_postgres(url):
+        return f"sqlite:///{tmp / 'bench.sqlite3'}", "SQLite (no DATABASE_URL)", False
+    return create_database(url, f"consult_bench_{os.getpid()}"), "PostgreSQL", True
 
 
 def service_env(database_url: str, tmp: Path) -> dict[str, str]:
@@ -137,47 +126,6 @@ def manage(env: dict[str, str], *args: str) -> None:
     )
     if result.returncode != 0:
         raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_gunicorn(env: dict[str, str], port: int, tmp: Path) -> subprocess.Popen:
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    server = subprocess.Popen(
-        [
-            str(gunicorn),
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(WORKERS),
-            "--log-level",
-            "warning",
-            "--backlog",
-            "256",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=(tmp / "gunicorn.log").open("w"),
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited:\n{(tmp / 'gunicorn.log').read_text()[-3000:]}")
-        try:
-            status, _ = request_once(port, "GET", "/healthz")
-            if status == 200:
-                return server
-        except OSError:
-            pass
-        time.sleep(0.2)
-    server.terminate()
-    raise SystemExit("gunicorn did not answer /healthz within 60 s")
 
 
 def stop_gunicorn(server: subprocess.Popen) -> None:
@@ -482,7 +430,7 @@ def main() -> None:
     began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="consult-bench-") as scratch:
         tmp = Path(scratch)
-        database_url, label, pg_name = scratch_database(tmp)
+        database_url, label, on_postgres = scratch_database(tmp)
         server = None
         try:
             env = service_env(database_url, tmp)
@@ -504,7 +452,13 @@ def main() -> None:
                 raise SystemExit(f"preparing the data failed:\n{prepared.stderr[-3000:]}")
             data = json.loads(prepared.stdout.strip().splitlines()[-1])
             port = free_port()
-            server = start_gunicorn(env, port, tmp)
+            server = start_gunicorn(
+                env,
+                port,
+                workers=WORKERS,
+                extra_args=("--backlog", "256"),
+                log=tmp / "gunicorn.log",
+            )
             log(
                 f"gunicorn ({WORKERS} workers) on 127.0.0.1:{port}, "
                 f"{time.monotonic() - began:.0f} s after the start"
@@ -520,8 +474,8 @@ def main() -> None:
         finally:
             if server is not None:
                 stop_gunicorn(server)
-            if pg_name:
-                drop_database(pg_name)
+            if on_postgres:
+                drop_scratch(database_url)
     emit(rows, as_json=args.json)
     if not args.json:
         print(

@@ -21,49 +21,24 @@ Run: DATABASE_URL=postgres://… .venv/bin/python bench/booking.py [--smoke] [--
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
 import threading
 import time as clock
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.report import Row, emit, parse_args  # noqa: E402
+from bench.scratch import migrate, scratch_database  # noqa: E402
 
 SCRATCH_DB = "consult_bench"
 TARGET_RATIO = 0.25
 RACE_THREADS = 50
 NOW = datetime(2027, 6, 1, 4, 0, tzinfo=UTC)  # a Tuesday, 06:00 in Berlin
-
-
-def scratch_database() -> tuple[str, str]:
-    """(DATABASE_URL of a fresh scratch database, engine name)."""
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        import psycopg
-
-        parsed = urlparse(url)
-        admin = urlunparse(parsed._replace(path="/postgres"))
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{SCRATCH_DB}"')
-        return urlunparse(parsed._replace(path=f"/{SCRATCH_DB}")), "PostgreSQL"
-    path = Path(tempfile.mkdtemp(prefix="consult-bench-")) / "bench.sqlite3"
-    return f"sqlite:///{path}", "SQLite"
-
-
-def migrate(url: str) -> None:
-    env = {**os.environ, "DATABASE_URL": url, "DEMO_DATA_ALLOWED": "false"}
-    subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "migrate", "--no-input", "-v", "0"],
-        env=env,
-        check=True,
-    )
 
 
 def setup_django(url: str) -> None:
@@ -270,8 +245,9 @@ def main() -> None:
     args = parse_args(__doc__)
     bookings = 150 if args.smoke else 2000
     experts = 5 if args.smoke else 20
-    url, engine = scratch_database()
-    migrate(url)
+    sqlite_path = Path(tempfile.mkdtemp(prefix="consult-bench-")) / "bench.sqlite3"
+    url, engine = scratch_database(SCRATCH_DB, sqlite_path=sqlite_path)
+    migrate(url, {"DEMO_DATA_ALLOWED": "false"})
     setup_django(url)
     staff, requests, slots = seed(bookings, experts)
 

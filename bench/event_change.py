@@ -37,12 +37,19 @@ import uuid
 from collections import Counter
 from email import message_from_bytes
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.report import Row, emit, parse_args  # noqa: E402
+from bench.scratch import (  # noqa: E402
+    create_database,
+    drop_scratch,
+    free_port,
+    is_postgres,
+    migrate,
+    sqlite_scratch,
+)
 
 SCRATCH_DB = "consult_bench_notify"
 LOCAL_PG = "postgres://postgres:postgres@127.0.0.1:5432/postgres"
@@ -53,41 +60,16 @@ def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def scratch_database() -> tuple[str, str]:
     """(DATABASE_URL of a fresh scratch database, engine name)."""
     url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
+    if not is_postgres(url):
         url = LOCAL_PG
     try:
-        import psycopg
-
-        parsed = urlparse(url)
-        admin = urlunparse(parsed._replace(path="/postgres"))
-        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{SCRATCH_DB}"')
-        return urlunparse(parsed._replace(path=f"/{SCRATCH_DB}")), "PostgreSQL"
+        return create_database(url, SCRATCH_DB, connect_timeout=3), "PostgreSQL"
     except Exception as exc:  # no server, no rights: fall back, and say so in the rows
         say(f"PostgreSQL not usable ({exc}); using a scratch SQLite file")
-    path = ROOT / "var" / f"{SCRATCH_DB}.sqlite3"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return f"sqlite:///{path}", "SQLite"
-
-
-def drop_scratch(url: str) -> None:
-    if url.startswith("postgres"):
-        import psycopg
-
-        admin = urlunparse(urlparse(url)._replace(path="/postgres"))
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}" WITH (FORCE)')
+    return sqlite_scratch(ROOT / "var" / f"{SCRATCH_DB}.sqlite3"), "SQLite"
 
 
 class Sink:
@@ -323,12 +305,7 @@ def main() -> None:
     }
     worker = None
     try:
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--no-input", "-v0"],
-            cwd=ROOT,
-            env={**os.environ, **env},
-            check=True,
-        )
+        migrate(db_url, env)
         os.environ.update(env)
         import django
 

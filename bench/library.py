@@ -20,49 +20,20 @@ import datetime as dt
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from report import Row, emit, parse_args  # noqa: E402
+from scratch import migrate, scratch_database  # noqa: E402
 
 SEARCH_TARGET_MS = 50.0
 PLAN_TARGET_MS = 100.0
 SCRATCH_DB = "consult_bench_library"
-
-
-def scratch_database() -> tuple[str, str]:
-    """(DATABASE_URL of a fresh scratch database, engine name)."""
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        import psycopg
-
-        parsed = urlparse(url)
-        admin = urlunparse(parsed._replace(path="/postgres"))
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{SCRATCH_DB}"')
-        return urlunparse(parsed._replace(path=f"/{SCRATCH_DB}")), "PostgreSQL"
-    path = ROOT / "var" / f"{SCRATCH_DB}.sqlite3"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return f"sqlite:///{path}", "SQLite"
-
-
-def migrate(url: str) -> None:
-    env = {**os.environ, "DATABASE_URL": url}
-    subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "migrate", "-v0"],
-        check=True,
-        env=env,
-        cwd=ROOT,
-    )
 
 
 # --- synthetic text -------------------------------------------------------------------------------
@@ -261,7 +232,7 @@ def timed(fn: Callable[[], object], repeat: int) -> list[float]:
 def main() -> None:
     args = parse_args(__doc__)
     n = 2_000 if args.smoke else 50_000
-    url, engine = scratch_database()
+    url, engine = scratch_database(SCRATCH_DB)
     migrate(url)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")

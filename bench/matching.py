@@ -26,7 +26,6 @@ import http.client
 import json
 import os
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -46,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the apps live in the repo root
 
 from report import Row, emit, parse_args  # noqa: E402
+from scratch import free_port, start_gunicorn  # noqa: E402
 
 from experts.matching import (  # noqa: E402
     FEDERAL_STATES,
@@ -329,43 +329,6 @@ def _manage(env: dict[str, str], *args: str) -> None:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _start_gunicorn(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
-    with log.open("wb") as err:
-        process = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("gunicorn")),
-                "config.wsgi",
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env={**os.environ, **env},
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-        )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError(f"gunicorn did not start: {log.read_text()[-2000:]}")
-
-
 def _call(
     conn: http.client.HTTPConnection,
     method: str,
@@ -422,8 +385,8 @@ def http_rows(*, smoke: bool) -> list[Row]:
         print(f"seeding {missing:,} experts into {urlparse(url).path[1:]} ...", file=sys.stderr)
         extra = n_experts if have == 0 else missing
         _manage(env, "seed_demo", "--experts", str(extra))
-    port = _free_port()
-    gunicorn = _start_gunicorn(env, port, Path(var_dir) / "gunicorn.log")
+    port = free_port()
+    gunicorn = start_gunicorn({**os.environ, **env}, port, log=Path(var_dir) / "gunicorn.log")
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         status, body = _call(

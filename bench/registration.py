@@ -27,58 +27,23 @@ import http.client
 import json
 import os
 import secrets
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.report import Row, emit, parse_args  # noqa: E402
+from bench.scratch import drop_scratch, free_port, scratch_database, start_gunicorn  # noqa: E402
 
 SCRATCH_DB = "consult_bench_reg"
 PRETIX_RACE_S = 5.9
 PRETIX_SEQUENTIAL_PER_S = 4.7
 TARGET_RACE_S = 1.5
 TARGET_HTTP_PER_S = 50.0
-
-
-def scratch_database() -> tuple[str, str]:
-    """(DATABASE_URL of a fresh scratch database, engine name)."""
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        import psycopg
-
-        parsed = urlparse(url)
-        admin = urlunparse(parsed._replace(path="/postgres"))
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{SCRATCH_DB}"')
-        return urlunparse(parsed._replace(path=f"/{SCRATCH_DB}")), "PostgreSQL"
-    path = ROOT / "var" / f"{SCRATCH_DB}.sqlite3"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return f"sqlite:///{path}", "SQLite"
-
-
-def drop_scratch(url: str) -> None:
-    if url.startswith("postgres"):
-        import psycopg
-
-        admin = urlunparse(urlparse(url)._replace(path="/postgres"))
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}" WITH (FORCE)')
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def service_env(url: str, var_dir: str) -> dict[str, str]:
@@ -145,40 +110,6 @@ def bench_service(count: int) -> float:
             municipality_name="Leipzig",
         )
     return count / (time.perf_counter() - started)
-
-
-def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "config.wsgi",
-            "--workers",
-            "2",
-            "--worker-class",
-            "gthread",
-            "--threads",
-            os.environ.get("BENCH_GUNICORN_THREADS", "4"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError(f"gunicorn did not start: {process.stderr.read().decode()[-2000:]}")
 
 
 def post(conn: http.client.HTTPConnection, event_id: int, n: int, prefix: str) -> int:
@@ -253,13 +184,19 @@ def main() -> None:
     sequential = 40 if args.smoke else 300
     clients = 50 if args.smoke else 200
     places = 5 if args.smoke else 20
-    url, engine = scratch_database()
+    url, engine = scratch_database(SCRATCH_DB)
     var_dir = tempfile.mkdtemp(prefix="bench-reg-")
     env = service_env(url, var_dir)
     setup_django(env)
     service_rate = bench_service(sequential)
     port = free_port()
-    gunicorn = start_gunicorn(env, port)
+    gunicorn = start_gunicorn(
+        {**os.environ, **env},
+        port,
+        threads=int(os.environ.get("BENCH_GUNICORN_THREADS", "4")),
+        log=Path(var_dir) / "gunicorn.log",
+        timeout=30,
+    )
     try:
         http_rate = bench_http_sequential(port, sequential)
         race = bench_race(port, clients, places)

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SKIP = {"run_all.py", "report.py"}
+SKIP = {"run_all.py", "report.py", "scratch.py"}
 FIELDS = ["bench", "what", "value", "unit", "reference", "ratio", "target", "ok"]
 
 
