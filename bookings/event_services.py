@@ -691,7 +691,15 @@ def confirm(*, token: str, now: datetime | None = None) -> Registration:
     registration.confirmed_at = now
     registration.hold_expires_at = None
     registration.save(update_fields=["status", "confirmed_at", "hold_expires_at"])
-    if registration.status == CONFIRMED:
+    _notify_confirmed_or_waiting(registration, event=event, sessions=sessions, now=now)
+    return registration
+
+
+def _notify_confirmed_or_waiting(
+    registration: Registration, *, event: Event, sessions: Any, now: datetime
+) -> None:
+    """A confirmed registration gets its seat's invitation, or its place in line."""
+    if registration.holds_seat:
         _notify(
             registration,
             "registration_confirmed",
@@ -709,7 +717,6 @@ def confirm(*, token: str, now: datetime | None = None) -> Registration:
             now=now,
             extra={"position": selectors.waitlist_position(registration)},
         )
-    return registration
 
 
 def _cancel_locked(
@@ -841,24 +848,7 @@ def add_participant(
         consent_at=now,
         confirmed_at=now,
     )
-    if holds_seat:
-        _notify(
-            registration,
-            "registration_confirmed",
-            event=event,
-            sessions=sessions,
-            now=now,
-            method="REQUEST",
-        )
-    else:
-        _notify(
-            registration,
-            "registration_waitlisted",
-            event=event,
-            sessions=sessions,
-            now=now,
-            extra={"position": selectors.waitlist_position(registration)},
-        )
+    _notify_confirmed_or_waiting(registration, event=event, sessions=sessions, now=now)
     return registration
 
 
