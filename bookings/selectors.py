@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,11 +24,12 @@ FEED_CANCELLED_DAYS = 30
 FEED_PAST_DAYS = 180
 
 
+ACTIVE = (Status.REQUESTED, Status.CONFIRMED)
+
+
 def active_q(now: datetime) -> Q:
     """Bookings that occupy the expert's time at ``now`` (an expired hold no longer does)."""
-    return Q(status__in=[Status.REQUESTED, Status.CONFIRMED]) | Q(
-        status=Status.HELD, hold_expires_at__gt=now
-    )
+    return Q(status__in=ACTIVE) | Q(status=Status.HELD, hold_expires_at__gt=now)
 
 
 def _busy(booking: ConsultationBooking | dict[str, Any]) -> Busy:
@@ -73,6 +75,48 @@ def busy_intervals(
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class ExpertCalendar:
+    """An expert's bookings around a range: what occupies time, and lapsed holds."""
+
+    busy: list[Busy]
+    # Holds past their expiry that no sweep has released yet: they occupy no time, but the
+    # exclusion constraint still counts them until their status changes.
+    lapsed_holds: list[int]
+
+
+def calendar_for_expert(
+    expert: ExpertProfile,
+    *,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    exclude_booking_id: int | None = None,
+) -> ExpertCalendar:
+    """What decides the slots of ``expert`` in ``[start, end)`` (whole ISO weeks, buffers),
+    with the lapsed holds in that range: one query."""
+    busy_start, busy_end = expert_selectors.busy_range(expert, start, end)
+    rows = ConsultationBooking.objects.filter(
+        status__in=[Status.HELD, *ACTIVE],
+        expert_id=expert.pk,
+        blocked_start__lt=busy_end,
+        blocked_end__gt=busy_start,
+    )
+    if exclude_booking_id is not None:
+        rows = rows.exclude(pk=exclude_booking_id)
+    busy: list[Busy] = []
+    lapsed: list[int] = []
+    for row in rows.values(
+        "pk", "status", "hold_expires_at", "start", "end", "blocked_start", "blocked_end"
+    ):
+        expires = row["hold_expires_at"]
+        if row["status"] == Status.HELD and (expires is None or expires <= now):
+            lapsed.append(row["pk"])  # exactly what active_q leaves out
+        else:
+            busy.append(_busy(row))
+    return ExpertCalendar(busy=busy, lapsed_holds=lapsed)
+
+
 def busy_for_expert(
     expert: ExpertProfile,
     *,
@@ -82,10 +126,9 @@ def busy_for_expert(
     exclude_booking_id: int | None = None,
 ) -> list[Busy]:
     """What decides the slots of ``expert`` in ``[start, end)`` (whole ISO weeks, buffers)."""
-    busy_start, busy_end = expert_selectors.busy_range(expert, start, end)
-    return busy_intervals(
-        [expert.pk], busy_start, busy_end, now, exclude_booking_id=exclude_booking_id
-    )[expert.pk]
+    return calendar_for_expert(
+        expert, start=start, end=end, now=now, exclude_booking_id=exclude_booking_id
+    ).busy
 
 
 def free_slots_for(

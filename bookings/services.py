@@ -27,7 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -144,17 +144,26 @@ def _database_refusals() -> Iterator[None]:
         raise
 
 
-def _lock_expert(expert_id: int) -> ExpertProfile | None:
+def _lock_expert(expert_id: int, *, municipality_id: int | None = None) -> ExpertProfile | None:
     """Lock the expert's row for the rest of the transaction: their bookings are written one
-    at a time. NO KEY UPDATE leaves the foreign-key checks of inserted bookings unblocked."""
+    at a time. NO KEY UPDATE leaves the foreign-key checks of inserted bookings unblocked.
+
+    With ``municipality_id`` the same query tells (``conflicted``) whether the expert has a
+    conflict of interest with that municipality."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("_lock_expert needs the caller's transaction")
-    return (
-        ExpertProfile.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("user")
-        .filter(pk=expert_id)
-        .first()
+    query = ExpertProfile.objects.select_for_update(no_key=True, of=("self",)).select_related(
+        "user"
     )
+    if municipality_id is not None:
+        query = query.annotate(
+            conflicted=Exists(
+                ExpertProfile.conflicts.through.objects.filter(
+                    expertprofile_id=OuterRef("pk"), municipality_id=municipality_id
+                )
+            )
+        )
+    return query.filter(pk=expert_id).first()
 
 
 # --- checks shared by book and reschedule -----------------------------------------------------
@@ -176,13 +185,17 @@ def _check_slot(
     now: datetime,
     exclude_booking_id: int | None = None,
 ) -> None:
+    """Refuse a start the expert's calendar does not offer (400) or that is taken (409).
+
+    Lapsed holds in the way are released here: they occupy no time, but the exclusion
+    constraint counts them until their status changes (the periodic sweep may not have run)."""
     if start <= now:
         raise Invalid(
             _("Der Termin liegt in der Vergangenheit."),
             code="in_past",
             fields={"start": [_("Liegt in der Vergangenheit.")]},
         )
-    busy = selectors.busy_for_expert(
+    calendar = selectors.calendar_for_expert(
         expert,
         start=start,
         end=start + timedelta(minutes=duration),
@@ -190,7 +203,7 @@ def _check_slot(
         exclude_booking_id=exclude_booking_id,
     )
     reason = expert_selectors.check_slot_for(
-        expert, start=start, duration=duration, now=now, busy=busy
+        expert, start=start, duration=duration, now=now, busy=calendar.busy
     )
     if reason is not None:
         error, field, message = _REFUSALS[reason]
@@ -199,13 +212,15 @@ def _check_slot(
             code=_REFUSAL_CODES.get(reason, reason.value),
             fields={field: [str(message)]},
         )
+    if calendar.lapsed_holds:
+        _release_holds(
+            ConsultationBooking.objects.filter(pk__in=calendar.lapsed_holds, status=Status.HELD),
+            now=now,
+        )
 
 
-def _expire_holds_of(expert_id: int, now: datetime) -> None:
-    """Release the expert's expired holds first: the exclusion constraint still counts them."""
-    ConsultationBooking.objects.filter(
-        expert_id=expert_id, status=Status.HELD, hold_expires_at__lte=now
-    ).update(status=Status.CANCELLED, reason=str(HOLD_EXPIRED), updated_at=now)
+def _release_holds(holds: QuerySet[ConsultationBooking], *, now: datetime) -> int:
+    return holds.update(status=Status.CANCELLED, reason=str(HOLD_EXPIRED), updated_at=now)
 
 
 def _resolve_format(
@@ -316,7 +331,7 @@ def book(
                 fields={"request": [_("Nicht mehr offen.")]},
                 extra={"request_status": request.status},
             )
-        expert = _lock_expert(expert_id)
+        expert = _lock_expert(expert_id, municipality_id=request.plan.municipality_id)
         if expert is None:
             raise Invalid(_("Expert*in nicht gefunden."), fields={"expert": [_("Nicht gefunden.")]})
         if not expert.active:
@@ -325,7 +340,7 @@ def book(
                 code="expert_inactive",
                 fields={"expert": [_("Nicht aktiv.")]},
             )
-        if expert.conflicts.filter(pk=request.plan.municipality_id).exists():
+        if expert.conflicted:
             raise Invalid(
                 _("Diese Expert*in kann Ihre Kommune nicht beraten (Interessenkonflikt)."),
                 code="conflict_of_interest",
@@ -338,7 +353,6 @@ def book(
                 fields={"duration_minutes": [_("Angeboten: %(d)s") % {"d": expert.durations}]},
             )
         chosen_format = _resolve_format(format, request, expert)
-        _expire_holds_of(expert.pk, now)
         _check_slot(expert, start=start, duration=duration_minutes, now=now)
 
         end = start + timedelta(minutes=duration_minutes)
@@ -573,7 +587,6 @@ def reschedule(
                 fields={"expert": [_("Nicht aktiv.")]},
             )
         duration = int((booking.end - booking.start).total_seconds() // 60)
-        _expire_holds_of(expert.pk, now)
         _check_slot(expert, start=start, duration=duration, now=now, exclude_booking_id=booking.pk)
         end = start + timedelta(minutes=duration)
         _swap(
@@ -659,9 +672,10 @@ def expire_holds(*, now: datetime | None = None) -> int:
     """Release every hold past its expiry (periodic; idempotent). Returns how many."""
     now = now or timezone.now()
     with transaction.atomic():
-        return ConsultationBooking.objects.filter(
-            status=Status.HELD, hold_expires_at__lte=now
-        ).update(status=Status.CANCELLED, reason=str(HOLD_EXPIRED), updated_at=now)
+        return _release_holds(
+            ConsultationBooking.objects.filter(status=Status.HELD, hold_expires_at__lte=now),
+            now=now,
+        )
 
 
 def send_due_reminders(*, now: datetime | None = None) -> int:

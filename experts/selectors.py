@@ -97,11 +97,18 @@ def slot_exceptions(
 ) -> list[ExceptionWindow]:
     """The exceptions between the local dates ``first`` and ``last`` (both inclusive).
 
-    Uses a prefetched ``exceptions`` when there is one (then filtered here in Python).
+    Uses a prefetched ``exceptions`` when there is one (then filtered here in Python); else
+    only the dates' rows are read (an expert's past exceptions pile up over the years).
     """
+    rows = expert.exceptions.all()
+    if "exceptions" not in getattr(expert, "_prefetched_objects_cache", {}):
+        if first is not None:
+            rows = rows.filter(date__gte=first)
+        if last is not None:
+            rows = rows.filter(date__lte=last)
     return [
         ExceptionWindow(day=e.date, start=e.start_time, end=e.end_time, kind=e.kind)
-        for e in expert.exceptions.all()
+        for e in rows
         if (first is None or e.date >= first) and (last is None or e.date <= last)
     ]
 

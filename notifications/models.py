@@ -25,7 +25,11 @@ class Notification(models.Model):
     ics = models.TextField(blank=True)
     ics_method = models.CharField(max_length=16, blank=True)
     dedup_key = models.CharField(max_length=200, unique=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    # db_default too: the bulk upsert's RETURNING then brings each row's status back (a new row
+    # pending, an existing one as it is), so queue_many needs no second query to tell them apart.
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_default=Status.PENDING
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     # While "sending", the claim holds until then; a worker that died frees it by expiring.

@@ -153,10 +153,11 @@ def queue_many(rows: Iterable[Notification]) -> list[int]:
     """Bulk outbox write for a fan-out (an event change to 2,000 participants).
 
     ``rows`` are unsaved ``Notification``s. One ``INSERT … ON CONFLICT (dedup_key) DO UPDATE``
-    per 500 rows returns the ids of new and already existing rows alike (the no-op update of
-    the key is what makes PostgreSQL and SQLite return existing rows; ``ignore_conflicts``
-    returns no ids). Rows whose key exists keep their content and status. Returns the ids of
-    the pending rows, which are delivered after commit by ``deliver_batch`` tasks of 100 ids.
+    per 500 rows returns the id and status of new and already existing rows alike (the no-op
+    update of the key is what makes PostgreSQL and SQLite return existing rows;
+    ``ignore_conflicts`` returns nothing; the status comes back because it has a ``db_default``).
+    Rows whose key exists keep their content and status. Returns the ids of the pending rows,
+    which are delivered after commit by ``deliver_batch`` tasks of 100 ids.
     """
     _require_transaction("queue_many")
     unique: dict[str, Notification] = {}
@@ -177,13 +178,7 @@ def queue_many(rows: Iterable[Notification]) -> list[int]:
         unique_fields=["dedup_key"],
         update_fields=["dedup_key"],
     )
-    all_ids = [row.pk for row in written]
-    ids: list[int] = []
-    for start in range(0, len(all_ids), 1000):
-        ids += Notification.objects.filter(
-            pk__in=all_ids[start : start + 1000], status=Status.PENDING
-        ).values_list("pk", flat=True)
-    ids.sort()
+    ids = sorted(row.pk for row in written if row.status == Status.PENDING)
     from notifications.tasks import deliver_batch
 
     chunks = [[ids[i : i + CHUNK]] for i in range(0, len(ids), CHUNK)]
