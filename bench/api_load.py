@@ -49,6 +49,7 @@ from scratch import (  # noqa: E402
     drop_scratch,
     free_port,
     is_postgres,
+    peak_rss_mb,
     start_gunicorn,
 )
 
@@ -135,29 +136,6 @@ def stop_gunicorn(server: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         server.kill()
         server.wait()
-
-
-def peak_rss_mb(master: int) -> float:
-    """Sum of VmHWM (peak resident set) over gunicorn's master and its worker processes."""
-    pids = [master]
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            # Field 4 (after the parenthesised command, which may contain spaces) is the ppid.
-            if int(stat.rsplit(")", 1)[1].split()[1]) == master:
-                pids.append(int(entry.name))
-    total_kb = 0
-    for pid in pids:
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    total_kb += int(line.split()[1])
-        except OSError:
-            continue
-    return total_kb / 1024
 
 
 # --- the load client ------------------------------------------------------------------------------

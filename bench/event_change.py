@@ -48,6 +48,7 @@ from bench.scratch import (  # noqa: E402
     free_port,
     is_postgres,
     migrate,
+    peak_rss_mb,
     sqlite_scratch,
 )
 
@@ -351,6 +352,7 @@ def main() -> None:
         raw = list(sink.messages)
         sink.clear()
         floor = bare_smtp_rate(raw, sink.port)
+        worker_rss = peak_rss_mb(worker.pid)
     finally:
         if worker is not None:
             worker.terminate()
@@ -384,6 +386,7 @@ def main() -> None:
                 reference=floor,
                 higher_is_better=True,
             ),
+            Row("peak RSS, Celery worker + 2 pool processes (VmHWM)", worker_rss, "MB"),
         ],
         as_json=args.json,
     )

@@ -147,3 +147,31 @@ def start_gunicorn(
     raise RuntimeError(
         f"gunicorn did not answer /healthz within {timeout:.0f} s:\n{log.read_text()[-3000:]}"
     )
+
+
+def peak_rss_mb(root: int) -> float:
+    """Sum of VmHWM (peak resident set) over process ``root`` and all its descendants
+    (gunicorn's master and workers, a Celery worker and its pool), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            # Field 4 (after the parenthesised command, which may contain spaces) is the ppid.
+            children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry.name))
+    pids, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        pids.append(pid)
+        todo.extend(children.get(pid, []))
+    total_kb = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total_kb += int(line.split()[1])
+        except OSError:
+            continue
+    return total_kb / 1024
