@@ -1,15 +1,20 @@
-"""Refuses oversize request bodies before any view reads them (DRF's parsers read the raw
-stream, which bypasses Django's DATA_UPLOAD_MAX_MEMORY_SIZE check)."""
+"""Request-level guards: oversize bodies are refused before any view reads them (DRF's parsers
+read the raw stream, which bypasses Django's DATA_UPLOAD_MAX_MEMORY_SIZE check), and a view that
+finds the database unreachable answers 503 instead of 500."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
-from config.exceptions import error_body
+from config.errors import database_unavailable
+from config.exceptions import database_unreachable, error_body
+
+log = logging.getLogger(__name__)
 
 
 class BodySizeLimitMiddleware:
@@ -34,3 +39,25 @@ class BodySizeLimitMiddleware:
                 status=413,
             )
         return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """A page (or any view outside DRF, whose own handler does the same) that finds the
+    database unreachable answers 503 with Retry-After, not 500.
+
+    Nothing to repair here: Django closes a connection that had errors once the request ends
+    (``close_if_unusable_or_obsolete``, and CONN_HEALTH_CHECKS before reusing a persistent
+    one), so the first request after the database is back connects afresh.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not database_unreachable(exception):
+            return None
+        log.warning("database unavailable: %s", exception)
+        return database_unavailable(request)

@@ -1,8 +1,10 @@
-"""Start real service processes for tests: a Celery worker on the test database, an SMTP sink."""
+"""Start real service processes for tests: a Celery worker on the test database, an SMTP sink,
+a private PostgreSQL server."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -15,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 from django.db import connection
 
@@ -122,6 +125,77 @@ class SmtpSink:
     @property
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
+
+
+class PostgresServer:
+    """A private PostgreSQL cluster (initdb into a temp dir, its own loopback port, trust auth)
+    that a test may stop and start: never the machine's shared one, which other test processes
+    use meanwhile. As root, the server runs as the ``postgres`` OS user (it refuses root)."""
+
+    BIN = Path("/usr/lib/postgresql/15/bin")
+
+    def __init__(self) -> None:
+        if not (self.BIN / "initdb").exists():
+            pytest.skip(f"needs PostgreSQL server binaries (initdb in {self.BIN})")
+        self.port = _free_port()
+        self.directory = Path(tempfile.mkdtemp(prefix="consult-pg-"))
+        self.data = self.directory / "data"
+        self.log = self.directory / "server.log"
+        self.running = False
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "postgres", "postgres")
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def _run(self, *command: str, timeout: float = 60) -> None:
+        as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run(
+            [*as_owner, *command], check=True, timeout=timeout, capture_output=True, cwd="/"
+        )
+
+    def init(self) -> None:
+        self._run(
+            str(self.BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
+            "-E", "UTF8", "--no-sync", "--no-instructions",
+        )  # fmt: skip
+        settings_lines = [
+            f"port = {self.port}",
+            "listen_addresses = '127.0.0.1'",
+            f"unix_socket_directories = '{self.directory}'",
+            # A throw-away server: durability costs time and buys nothing here.
+            "fsync = off",
+            "full_page_writes = off",
+            "max_connections = 40",
+            "shared_buffers = 16MB",
+        ]
+        with (self.data / "postgresql.conf").open("a") as conf:
+            conf.write("\n".join(settings_lines) + "\n")
+
+    def start(self) -> None:
+        self._run(
+            str(self.BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "start"
+        )
+        self.running = True
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run(str(self.BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
+        self.running = False
+
+
+@contextmanager
+def postgres_server() -> Iterator[PostgresServer]:
+    """A started private PostgreSQL; stopped and deleted afterwards, whatever happened."""
+    server = PostgresServer()
+    try:
+        server.init()
+        server.start()
+        yield server
+    finally:
+        if server.running:
+            with suppress(subprocess.SubprocessError):
+                server.stop("immediate")
+        shutil.rmtree(server.directory, ignore_errors=True)
 
 
 def _free_port() -> int:

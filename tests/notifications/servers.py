@@ -24,7 +24,9 @@ from tests.workers import _free_port
 
 class FaultySmtpSink:
     """aiosmtpd on a free port: ``refuse`` answers DATA with 451, ``reject`` refuses those
-    recipients with 550 at RCPT, ``delay`` slows each message (so a kill lands mid-batch)."""
+    recipients with 550 at RCPT, ``delay`` slows each message (so a kill lands mid-batch),
+    ``slow_reply`` keeps each message but answers DATA only that many seconds later (a server
+    that committed it and replies late: a client that gave up first will send it again)."""
 
     def __init__(self, *, delay: float = 0.0) -> None:
         from aiosmtpd.controller import Controller
@@ -33,6 +35,7 @@ class FaultySmtpSink:
         self.refuse = False
         self.reject: set[str] = set()
         self.delay = delay
+        self.slow_reply = 0.0
         self._lock = threading.Lock()
         sink = self
 
@@ -50,6 +53,9 @@ class FaultySmtpSink:
                     await asyncio.sleep(sink.delay)
                 with sink._lock:
                     sink.messages.append(envelope.content)
+                if sink.slow_reply:
+                    # Kept before the wait: aiosmtpd cancels this handler when the client hangs up.
+                    await asyncio.sleep(sink.slow_reply)
                 return "250 OK"
 
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=_free_port())

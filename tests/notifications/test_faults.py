@@ -168,6 +168,58 @@ def test_smtp_refusing_for_a_while_is_retried_with_backoff_then_delivered():
         assert len(sink.messages) == 1 and _attempts(row) == 4
 
 
+def test_slow_smtp_times_out_without_holding_the_worker_then_delivers_each_row():
+    timeout, slow, batch_seconds, rows = 1, 2.0, 3, 20
+    env = {
+        "EMAIL_TIMEOUT": str(timeout),
+        "NOTIFICATION_BATCH_SECONDS": str(batch_seconds),
+    }
+    with FaultySmtpSink() as sink, celery_worker(extra_env={"EMAIL_URL": sink.url, **env}) as queue:
+        sink.slow_reply = slow  # beyond the worker's EMAIL_TIMEOUT
+        ids = _queue_fanout("slow", rows)
+        started = time.monotonic()
+        deliver_batch.apply_async(args=[ids], queue=queue)
+
+        # The batch ends on its deadline, not after a timeout per row: the task claimed all
+        # rows at once, so none "sending" any more means it returned.
+        assert wait_for(
+            lambda: (
+                Notification.objects.filter(attempts__gt=0).exists()
+                and not Notification.objects.filter(status=Status.SENDING).exists()
+            ),
+            timeout=30,
+        )
+        took = time.monotonic() - started
+        assert took < batch_seconds + 3 * timeout + 3, f"the batch took {took:.1f} s"
+        assert _statuses()[Status.PENDING] == rows  # none failed, none sent
+        tried = Notification.objects.filter(attempts=1)
+        assert tried.count() + Notification.objects.filter(attempts=0).count() == rows
+        # A timed-out message is retried with backoff (attempt 1: 30-60 s), like a 451.
+        for row in tried:
+            assert "timed out" in row.error, row.error
+            wait = row.next_attempt_at - timezone.now()
+            assert timedelta(seconds=25) < wait <= timedelta(seconds=60), wait
+        timed_out, in_flight = tried.count(), len(sink.messages)
+        assert in_flight <= timed_out  # the server kept only what it was sent
+
+        sink.slow_reply = 0.0
+        _make_due()
+        _publish(sweep_outbox, queue=queue)
+        assert wait_for(lambda: _statuses()[Status.SENT] == rows, timeout=30), _statuses()
+
+    received = sink.message_ids()
+    duplicates = sum(count - 1 for count in received.values())
+    assert len(received) == rows  # every message arrived
+    # Only a message the server kept after the worker had given up on it goes out twice.
+    assert duplicates <= in_flight, f"{duplicates} duplicates, {in_flight} in flight"
+    print(
+        f"slow SMTP (DATA answered after {slow:.0f} s, timeout {timeout} s):"
+        f" batch of {rows} ended after {took:.1f} s, {timed_out} timed out and retried with"
+        f" backoff, {rows - timed_out} handed back, 0 failed; then {rows} sent, lost"
+        f" {rows - len(received)}, duplicated {duplicates} (in flight {in_flight})"
+    )
+
+
 def test_smtp_refusing_beyond_the_limit_leaves_the_row_failed_and_visible(client):
     limit = settings.NOTIFICATION_MAX_ATTEMPTS
     with FaultySmtpSink() as sink, celery_worker(extra_env={"EMAIL_URL": sink.url}) as queue:
