@@ -246,8 +246,8 @@ def backoff(attempts: int) -> timedelta:
 
 
 def deliver(notification_id: int, *, now: datetime | None = None) -> str:
-    """Send one outbox row if it is due and nobody holds it: "sent", "retry", "failed",
-    "skipped"."""
+    """Send one outbox row if it is due and nobody holds it: "sent", "retry" (an SMTP 4xx),
+    "unreachable" (timeout or no connection; retried like a 4xx), "failed", "skipped"."""
     claimed = claim([notification_id], now=now, limit=1)
     if not claimed:
         return "skipped"
@@ -302,6 +302,12 @@ def _send_all(claimed: list[Notification], *, deadline: float) -> dict[str, int]
                 break
             result = _send_claimed(notification, smtp)
             outcome[result] = outcome.get(result, 0) + 1
+            if result == "unreachable" and number + 1 < len(claimed):
+                # The server timed out or went away: every further message would wait out
+                # EMAIL_TIMEOUT too. Hand the rest back; the next sweep tries again.
+                _release(claimed[number + 1 :])
+                outcome["released"] = len(claimed) - number - 1
+                break
     finally:
         smtp.close()
     return outcome
@@ -323,6 +329,14 @@ def _no_delay(smtp: BaseEmailBackend) -> None:
     sock = getattr(getattr(smtp, "connection", None), "sock", None)
     if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def _unreachable(exc: Exception) -> bool:
+    """Whether the server itself failed (timeout, refused or lost connection), as opposed to
+    answering this message with an SMTP reply code."""
+    return isinstance(exc, OSError) and not isinstance(
+        exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused
+    )
 
 
 def _permanent(exc: Exception) -> bool:
@@ -349,7 +363,8 @@ def _send_claimed(notification: Notification, smtp: BaseEmailBackend) -> str:
         if not _permanent(exc):
             # The connection may be broken; the next message opens a fresh one.
             smtp.close()
-        return _record_failure(notification, exc, permanent=_permanent(exc))
+        result = _record_failure(notification, exc, permanent=_permanent(exc))
+        return "unreachable" if result == "retry" and _unreachable(exc) else result
     _record(
         notification,
         status=Status.SENT,

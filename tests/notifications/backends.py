@@ -10,16 +10,18 @@ from django.core.mail.backends.base import BaseEmailBackend
 
 
 class ScriptedBackend(BaseEmailBackend):
-    """Class-level script: ``refuse`` (temporary 451), ``reject`` (addresses refused with 550)."""
+    """Class-level script: ``refuse`` (temporary 451), ``reject`` (addresses refused with 550),
+    ``time_out`` (the server does not answer within the timeout)."""
 
     sent: list[EmailMessage] = []
     refuse = False
+    time_out = False
     reject: set[str] = set()
     opened = 0
 
     @classmethod
     def reset(cls) -> None:
-        cls.sent, cls.refuse, cls.reject, cls.opened = [], False, set(), 0
+        cls.sent, cls.refuse, cls.time_out, cls.reject, cls.opened = [], False, False, set(), 0
 
     def open(self) -> bool:
         type(self).opened += 1
@@ -27,6 +29,8 @@ class ScriptedBackend(BaseEmailBackend):
 
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         for message in email_messages:
+            if type(self).time_out:
+                raise TimeoutError("timed out")
             if type(self).refuse:
                 raise smtplib.SMTPDataError(451, b"4.3.0 try again later")
             refused = {

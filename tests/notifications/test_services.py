@@ -219,6 +219,28 @@ def test_temporary_refusal_is_retried_with_growing_backoff_then_delivered(script
 
 
 @pytest.mark.django_db
+def test_a_server_timing_out_ends_the_batch_and_hands_the_rest_back_untried(scripted_smtp):
+    ids = [_queue(f"t{i}").pk for i in range(5)]
+    scripted_smtp.time_out = True
+
+    outcome = services.deliver_many(ids)
+
+    assert outcome == {"unreachable": 1, "released": 4, "skipped": 0}
+    rows = Notification.objects.order_by("next_attempt_at", "id")
+    assert {row.status for row in rows} == {Status.PENDING}
+    assert sorted(row.attempts for row in rows) == [0, 0, 0, 0, 1]
+    assert "timed out" in rows.get(attempts=1).error
+
+
+@pytest.mark.django_db
+def test_a_reply_code_refusal_does_not_end_the_batch(scripted_smtp):
+    ids = [_queue(f"r{i}").pk for i in range(3)]
+    scripted_smtp.refuse = True
+
+    assert services.deliver_many(ids) == {"retry": 3, "skipped": 0}
+
+
+@pytest.mark.django_db
 def test_after_max_attempts_the_row_fails_and_the_sweep_leaves_it(scripted_smtp, settings):
     settings.NOTIFICATION_MAX_ATTEMPTS = 3
     row = _queue()
