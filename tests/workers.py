@@ -10,7 +10,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -88,43 +87,6 @@ def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.1) -> bool
             return True
         time.sleep(interval)
     return bool(predicate())
-
-
-class SmtpSink:
-    """A local SMTP server (aiosmtpd) that counts what it receives; can refuse on demand."""
-
-    def __init__(self) -> None:
-        from aiosmtpd.controller import Controller
-
-        self.messages: list[bytes] = []
-        self.refuse = False
-        self._lock = threading.Lock()
-        sink = self
-
-        class Handler:
-            async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
-                if sink.refuse:
-                    return "451 4.3.0 try again later"
-                with sink._lock:
-                    sink.messages.append(envelope.content)
-                return "250 OK"
-
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=_free_port())
-
-    def __enter__(self) -> SmtpSink:
-        self.controller.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.controller.stop()
-
-    @property
-    def port(self) -> int:
-        return self.controller.port
-
-    @property
-    def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
 
 
 class PostgresServer:

@@ -21,7 +21,7 @@ from consult.models import Topic
 from notifications.models import Notification
 from notifications.tasks import sweep_outbox
 from tests import factories
-from tests.notifications.servers import FaultySmtpSink, producer_broker, redis_server
+from tests.notifications.servers import FaultySmtpSink, producer_broker, publish, redis_server
 from tests.workers import celery_worker, wait_for
 
 pytestmark = [
@@ -95,7 +95,7 @@ def test_bookings_while_redis_is_down_commit_and_every_message_arrives_once_when
         assert sink.messages == []
 
         redis.start()
-        assert wait_for(lambda: _publish_sweep(queue), timeout=20)
+        publish(sweep_outbox, queue=queue)
 
         assert wait_for(
             lambda: Notification.objects.filter(status="sent").count() == expected, timeout=40
@@ -113,11 +113,3 @@ def test_bookings_while_redis_is_down_commit_and_every_message_arrives_once_when
         assert cancellations >= 2  # both sides of the cancelled booking
         assert methods.count("CANCEL") == cancellations
         assert methods.count("REQUEST") == len(methods) - cancellations > 0
-
-
-def _publish_sweep(queue: str) -> bool:
-    try:
-        sweep_outbox.apply_async(queue=queue)
-    except Exception:  # the broker is still coming back
-        return False
-    return True

@@ -19,7 +19,7 @@ from contextlib import contextmanager, suppress
 import kombu.pools
 import pytest
 
-from tests.workers import _free_port
+from tests.workers import _free_port, wait_for
 
 
 class FaultySmtpSink:
@@ -163,3 +163,16 @@ def producer_broker(url: str) -> Iterator[None]:
         yield
     finally:
         switch(*saved)
+
+
+def publish(task, *, queue: str, args: list | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Publish ``task`` to ``queue``, retrying while the broker connection comes back."""
+    assert wait_for(lambda: _try_publish(task, queue, args or []), timeout=20)
+
+
+def _try_publish(task, queue: str, args: list) -> bool:  # type: ignore[no-untyped-def]
+    try:
+        task.apply_async(args=args, queue=queue)
+    except Exception:  # the broker is still coming back
+        return False
+    return True

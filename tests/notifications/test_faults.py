@@ -21,6 +21,7 @@ from tests.notifications.servers import (
     FaultySmtpSink,
     kill_worker,
     producer_broker,
+    publish,
     redis_server,
 )
 from tests.workers import celery_worker, wait_for, worker_process
@@ -61,19 +62,6 @@ def _make_due() -> None:
     Notification.objects.filter(status=Status.SENDING).update(claimed_until=past)
 
 
-def _publish(task, *, queue: str, args: list | None = None) -> None:  # type: ignore[no-untyped-def]
-    """Publish, retrying while the broker connection comes back."""
-    assert wait_for(lambda: _try_publish(task, queue, args or []), timeout=20)
-
-
-def _try_publish(task, queue: str, args: list) -> bool:  # type: ignore[no-untyped-def]
-    try:
-        task.apply_async(args=args, queue=queue)
-    except Exception:  # the broker is still coming back
-        return False
-    return True
-
-
 @pytest.mark.redis
 def test_broker_down_changes_succeed_and_every_message_arrives_once_when_it_returns():
     with (
@@ -94,7 +82,7 @@ def test_broker_down_changes_succeed_and_every_message_arrives_once_when_it_retu
         assert sink.messages == []
 
         redis.start()
-        _publish(sweep_outbox, queue=queue)
+        publish(sweep_outbox, queue=queue)
 
         assert wait_for(lambda: _statuses()[Status.SENT] == 43, timeout=40), _statuses()
         ids = sink.message_ids()
@@ -114,7 +102,7 @@ def test_worker_killed_mid_batch_loses_nothing_and_duplicates_only_what_was_in_f
         chunks = [ids[i : i + 100] for i in range(0, 500, 100)]
         with worker_process(concurrency=concurrency, extra_env=env) as (queue, worker):
             for chunk in chunks:
-                _publish(deliver_batch, queue=queue, args=[chunk])
+                publish(deliver_batch, queue=queue, args=[chunk])
             assert wait_for(lambda: len(sink.messages) >= 120, timeout=40)
             kill_worker(worker)
 
@@ -128,7 +116,7 @@ def test_worker_killed_mid_batch_loses_nothing_and_duplicates_only_what_was_in_f
         with worker_process(concurrency=concurrency, extra_env=env, queue=queue) as (_, _worker):
             # The batches still queued are delivered by the new worker; the sweep takes the rows
             # of the killed batches, whose tasks stay unacknowledged in Redis.
-            _publish(sweep_outbox, queue=queue)
+            publish(sweep_outbox, queue=queue)
             assert wait_for(lambda: _statuses()[Status.SENT] == 500, timeout=40), _statuses()
 
         received = sink.message_ids()
@@ -206,7 +194,7 @@ def test_slow_smtp_times_out_without_holding_the_worker_then_delivers_each_row()
 
         sink.slow_reply = 0.0
         _make_due()
-        _publish(sweep_outbox, queue=queue)
+        publish(sweep_outbox, queue=queue)
         assert wait_for(lambda: _statuses()[Status.SENT] == rows, timeout=30), _statuses()
 
     received = sink.message_ids()
@@ -228,13 +216,13 @@ def test_smtp_refusing_beyond_the_limit_leaves_the_row_failed_and_visible(client
         sink.refuse = True
         row = _queue_one("refused-for-good")
         for attempt in range(1, limit + 1):
-            _publish(sweep_outbox, queue=queue)
+            publish(sweep_outbox, queue=queue)
             assert wait_for(lambda n=attempt: _attempts(row) == n, timeout=30), _attempts(row)
             _make_due()
 
         assert _status(row) == Status.FAILED
         # Failed is final: the sweep leaves it even when it is long "due".
-        _publish(sweep_outbox, queue=queue)
+        publish(sweep_outbox, queue=queue)
         time.sleep(1)  # give a wrong retry the chance to happen (not waiting for backoff)
         assert _attempts(row) == limit and sink.messages == []
 
@@ -257,7 +245,7 @@ def test_recipient_rejected_permanently_fails_at_once_and_is_not_retried():
         assert bad.attempts == 1 and "550" in bad.error
 
         _make_due()
-        _publish(sweep_outbox, queue=queue)
+        publish(sweep_outbox, queue=queue)
         time.sleep(1)  # give a wrong retry the chance to happen (not waiting for backoff)
         assert _attempts(bad) == 1
         assert len(sink.messages) == 1

@@ -13,7 +13,8 @@ from django.db import transaction
 from notifications.models import Notification
 from notifications.services import Rendered, queue_notification
 from notifications.tasks import deliver_notification
-from tests.workers import SmtpSink, celery_worker, wait_for
+from tests.notifications.servers import FaultySmtpSink
+from tests.workers import celery_worker, wait_for
 
 pytestmark = [pytest.mark.celery, pytest.mark.smtp, pytest.mark.django_db(transaction=True)]
 
@@ -29,7 +30,7 @@ def _queue_one(key: str) -> Notification:
 
 
 def _worker_delivers(queue_key: str) -> None:
-    with SmtpSink() as sink, celery_worker(extra_env={"EMAIL_URL": sink.url}) as queue:
+    with FaultySmtpSink() as sink, celery_worker(extra_env={"EMAIL_URL": sink.url}) as queue:
         notification = _queue_one(queue_key)
         deliver_notification.apply_async(args=[notification.pk], queue=queue)
         assert wait_for(
