@@ -94,3 +94,18 @@ class FeedbackForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class RoomEntryForm(forms.Form):
+    """Entering a consultation's online room: the name the others see there."""
+
+    name = forms.CharField(
+        label=_("Ihr Name im Online-Raum"),
+        max_length=100,
+        help_text=_("So sehen die anderen Teilnehmenden Sie in der Videokonferenz."),
+        error_messages={"required": _("Bitte geben Sie Ihren Namen an.")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].widget.attrs["autocomplete"] = "name"

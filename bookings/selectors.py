@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from bookings.meeting_rooms import RoomState, opens_at, room_state
 from bookings.models import ConsultationBooking
 from consult.models import Municipality
 from consult.roles import is_coordinator, municipality_id_of
@@ -178,6 +179,50 @@ def expert_id_of(user: Any) -> int | None:
         cached = ExpertProfile.objects.filter(user_id=user.pk).values_list("pk", flat=True).first()
         user._expert_id = cached
     return cached
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingRoom:
+    """A consultation's own online room as ``viewer`` finds it at ``now``."""
+
+    booking: ConsultationBooking
+    state: RoomState
+    opens_at: datetime
+    # The booking's expert moderates; everyone else with the link attends.
+    moderator: bool
+    # What the viewer is called in the room unless they type another name.
+    display_name: str
+
+
+def meeting_room(*, room: str, viewer: Any, now: datetime) -> MeetingRoom | None:
+    """The consultation behind the room link ``room``; None for an unknown room and for a hold
+    (its link was never sent to anyone), so that both are 404."""
+    booking = (
+        ConsultationBooking.objects.select_related("expert", "request__plan__municipality")
+        .filter(room=room)
+        .exclude(room="")
+        .exclude(status=Status.HELD)
+        .exclude(status=Status.CANCELLED, hold_expires_at__isnull=False)
+        .first()
+    )
+    if booking is None:
+        return None
+    moderator = bool(getattr(viewer, "is_authenticated", False)) and (
+        booking.expert.user_id == viewer.pk
+    )
+    if moderator:
+        display_name = booking.expert.display_name
+    elif getattr(viewer, "is_authenticated", False):
+        display_name = viewer.get_full_name() or viewer.get_username()
+    else:
+        display_name = ""
+    return MeetingRoom(
+        booking=booking,
+        state=room_state(status=booking.status, start=booking.start, end=booking.end, now=now),
+        opens_at=opens_at(booking.start),
+        moderator=moderator,
+        display_name=display_name,
+    )
 
 
 def feed_owner(token: str) -> ExpertProfile | Municipality | None:

@@ -19,7 +19,6 @@ transaction (invariant 3).
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -34,7 +33,9 @@ from django.utils.translation import gettext_lazy
 
 from bookings import selectors
 from bookings.booking_notifications import notify, notify_reminders
+from bookings.meeting_rooms import new_room_id
 from bookings.models import ConsultationBooking
+from bookings.room_services import room_url
 from consult.errors import Busy, Conflict, Forbidden, Invalid, NotFound
 from consult.models import ConsultationRequest, Municipality, new_token
 from consult.roles import is_coordinator, municipality_id_of
@@ -246,12 +247,18 @@ def _resolve_format(
     return Format.ONLINE if Format.ONLINE in possible else Format.ONSITE
 
 
-def _meeting_url(expert: ExpertProfile) -> str:
+def _online_room(expert: ExpertProfile) -> tuple[str, str]:
+    """(room, meeting_url) of a new online consultation: the expert's standing room if they
+    have one; else with MEETING_PROVIDER=bbb the service's own room (bookings/room_services.py),
+    else a Jitsi room under MEETING_BASE_URL. Fixed when booked, kept across reschedules."""
     if expert.meeting_url:
-        return expert.meeting_url
+        return "", expert.meeting_url
+    # Unguessable either way: the link is the only thing keeping strangers out.
+    room = new_room_id()
+    if settings.MEETING_PROVIDER == "bbb":
+        return room, room_url(room)
     base = settings.MEETING_BASE_URL.rstrip("/") + "/"
-    # Unguessable: the room is the only thing keeping strangers out of the consultation.
-    return f"{base}buergerhaushalt-{secrets.token_urlsafe(18)}"
+    return "", f"{base}buergerhaushalt-{room}"
 
 
 def _location(municipality: Municipality) -> str:
@@ -360,6 +367,7 @@ def book(
             Status.HELD if hold else (Status.CONFIRMED if expert.auto_confirm else Status.REQUESTED)
         )
         municipality = request.plan.municipality
+        room, meeting_url = _online_room(expert) if chosen_format == Format.ONLINE else ("", "")
         booking = ConsultationBooking.objects.create(
             request=request,
             expert=expert,
@@ -369,7 +377,8 @@ def book(
             blocked_end=end + timedelta(minutes=expert.buffer_after_minutes),
             format=chosen_format,
             location=_location(municipality) if chosen_format == Format.ONSITE else "",
-            meeting_url=_meeting_url(expert) if chosen_format == Format.ONLINE else "",
+            room=room,
+            meeting_url=meeting_url,
             status=status,
             hold_expires_at=now + timedelta(minutes=settings.BOOKING_HOLD_MINUTES)
             if hold

@@ -21,13 +21,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from bookings import event_selectors, event_services, selectors, services
+from bookings import event_selectors, event_services, room_services, selectors, services
 from bookings.forms import (
     DeclineForm,
     FeedbackForm,
     ReasonForm,
     RegistrationForm,
     RescheduleForm,
+    RoomEntryForm,
     SlotForm,
 )
 from bookings.models import ConsultationBooking, Event
@@ -438,6 +439,42 @@ def booking_complete(request: HttpRequest, pk: int) -> HttpResponse:
         _("Der Termin ist als durchgeführt vermerkt."),
         _next(request),
     )
+
+
+# --- a consultation's own online room (MEETING_PROVIDER=bbb) ------------------------------------
+
+
+@in_viewer_zone
+def meeting_room(request: HttpRequest, room: str) -> HttpResponse:
+    """The e-mailed room link: who and when, and, while the room is open, a name to enter with.
+    Entering creates the meeting on the BigBlueButton server and goes on to its join link."""
+    now = timezone.now()
+    place = selectors.meeting_room(room=room, viewer=request.user, now=now)
+    if place is None:
+        raise Http404
+    form = RoomEntryForm(request.POST or None, initial={"name": place.display_name})
+    status, retry_after = (400 if request.method == "POST" else 200), None
+    if request.method == "POST" and form.is_valid():
+        try:
+            join = room_services.join_room(
+                room=room, actor=request.user, display_name=form.cleaned_data["name"], now=now
+            )
+        except NotFound as error:
+            raise Http404 from error
+        except DomainError as error:  # closed (409) or the server unreachable (503)
+            add_domain_error(form, error)
+            status, retry_after = error.status, getattr(error, "retry_after", None)
+        else:
+            return redirect(join)
+    response = render(
+        request,
+        "bookings/meeting_room.html",
+        {"place": place, "booking": place.booking, "form": form, "unavailable": status == 503},
+        status=status,
+    )
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 # --- the expert's consultations -----------------------------------------------------------------

@@ -337,7 +337,28 @@ DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=DEBUG)
 BOOKING_HOLD_MINUTES = env.int("BOOKING_HOLD_MINUTES", default=10)
 REGISTRATION_HOLD_HOURS = env.int("REGISTRATION_HOLD_HOURS", default=24)
 PARTICIPANT_DATA_RETENTION_DAYS = env.int("PARTICIPANT_DATA_RETENTION_DAYS", default=90)
+# Online rooms. "jitsi": an unguessable room name under MEETING_BASE_URL (a Jitsi room exists once
+# someone joins). "bbb": the service's own link /raum/<room>/, which creates the meeting on the
+# BigBlueButton server at BBB_URL and sends each person on with a join URL signed by BBB_SECRET.
+# An expert's standing room (profile) wins over both.
+MEETING_PROVIDER = env.str("MEETING_PROVIDER", default="jitsi").strip().lower()
 MEETING_BASE_URL = env.str("MEETING_BASE_URL", default="https://meet.jit.si/")
+BBB_URL = env.str("BBB_URL", default="").strip()
+BBB_SECRET = env.str("BBB_SECRET", default="").strip()
+BBB_CHECKSUM = env.str("BBB_CHECKSUM", default="sha256").strip().lower()
+BBB_TIMEOUT = env.float("BBB_TIMEOUT", default=5.0)
+if MEETING_PROVIDER not in ("jitsi", "bbb"):
+    raise ImproperlyConfigured(
+        f"MEETING_PROVIDER must be 'jitsi' or 'bbb', not {MEETING_PROVIDER!r}."
+    )
+if MEETING_PROVIDER == "bbb" and not (BBB_URL.startswith(("https://", "http://")) and BBB_SECRET):
+    raise ImproperlyConfigured(
+        "MEETING_PROVIDER=bbb needs BBB_URL (the server's API base, e.g. "
+        "https://bbb.example.org/bigbluebutton/) and BBB_SECRET (its shared secret: "
+        "`bbb-conf --secret` on the server)."
+    )
+if BBB_CHECKSUM not in ("sha1", "sha256", "sha384", "sha512"):
+    raise ImproperlyConfigured("BBB_CHECKSUM must be one of sha1, sha256, sha384, sha512.")
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
 # A delivery task stops taking new messages after this many seconds (below the soft time limit
 # minus an SMTP timeout) and hands the rest back; a claim outlives the hard time limit, so only

@@ -66,6 +66,18 @@ class Busy(Conflict):
         self.retry_after = retry_after
 
 
+class Unavailable(DomainError):
+    """A server this service relies on (the video conference server) is unreachable or refused:
+    503, the client may try again after `retry_after` seconds."""
+
+    status = 503
+    default_code = "unavailable"
+
+    def __init__(self, message: Any, *, retry_after: int = 30, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
 class FieldErrors:
     """Collects every broken rule first, so that one 400 names all offending fields."""
 

@@ -48,6 +48,10 @@ class ConsultationBooking(models.Model):
     format = models.CharField(max_length=10, choices=Format.choices, default=Format.ONLINE)
     location = models.CharField(_("Ort"), max_length=300, blank=True)
     meeting_url = models.URLField(_("Online-Raum"), blank=True)
+    # The id of the service's own room (/raum/<room>/, MEETING_PROVIDER=bbb), "" otherwise. Fixed
+    # when booked: the link in every invitation stays the same across reschedules. The database
+    # default keeps raw inserts that name no room working.
+    room = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.HELD)
     hold_expires_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(_("Begründung"), blank=True)
@@ -81,6 +85,9 @@ class ConsultationBooking(models.Model):
             models.CheckConstraint(
                 condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
                 name="booking_rating",
+            ),
+            models.UniqueConstraint(
+                fields=["room"], condition=~Q(room=""), name="booking_room_unique"
             ),
         ]
 
