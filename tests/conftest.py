@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from tests import factories
@@ -84,6 +85,16 @@ def _private_cache(settings):  # type: ignore[no-untyped-def]
 def _mail_in_memory(settings):  # type: ignore[no-untyped-def]
     """Tests read sent mail from django.core.mail.outbox unless a test sets a backend itself."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture(autouse=True)
+def _default_language():  # type: ignore[no-untyped-def]
+    """Each test starts and ends in the default language: LocaleMiddleware activates a
+    request's language for the thread, and an English request must not leak into the next
+    test of the same process."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

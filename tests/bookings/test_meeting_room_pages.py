@@ -22,7 +22,6 @@ import pytest
 import time_machine
 from django.conf import settings as django_settings
 from django.test import Client
-from django.utils import translation
 
 from bookings import services
 from bookings.models import ConsultationBooking
@@ -162,9 +161,8 @@ def room_booking(status: str = "confirmed", **kwargs) -> ConsultationBooking:  #
 
 
 def page(booking: ConsultationBooking, user=None, *, at: datetime = INSIDE, language: str = ""):  # type: ignore[no-untyped-def]
-    """GET the room page at ``at`` (logged in then: a session from another time has expired).
-    The language the request activates ends with it, not in the next test of this process."""
-    with time_machine.travel(at, tick=False), translation.override(None):
+    """GET the room page at ``at`` (logged in then: a session from another time has expired)."""
+    with time_machine.travel(at, tick=False):
         return _client(user, language).get(f"/raum/{booking.room}/")
 
 
