@@ -2,10 +2,18 @@
 
 DESIGN.md 6: the experts' features live as arrays built once per process, not per request.
 
-- The matrix is rebuilt when its *version* changes: a counter in the cache (shared by all web
-  processes when Redis is the cache) that signals on ExpertProfile, ExpertTopic and the conflicts
-  bump, plus a database fingerprint (count, max id, max updated_at of the active profiles) so that
-  processes with a private cache (the embedded default) see each other's edits too.
+- The matrix is refreshed when its *version* changes: a counter in the cache (shared by all web
+  processes when Redis is the cache) that signals on ExpertProfile, ExpertTopic, the conflicts and
+  Topic bump, plus a database fingerprint (count, max id, max updated_at of the active profiles)
+  so that processes with a private cache (the embedded default) see each other's edits too.
+- A refresh reads only what changed: every active profile's `updated_at` (its *stamp*) is
+  compared with the stamps the matrix was built from; the experts that are new, gone or whose
+  stamp differs are read again and spliced in by `ExpertMatrix.updated` (about 0.1 s for 10,000
+  experts on PostgreSQL against 1.2 s for a rebuild; bench/matching.py). Comparing stamps for
+  equality, not "newer than", also catches an edit that commits after a later one. Topic-level
+  and conflict edits move the profile's stamp (the signals below touch it), so every edit that
+  bumps the counter shows as a changed stamp. A full rebuild remains for what stamps cannot
+  tell: a changed taxonomy, many changed rows, or a version that moved while no stamp did.
 - Load and feedback change with every booking, so rebuilding on them would rebuild all the time.
   They come from one grouped query over the bookings, refreshed at most every
   `MATCHING_STATS_SECONDS` (default 60) and swapped into a copy of the matrix (a few numpy
@@ -18,9 +26,10 @@ DESIGN.md 6: the experts' features live as arrays built once per process, not pe
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import time as monotonic
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -31,9 +40,11 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import CharField, Count, Max, Q, QuerySet, Sum
+from django.db.models.functions import Cast
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
+from django.utils import timezone
 
 from consult.models import ConsultationRequest, Topic
 from experts.matching import (
@@ -95,16 +106,47 @@ def matrix_version() -> tuple[Any, ...]:
     return (_cached_counter(), fingerprint["n"], fingerprint["top"], fingerprint["last"])
 
 
+def _touch(expert_ids: Iterable[int] | QuerySet[Any]) -> None:
+    """Move the profiles' stamps (updated_at): a refresh reads the experts whose stamp moved.
+
+    `update()` sends no signals, so this does not bump again.
+    """
+    ExpertProfile.objects.filter(pk__in=expert_ids).update(updated_at=timezone.now())
+
+
 @receiver(post_save, sender=ExpertProfile)
+def _profile_saved(instance: ExpertProfile, update_fields: Any = None, **kwargs: Any) -> None:
+    if update_fields is not None and "updated_at" not in update_fields:
+        _touch([instance.pk])  # save(update_fields=...) leaves auto_now columns unwritten
+    bump_matrix_version()
+
+
 @receiver(post_delete, sender=ExpertProfile)
+@receiver(post_save, sender=Topic)
+@receiver(post_delete, sender=Topic)
+def _matrix_input_changed(**kwargs: Any) -> None:
+    bump_matrix_version()
+
+
 @receiver(post_save, sender=ExpertTopic)
 @receiver(post_delete, sender=ExpertTopic)
-def _profile_changed(**kwargs: Any) -> None:
+def _topic_level_changed(instance: ExpertTopic, **kwargs: Any) -> None:
+    _touch([instance.expert_id])
     bump_matrix_version()
 
 
 @receiver(m2m_changed, sender=ExpertProfile.conflicts.through)
-def _conflicts_changed(action: str, **kwargs: Any) -> None:
+def _conflicts_changed(
+    action: str, instance: Any, reverse: bool, pk_set: set[int] | None, **kwargs: Any
+) -> None:
+    if reverse:  # from the municipality's side: pk_set holds expert ids
+        if action == "pre_clear":  # post_clear no longer knows whom it concerned
+            through = ExpertProfile.conflicts.through
+            _touch(through.objects.filter(municipality_id=instance.pk).values("expertprofile_id"))
+        elif action in ("post_add", "post_remove") and pk_set:
+            _touch(pk_set)
+    elif action in ("post_add", "post_remove", "post_clear"):
+        _touch([instance.pk])
     if action in ("post_add", "post_remove", "post_clear"):
         bump_matrix_version()
 
@@ -112,33 +154,56 @@ def _conflicts_changed(action: str, **kwargs: Any) -> None:
 # --- building the matrix ----------------------------------------------------------------------
 
 
-def expert_features() -> list[ExpertFeatures]:
-    """The active experts as the matcher sees them, without load and feedback: three queries."""
+# A profile's stamp: its updated_at as the database prints it. Text, because turning 10,000
+# timestamps into aware datetimes costs more than the query; only equality matters.
+_STAMP = Cast("updated_at", output_field=CharField())
+# Beyond this many changed experts a rebuild (three scans) beats reading them by id.
+MAX_INCREMENTAL = 500
+
+
+def expert_features(
+    ids: Collection[int] | None = None,
+) -> tuple[list[ExpertFeatures], dict[int, str]]:
+    """The active experts (or those of `ids` still active) as the matcher sees them, without
+    load and feedback, and each one's stamp: three queries.
+
+    The profiles are read first: an edit committed after that read has moved the stamp past the
+    one returned, so topics or conflicts read newer than the stamp are only read again, never
+    missed.
+    """
+    profiles = ExpertProfile.objects.filter(active=True)
+    topic_levels = ExpertTopic.objects.filter(expert__active=True)
+    through = ExpertProfile.conflicts.through
+    conflict_rows = through.objects.filter(expertprofile__active=True)
+    if ids is not None:
+        profiles = profiles.filter(pk__in=ids)
+        topic_levels = topic_levels.filter(expert_id__in=ids)
+        conflict_rows = conflict_rows.filter(expertprofile_id__in=ids)
+    rows = list(
+        profiles.annotate(stamp=_STAMP).values_list(
+            "id",
+            "display_name",
+            "procedure_types",
+            "size_classes",
+            "home_latitude",
+            "home_longitude",
+            "travel_radius_km",
+            "states",
+            "languages",
+            "formats",
+            "monthly_capacity",
+            "stamp",
+        )
+    )
     levels: dict[int, dict[str, int]] = {}
-    for expert_id, slug, level in ExpertTopic.objects.filter(expert__active=True).values_list(
-        "expert_id", "topic__slug", "level"
-    ):
+    for expert_id, slug, level in topic_levels.values_list("expert_id", "topic__slug", "level"):
         levels.setdefault(expert_id, {})[slug] = level
     conflicts: dict[int, set[int]] = {}
-    through = ExpertProfile.conflicts.through
-    for expert_id, municipality_id in through.objects.filter(
-        expertprofile__active=True
-    ).values_list("expertprofile_id", "municipality_id"):
+    for expert_id, municipality_id in conflict_rows.values_list(
+        "expertprofile_id", "municipality_id"
+    ):
         conflicts.setdefault(expert_id, set()).add(municipality_id)
-    rows = ExpertProfile.objects.filter(active=True).values_list(
-        "id",
-        "display_name",
-        "procedure_types",
-        "size_classes",
-        "home_latitude",
-        "home_longitude",
-        "travel_radius_km",
-        "states",
-        "languages",
-        "formats",
-        "monthly_capacity",
-    )
-    return [
+    features = [
         ExpertFeatures(
             id=pk,
             name=name,
@@ -168,8 +233,15 @@ def expert_features() -> list[ExpertFeatures]:
             languages,
             formats,
             capacity,
+            _stamp,
         ) in rows
     ]
+    return features, {row[0]: row[-1] for row in rows}
+
+
+def active_stamps() -> dict[int, str]:
+    """Every active profile's stamp: one query over two columns."""
+    return dict(ExpertProfile.objects.filter(active=True).values_list("id", _STAMP))
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,12 +310,14 @@ def with_booking_stats(matrix: ExpertMatrix, stats: Mapping[int, BookingStats]) 
     return fresh
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Warm:
     version: tuple[Any, ...]
-    base: ExpertMatrix
-    matrix: ExpertMatrix
+    base: ExpertMatrix  # without load and feedback
+    matrix: ExpertMatrix  # base with `stats` swapped in
+    stats: Mapping[int, BookingStats]
     stats_at: float
+    stamps: Mapping[int, str]  # expert id -> the stamp its row in `base` was read at
 
 
 _warm: _Warm | None = None
@@ -255,25 +329,71 @@ def reset_matrix() -> None:
     _warm = None
 
 
+def _rebuilt(version: tuple[Any, ...], *, now: datetime) -> _Warm:
+    # The taxonomy first: renamed after this read, it differs from the matrix's at the next
+    # refresh, which then rebuilds.
+    topics = list(Topic.objects.values_list("slug", flat=True))
+    features, stamps = expert_features()
+    base = ExpertMatrix.build(features, topics)
+    stats = booking_stats(now=now)
+    return _Warm(
+        version, base, with_booking_stats(base, stats), stats, monotonic.monotonic(), stamps
+    )
+
+
+def _refreshed(warm: _Warm, version: tuple[Any, ...]) -> _Warm | None:
+    """`warm` with the experts whose stamp changed read again (three to six queries), or None
+    when the change cannot be told from the stamps and a rebuild is due."""
+    if tuple(Topic.objects.values_list("slug", flat=True)) != warm.base.topics:
+        return None
+    stamps = active_stamps()
+    removed = warm.stamps.keys() - stamps.keys()  # deleted or deactivated
+    changed = [pk for pk, stamp in stamps.items() if warm.stamps.get(pk) != stamp]
+    if not (changed or removed):
+        # Something bumped the counter that no active profile's stamp shows: an inactive
+        # profile, a rolled-back or not yet committed edit, or an edit path that does not
+        # touch the stamp. Only a rebuild is sure to be right.
+        return None
+    if len(changed) + len(removed) > MAX_INCREMENTAL:
+        return None
+    features, fresh = expert_features(changed) if changed else ([], {})
+    removed |= set(changed) - fresh.keys()  # deactivated or deleted since the stamps were read
+    base = warm.base.updated(features, removed)
+    kept = {pk: stamp for pk, stamp in warm.stamps.items() if pk not in removed}
+    log.debug("expert matrix refreshed: %d read again, %d removed", len(fresh), len(removed))
+    return _Warm(
+        version,
+        base,
+        with_booking_stats(base, warm.stats),
+        warm.stats,
+        warm.stats_at,
+        kept | fresh,
+    )
+
+
 def expert_matrix(*, now: datetime) -> ExpertMatrix:
-    """The warm matrix: rebuilt when the version moved, load and feedback refreshed when due."""
+    """The warm matrix: refreshed when the version moved, load and feedback when due.
+
+    Every state is a new `_Warm` assigned in one step and every matrix a new object, so
+    concurrent threads rank on the old or the new one, both whole.
+    """
     global _warm
     version = matrix_version()
     warm = _warm
     ttl = float(getattr(settings, "MATCHING_STATS_SECONDS", 60))
-    if warm is None or warm.version != version:
-        topics = list(Topic.objects.values_list("slug", flat=True))
-        base = ExpertMatrix.build(expert_features(), topics)
-        warm = _Warm(version, base, with_booking_stats(base, booking_stats(now=now)), 0.0)
-        warm.stats_at = monotonic.monotonic()
+    if warm is not None and warm.version != version:
+        warm = _refreshed(warm, version)  # None: rebuild
+    if warm is None:
+        warm = _rebuilt(version, now=now)
     elif monotonic.monotonic() - warm.stats_at >= ttl:
-        warm = _Warm(
-            version,
-            warm.base,
-            with_booking_stats(warm.base, booking_stats(now=now)),
-            monotonic.monotonic(),
+        stats = booking_stats(now=now)
+        warm = dataclasses.replace(
+            warm,
+            matrix=with_booking_stats(warm.base, stats),
+            stats=stats,
+            stats_at=monotonic.monotonic(),
         )
-    _warm = warm  # one assignment: concurrent threads see the old or the new state, both whole
+    _warm = warm
     return warm.matrix
 
 

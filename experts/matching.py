@@ -296,6 +296,84 @@ def _membership(rows: Sequence[frozenset[str]], vocabulary: Sequence[str]) -> np
     return out
 
 
+# Per-row arrays of ExpertMatrix that `updated` splices as they are, and the membership tables
+# with their vocabularies: (table, vocabulary, index, the known values that always come first).
+# An attribute added to ExpertMatrix belongs here too (the tests compare every attribute).
+_ROW_ARRAYS: tuple[str, ...] = (
+    "ids",
+    "active",
+    "levels",
+    "online",
+    "onsite",
+    "has_home",
+    "lat_rad",
+    "lon_rad",
+    "cos_lat",
+    "radius_km",
+    "capacity",
+    "bookings",
+    "load_score",
+    "rating_sum",
+    "rating_count",
+)
+_MEMBERSHIPS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("procedures", "procedure_types", "procedure_index", PROCEDURE_TYPES),
+    ("sizes", "size_classes", "size_index", SIZE_CLASSES),
+    ("serves", "states", "state_index", FEDERAL_STATES),
+    ("speaks", "languages", "language_index", ()),
+)
+
+
+def _spliced_membership(
+    old: tuple[Sequence[str], np.ndarray],
+    fresh: tuple[Sequence[str], np.ndarray],
+    base: Sequence[str],
+    take: np.ndarray,
+) -> tuple[tuple[str, ...], np.ndarray]:
+    """Membership rows `take` of old's rows followed by fresh's, over the vocabulary a build
+    of those rows would have: `base`, then the other values still in use, sorted."""
+    (old_values, old_table), (fresh_values, fresh_table) = old, fresh
+    if tuple(old_values) == tuple(fresh_values):
+        return tuple(old_values), np.concatenate([old_table, fresh_table])[take]
+    union = (*base, *sorted((set(old_values) | set(fresh_values)) - set(base)))
+    col = {value: i for i, value in enumerate(union)}
+    stacked = np.zeros((len(old_table) + len(fresh_table), len(union)), dtype=bool)
+    stacked[: len(old_table), [col[v] for v in old_values]] = old_table
+    stacked[len(old_table) :, [col[v] for v in fresh_values]] = fresh_table
+    merged = stacked[take]
+    used = [i for i in range(len(union)) if i < len(base) or merged[:, i].any()]
+    return tuple(union[i] for i in used), merged[:, used]
+
+
+def _spliced_conflicts(
+    old: ExpertMatrix, fresh: ExpertMatrix, take: np.ndarray
+) -> dict[int, np.ndarray]:
+    """`conflict_rows` of the rows `take` of old's rows followed by fresh's, without a Python
+    loop over the experts: each (municipality, row) pair is renumbered, dropped rows vanish."""
+    new_row = np.full(len(old) + len(fresh), -1, dtype=np.intp)
+    new_row[take] = np.arange(len(take), dtype=np.intp)
+    municipalities = [np.empty(0, dtype=np.int64)]
+    rows = [np.empty(0, dtype=np.intp)]
+    for table, offset in ((old.conflict_rows, 0), (fresh.conflict_rows, len(old))):
+        if table:
+            lengths = [len(r) for r in table.values()]
+            municipalities.append(np.repeat(np.fromiter(table, np.int64, len(table)), lengths))
+            rows.append(new_row[np.concatenate(list(table.values())) + offset])
+    municipality = np.concatenate(municipalities)
+    row = np.concatenate(rows)
+    kept = row >= 0
+    municipality, row = municipality[kept], row[kept]
+    if not len(row):
+        return {}
+    order = np.lexsort((row, municipality))
+    municipality, row = municipality[order], row[order]
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(municipality)) + 1]).tolist()
+    ends = [*starts[1:], len(row)]
+    return {
+        int(municipality[start]): row[start:end] for start, end in zip(starts, ends, strict=True)
+    }
+
+
 class ExpertMatrix:
     """All experts' features as column arrays, one row per expert in ascending id order.
 
@@ -383,13 +461,48 @@ class ExpertMatrix:
     def updated(
         self, changed: Iterable[ExpertFeatures] = (), removed: Iterable[int] = ()
     ) -> ExpertMatrix:
-        """A new matrix with `changed` profiles added or replaced and `removed` ids dropped."""
-        by_id = {p.id: p for p in self.profiles}
-        for expert_id in removed:
-            by_id.pop(expert_id, None)
-        for p in changed:
-            by_id[p.id] = p
-        return ExpertMatrix(list(by_id.values()), self.topics)
+        """A new matrix with `changed` profiles added or replaced and `removed` ids dropped.
+
+        Equal, array for array, to building one from the resulting profiles, but only the
+        changed rows go through the per-expert Python of `__init__`: they are built as a small
+        matrix and spliced into copies of this one's arrays (about 10 ms for 10,000 experts
+        against about 150 ms for a build). `self` is never written, so requests ranking on it
+        meanwhile are safe.
+        """
+        replacing = {p.id: p for p in changed}
+        fresh = ExpertMatrix(list(replacing.values()), self.topics)
+        keep = np.ones(len(self), dtype=bool)
+        gone = [self.row_of[i] for i in {*removed, *replacing} if i in self.row_of]
+        keep[gone] = False
+        # Rows of the pool (this matrix's rows, then fresh's) that make the result, in id order.
+        candidates = np.concatenate(
+            [np.flatnonzero(keep), len(self) + np.arange(len(fresh), dtype=np.intp)]
+        )
+        pool_ids = np.concatenate([self.ids, fresh.ids])
+        take = candidates[np.argsort(pool_ids[candidates], kind="stable")]
+
+        out = ExpertMatrix.__new__(ExpertMatrix)
+        for name in _ROW_ARRAYS:
+            setattr(out, name, np.concatenate([getattr(self, name), getattr(fresh, name)])[take])
+        pool = self.profiles + fresh.profiles
+        out.profiles = tuple(pool[i] for i in take.tolist())
+        out.row_of = {expert_id: row for row, expert_id in enumerate(out.ids.tolist())}
+        out.names = tuple(p.name for p in out.profiles)
+        out.topics = self.topics
+        out.topic_index = self.topic_index
+        for table, vocabulary, index, base in _MEMBERSHIPS:
+            values, merged = _spliced_membership(
+                (getattr(self, vocabulary), getattr(self, table)),
+                (getattr(fresh, vocabulary), getattr(fresh, table)),
+                base,
+                take,
+            )
+            setattr(out, vocabulary, values)
+            setattr(out, index, {v: i for i, v in enumerate(values)})
+            setattr(out, table, merged)
+        out.conflict_rows = _spliced_conflicts(self, fresh, take)
+        out._feedback = {}
+        return out
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -507,6 +507,44 @@ def test_vectorised_distance_equals_scalar_haversine(
     assert match.distance_km == pytest.approx(haversine_km(lat1, lon1, lat2, lon2), abs=1e-6)
 
 
+def assert_same_matrix(got: ExpertMatrix, want: ExpertMatrix) -> None:
+    """Every attribute equal (but the feedback cache), arrays bit for bit, dtype and shape."""
+    assert vars(got).keys() == vars(want).keys()
+    for name, expected in vars(want).items():
+        if name == "_feedback":
+            continue
+        actual = getattr(got, name)
+        if isinstance(expected, np.ndarray):
+            assert actual.dtype == expected.dtype, name
+            np.testing.assert_array_equal(actual, expected, err_msg=name, strict=True)
+        elif name == "conflict_rows":
+            assert actual.keys() == expected.keys()
+            for municipality_id, rows in expected.items():
+                np.testing.assert_array_equal(actual[municipality_id], rows, strict=True)
+        else:
+            assert actual == expected, name
+
+
+@settings(max_examples=150, deadline=None)
+@given(experts_st(), experts_st(max_size=6), st.data())
+def test_updated_matrix_equals_a_fresh_build(
+    experts: list[ExpertFeatures], changed: list[ExpertFeatures], data: st.DataObject
+) -> None:
+    removed = data.draw(st.lists(st.sampled_from([e.id for e in experts] + [999]), max_size=4))
+    by_id = {e.id: e for e in experts}
+    for expert_id in removed:
+        by_id.pop(expert_id, None)
+    by_id.update((e.id, e) for e in changed)
+    before = ExpertMatrix.build(experts)
+    updated = before.updated(changed, removed)
+    assert_same_matrix(updated, ExpertMatrix.build(list(by_id.values())))
+    assert_same_matrix(before, ExpertMatrix.build(experts))  # the old one is untouched
+    request = data.draw(requests_st())
+    assert rank_experts(updated, request, top_n=20) == rank_experts(
+        ExpertMatrix.build(list(by_id.values())), request, top_n=20
+    )
+
+
 # --- batch assignment ---------------------------------------------------------------------------
 
 
