@@ -11,9 +11,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import datetime, tzinfo
 from typing import Any
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -62,21 +63,32 @@ class SessionSerializer(serializers.Serializer):
     end = serializers.DateTimeField()
 
 
-def _person_name(user: Any) -> str:
-    profile = getattr(user, "expert_profile", None) if hasattr(user, "expert_profile") else None
-    if profile is not None:
-        return profile.display_name
-    return user.get_full_name() or user.username
+class OrganiserSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+def _iso(value: datetime, zone: tzinfo) -> str:
+    """What DRF's DateTimeField gives (ISO 8601 in the current zone, UTC as "Z"), without a
+    field instance per value."""
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class EventSerializer(serializers.ModelSerializer):
+    """Shows one of `selectors.event_rows` (completed by `with_sessions_and_organisers`).
+
+    The fields document the shape; `to_representation` builds it from the row directly: a
+    field-by-field pass over a page of 20 events cost more than the queries behind it.
+    """
+
     title = serializers.CharField(read_only=True)
-    description = serializers.SerializerMethodField()
+    description = serializers.CharField(read_only=True)
     sessions = SessionSerializer(many=True, read_only=True)
-    seats_left = serializers.SerializerMethodField()
-    waitlist_length = serializers.IntegerField(source="line_length", read_only=True)
-    registration_open = serializers.SerializerMethodField()
-    organisers = serializers.SerializerMethodField()
+    seats_left = serializers.IntegerField(read_only=True)
+    waitlist_length = serializers.IntegerField(read_only=True)
+    registration_open = serializers.BooleanField(read_only=True)
+    organisers = OrganiserSerializer(many=True, read_only=True)
     # Present for the organisers only (see to_representation), blank when there is no link:
     # documented as an optional string. This serializer only reads (EventWriteSerializer writes).
     online_url = serializers.CharField(required=False, allow_blank=True)
@@ -109,29 +121,45 @@ class EventSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_description(self, event: Event) -> str:
-        if self.context.get("language") == "en":
-            return event.description_en or event.description_de
-        return event.description_de
-
-    def get_seats_left(self, event: Event) -> int:
-        return max(event.capacity - event.seats_taken, 0)
-
-    def get_registration_open(self, event: Event) -> bool:
-        now = self.context.get("now") or timezone.now()
-        return (
-            event.status == Event.Status.PUBLISHED
-            and event.registration_opens <= now < event.registration_closes
-        )
-
-    def get_organisers(self, event: Event) -> list[dict[str, Any]]:
-        return [{"id": user.pk, "name": _person_name(user)} for user in event.organisers.all()]
-
-    def to_representation(self, event: Event) -> dict[str, Any]:
-        data = super().to_representation(event)
+    def to_representation(self, event: dict[str, Any]) -> dict[str, Any]:
+        context = self.context
+        english = context.get("language") == "en"
+        zone = timezone.get_current_timezone()
+        now = context.get("now") or timezone.now()
+        opens, closes = event["registration_opens"], event["registration_closes"]
+        data = {
+            "id": event["id"],
+            "kind": event["kind"],
+            "title": (event["title_en"] or event["title_de"]) if english else event["title_de"],
+            "title_de": event["title_de"],
+            "title_en": event["title_en"],
+            "description": (event["description_en"] or event["description_de"])
+            if english
+            else event["description_de"],
+            "description_de": event["description_de"],
+            "description_en": event["description_en"],
+            "target_audience": event["target_audience"],
+            "sessions": [
+                {"start": _iso(s["start"], zone), "end": _iso(s["end"], zone)}
+                for s in event["sessions"]
+            ],
+            "place": event["place"],
+            "address": event["address"],
+        }
         # The online link is for confirmed participants (by their link) and the organisers.
-        if not self.context.get("can_manage"):
-            data.pop("online_url")
+        if context.get("can_manage"):
+            data["online_url"] = event["online_url"]
+        data.update(
+            capacity=event["capacity"],
+            seats_left=max(event["capacity"] - event["seats_taken"], 0),
+            waitlist_length=event["line_length"],
+            registration_opens=_iso(opens, zone),
+            registration_closes=_iso(closes, zone),
+            registration_open=event["status"] == Event.Status.PUBLISHED and opens <= now < closes,
+            status=event["status"],
+            sequence=event["sequence"],
+            organisers=event["organisers"],
+        )
         return data
 
 
@@ -330,7 +358,23 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     throttle_scope = "public"
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return selectors.events_for(self.request.user)
+        return selectors.event_rows(self.request.user)
+
+    def get_object(self) -> dict[str, Any]:
+        event = self._event(int(self.kwargs["pk"]))
+        self.check_object_permissions(self.request, event)
+        return event
+
+    def _event(self, event_id: int) -> dict[str, Any]:
+        event = selectors.event_row(self.request.user, event_id)
+        if event is None:
+            raise Http404
+        return event
+
+    def list(self, request: Request) -> Response:
+        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        page = selectors.with_sessions_and_organisers(rows)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def get_permissions(self):  # type: ignore[no-untyped-def]
         if self.action == "registrations":
@@ -350,8 +394,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         }
 
     def _detail(self, event_id: int, code: int = status.HTTP_200_OK) -> Response:
-        event = self.get_queryset().get(pk=event_id)
-        return Response(self.get_serializer(event).data, status=code)
+        return Response(self.get_serializer(self._event(event_id)).data, status=code)
 
     def _can_manage(self, event: Event) -> bool:
         return selectors.can_manage(self.request.user, event)

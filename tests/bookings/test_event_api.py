@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.core.cache import cache
@@ -70,6 +70,71 @@ def test_anyone_lists_published_events_with_seats_in_constant_queries(
     assert "online_url" not in first  # only confirmed participants and organisers see it
     assert sorted(e["seats_left"] for e in results) == [0, 0, 1, 2, 3]
     assert set(first["sessions"][0]) == {"start", "end"}
+
+
+def _listed(client, event_id):  # type: ignore[no-untyped-def]
+    results = client.get("/api/v1/events/?page_size=200").json()["results"]
+    return next((e for e in results if e["id"] == event_id), None)
+
+
+def test_list_seats_follow_registrations_and_match_the_detail(api):
+    event = factories.EventFactory(capacity=2)
+    for n in (1, 2, 3):
+        api.post(f"/api/v1/events/{event.pk}/registrations/", _payload(n), format="json")
+    shown = _listed(api, event.pk)
+    # Pending registrations keep their seat or their place in line (double opt-in).
+    assert (shown["seats_left"], shown["waitlist_length"]) == (0, 1)
+    assert shown == api.get(f"/api/v1/events/{event.pk}/").json()
+    api.post(f"/api/v1/registrations/{_token_of('anna1@gemeinde.example')}/cancel/")
+    shown = _listed(api, event.pk)
+    assert (shown["seats_left"], shown["waitlist_length"]) == (0, 0)  # the third moved up
+    api.post(f"/api/v1/registrations/{_token_of('anna2@gemeinde.example')}/cancel/")
+    api.post(f"/api/v1/registrations/{_token_of('anna3@gemeinde.example')}/cancel/")
+    shown = _listed(api, event.pk)
+    assert (shown["seats_left"], shown["waitlist_length"]) == (2, 0)
+    assert shown == api.get(f"/api/v1/events/{event.pk}/").json()
+
+
+def test_list_shows_organisers_sessions_and_times_in_the_local_zone(api, coordinator):
+    winter = timezone.make_aware(datetime(2030, 1, 15, 9, 0))
+    summer = timezone.make_aware(datetime(2030, 7, 15, 9, 0))
+    event = factories.EventFactory(
+        sessions=[(summer, summer + timedelta(hours=2)), (winter, winter + timedelta(hours=2))],
+        description_de="Beschreibung",
+        description_en="",
+        online_url="https://meet.example/raum",
+    )
+    expert = factories.ExpertProfileFactory(display_name="Dr. Erika Beispiel")
+    named = factories.UserFactory(first_name="Olga", last_name="Organisatorin")
+    plain = factories.UserFactory(username="orga-login")
+    event.organisers.add(named)
+    event.organisers.add(expert.user)
+    event.organisers.add(plain)
+    shown = _listed(api, event.pk)
+    assert shown["organisers"] == [
+        {"id": named.pk, "name": "Olga Organisatorin"},
+        {"id": expert.user.pk, "name": "Dr. Erika Beispiel"},
+        {"id": plain.pk, "name": "orga-login"},
+    ]
+    assert shown["sessions"] == [
+        {"start": "2030-01-15T09:00:00+01:00", "end": "2030-01-15T11:00:00+01:00"},
+        {"start": "2030-07-15T09:00:00+02:00", "end": "2030-07-15T11:00:00+02:00"},
+    ]
+    assert shown["registration_open"] is True and "online_url" not in shown
+    english = api.get("/api/v1/events/?page_size=200", HTTP_ACCEPT_LANGUAGE="en").json()
+    english = next(e for e in english["results"] if e["id"] == event.pk)
+    assert english["title"] == event.title_en and english["description"] == "Beschreibung"
+    assert _listed(client_for(coordinator), event.pk)["online_url"] == "https://meet.example/raum"
+
+
+def test_organisers_see_their_draft_in_the_list_others_do_not(api, staff_user, other_staff_user):
+    draft = factories.EventFactory(status="draft")
+    draft.organisers.add(staff_user)
+    assert _listed(client_for(staff_user), draft.pk)["status"] == "draft"
+    assert client_for(staff_user).get(f"/api/v1/events/{draft.pk}/").status_code == 200
+    assert _listed(client_for(other_staff_user), draft.pk) is None
+    assert _listed(api, draft.pk) is None
+    assert client_for(other_staff_user).get(f"/api/v1/events/{draft.pk}/").status_code == 404
 
 
 def test_draft_is_404_for_the_public_and_visible_to_coordinators(api, coordinator):
