@@ -21,8 +21,8 @@ from consult.models import Topic
 from notifications.models import Notification
 from notifications.tasks import sweep_outbox
 from tests import factories
-from tests.notifications.servers import FaultySmtpSink, producer_broker, publish, redis_server
-from tests.workers import celery_worker, wait_for
+from tests.notifications.servers import publish, worker_on_private_redis
+from tests.workers import wait_for
 
 pytestmark = [
     pytest.mark.redis,
@@ -62,12 +62,7 @@ def test_bookings_while_redis_is_down_commit_and_every_message_arrives_once_when
         factories.RequestFactory(plan=factories.PlanFactory(municipality=municipality))
         for _ in range(BOOKINGS)
     ]
-    with (
-        redis_server() as redis,
-        FaultySmtpSink() as sink,
-        producer_broker(redis.url),
-        celery_worker(extra_env={"CELERY_BROKER_URL": redis.url, "EMAIL_URL": sink.url}) as queue,
-    ):
+    with worker_on_private_redis() as (redis, sink, queue):
         redis.stop()
 
         started = time.monotonic()

@@ -19,7 +19,7 @@ from contextlib import contextmanager, suppress
 import kombu.pools
 import pytest
 
-from tests.workers import _free_port, wait_for
+from tests.workers import _free_port, celery_worker, wait_for
 
 
 class FaultySmtpSink:
@@ -176,3 +176,16 @@ def _try_publish(task, queue: str, args: list) -> bool:  # type: ignore[no-untyp
     except Exception:  # the broker is still coming back
         return False
     return True
+
+
+@contextmanager
+def worker_on_private_redis() -> Iterator[tuple[RedisServer, FaultySmtpSink, str]]:
+    """A private redis-server as this process's broker, an SMTP sink, and a real worker on
+    both: (redis, sink, queue to publish to). Stop and start ``redis`` to take the broker away."""
+    with (
+        redis_server() as redis,
+        FaultySmtpSink() as sink,
+        producer_broker(redis.url),
+        celery_worker(extra_env={"CELERY_BROKER_URL": redis.url, "EMAIL_URL": sink.url}) as queue,
+    ):
+        yield redis, sink, queue

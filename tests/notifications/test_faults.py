@@ -23,6 +23,7 @@ from tests.notifications.servers import (
     producer_broker,
     publish,
     redis_server,
+    worker_on_private_redis,
 )
 from tests.workers import celery_worker, wait_for, worker_process
 
@@ -64,12 +65,7 @@ def _make_due() -> None:
 
 @pytest.mark.redis
 def test_broker_down_changes_succeed_and_every_message_arrives_once_when_it_returns():
-    with (
-        redis_server() as redis,
-        FaultySmtpSink() as sink,
-        producer_broker(redis.url),
-        celery_worker(extra_env={"CELERY_BROKER_URL": redis.url, "EMAIL_URL": sink.url}) as queue,
-    ):
+    with worker_on_private_redis() as (redis, sink, queue):
         redis.stop()
 
         started = time.monotonic()
