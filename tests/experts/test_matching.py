@@ -525,7 +525,7 @@ def assert_same_matrix(got: ExpertMatrix, want: ExpertMatrix) -> None:
             assert actual == expected, name
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(experts_st(), experts_st(max_size=6), st.data())
 def test_updated_matrix_equals_a_fresh_build(
     experts: list[ExpertFeatures], changed: list[ExpertFeatures], data: st.DataObject
