@@ -14,7 +14,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from consult.errors import Busy, DomainError
+from consult.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +82,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response = Response(
             {**error_body(exc.message, exc.code, exc.fields), **exc.extra}, status=exc.status
         )
-        if isinstance(exc, Busy):
-            response["Retry-After"] = str(exc.retry_after)
+        # Busy (409) and Unavailable (503) tell the client when to try again.
+        if retry_after := getattr(exc, "retry_after", None):
+            response["Retry-After"] = str(retry_after)
         return response
     if isinstance(exc, DjangoValidationError):
         fields = (

@@ -12,6 +12,8 @@ import pytest
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 
+from config.exceptions import exception_handler
+from consult.errors import Busy, Unavailable
 from consult.models import Municipality, Topic
 from tests import factories
 from tests.conftest import client_for
@@ -91,6 +93,18 @@ def test_validation_error_names_the_field(coordinator):
     assert response.status_code == 400
     assert "latitude" in response.json()["fields"]
     assert not Municipality.objects.filter(name="Nirgendwo").exists()
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "retry_after"),
+    [(Busy("busy", retry_after=1), 409, "1"), (Unavailable("away", retry_after=30), 503, "30")],
+)
+def test_retryable_domain_errors_say_when_to_try_again(error, status, retry_after):
+    response = exception_handler(error, {})
+
+    assert response.status_code == status
+    assert response["Retry-After"] == retry_after
+    assert set(response.data) >= {"detail", "code", "fields"}
 
 
 def test_token_login_and_token_auth(api):
