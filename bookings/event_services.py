@@ -444,11 +444,18 @@ def _promote(
     sessions = list(sessions) if sessions is not None else _sessions(event)
     if sessions and sessions[0].start <= now:
         return []  # the event has begun: nobody is pulled in any more
+    # Whoever still has to confirm gets a fresh hold from now: the e-mail saying a seat is free
+    # may arrive minutes before their old one lapsed. Never past the event's start.
+    confirm_by = now + timedelta(hours=settings.REGISTRATION_HOLD_HOURS)
+    if sessions:
+        confirm_by = min(confirm_by, sessions[0].start)
     for registration in line:
         registration.holds_seat = True
         if registration.status == WAITLISTED:
             registration.status = CONFIRMED
-    Registration.objects.bulk_update(line, ["holds_seat", "status"])
+        elif registration.hold_expires_at is not None:
+            registration.hold_expires_at = max(registration.hold_expires_at, confirm_by)
+    Registration.objects.bulk_update(line, ["holds_seat", "status", "hold_expires_at"])
     for registration in line:
         confirmed = registration.status == CONFIRMED
         _notify(

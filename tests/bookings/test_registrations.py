@@ -161,6 +161,35 @@ def test_pending_place_in_line_is_promoted_to_a_held_seat_and_still_needs_confir
     assert services.confirm(token=in_line.token).status == "confirmed"
 
 
+def test_promotion_gives_an_unconfirmed_person_a_fresh_hold_to_confirm_in():
+    event = factories.EventFactory(capacity=1)
+    seat = _confirmed(event, 1)
+    with time_machine.travel(timezone.now() - timedelta(hours=23), tick=False):
+        in_line = _register(event, 2).registration  # its hold lapses in an hour
+    promoted_at = timezone.now()
+    with time_machine.travel(promoted_at, tick=False):
+        services.cancel(token=seat.token)
+    in_line.refresh_from_db()
+    expected = promoted_at + timedelta(hours=settings.REGISTRATION_HOLD_HOURS)
+    assert in_line.holds_seat and in_line.hold_expires_at == expected
+    message = Notification.objects.get(kind="event.registration_promoted")
+    deadline = timezone.localtime(expected).strftime("%-d.%-m.%Y %H:%M")
+    assert f"bis {deadline} Uhr" in message.body_text
+    with time_machine.travel(promoted_at + timedelta(hours=2), tick=False):
+        assert services.confirm(token=in_line.token).status == "confirmed"
+
+
+def test_a_fresh_hold_after_promotion_ends_at_the_event_start_at_the_latest():
+    start = timezone.now() + timedelta(hours=5)
+    event = factories.EventFactory(capacity=1, sessions=[(start, start + timedelta(hours=2))])
+    seat = _confirmed(event, 1)
+    with time_machine.travel(timezone.now() - timedelta(hours=23), tick=False):
+        in_line = _register(event, 2).registration  # its hold lapses in an hour
+    services.cancel(token=seat.token)
+    in_line.refresh_from_db()
+    assert in_line.holds_seat and in_line.hold_expires_at == start
+
+
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [
