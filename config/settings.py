@@ -289,7 +289,12 @@ if EMAIL_URL:
 else:
     EMAIL_BACKEND = "notifications.mail_backend.EmlFileBackend"
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
+    EMAIL_BACKEND = "notifications.mail_backend.PatientSmtpBackend"
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
+# The wait for the reply to a sent message (RFC 5321 suggests 10 minutes; see
+# notifications/mail_backend.py). Bounded by the delivery task's time limit (checked below).
+EMAIL_DATA_TIMEOUT = env.int("EMAIL_DATA_TIMEOUT", default=90)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="beratung@buergerhaushalt-netzwerk.de")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 REPLY_TO_EMAIL = env.str("REPLY_TO_EMAIL", default="netzwerk@buergerhaushalt-netzwerk.de")
@@ -360,10 +365,16 @@ if MEETING_PROVIDER == "bbb" and not (BBB_URL.startswith(("https://", "http://")
 if BBB_CHECKSUM not in ("sha1", "sha256", "sha384", "sha512"):
     raise ImproperlyConfigured("BBB_CHECKSUM must be one of sha1, sha256, sha384, sha512.")
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
-# A delivery task stops taking new messages after this many seconds (below the soft time limit
-# minus an SMTP timeout) and hands the rest back; a claim outlives the hard time limit, so only
-# the claims of a dead worker ever expire (and are then taken over by the sweep).
-NOTIFICATION_BATCH_SECONDS = env.int("NOTIFICATION_BATCH_SECONDS", default=180)
+# A delivery task stops taking new messages after this many seconds and hands the rest back;
+# the message started last may still wait a connect and a DATA reply, all below the soft time
+# limit. A claim outlives the hard time limit, so only the claims of a dead worker ever expire
+# (and are then taken over by the sweep).
+NOTIFICATION_BATCH_SECONDS = env.int("NOTIFICATION_BATCH_SECONDS", default=120)
+if NOTIFICATION_BATCH_SECONDS + EMAIL_TIMEOUT + EMAIL_DATA_TIMEOUT >= CELERY_TASK_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "NOTIFICATION_BATCH_SECONDS + EMAIL_TIMEOUT + EMAIL_DATA_TIMEOUT must stay below "
+        f"the delivery task's soft time limit ({CELERY_TASK_SOFT_TIME_LIMIT} s)."
+    )
 NOTIFICATION_LEASE_SECONDS = CELERY_TASK_TIME_LIMIT + 60
 REMINDER_CONSULTATION_HOURS = [24, 1]
 REMINDER_EVENT_HOURS = [48]

@@ -1,13 +1,17 @@
-"""E-mail backend of the embedded default: one .eml file per message under var/mail/."""
+"""E-mail backends: one .eml file per message under var/mail/ (the embedded default), and SMTP
+that waits longer for the server's answer to a message than for anything else."""
 
 from __future__ import annotations
 
+import smtplib
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.core.mail.backends import smtp
 from django.core.mail.backends.base import BaseEmailBackend
 
 
@@ -29,3 +33,38 @@ class EmlFileBackend(BaseEmailBackend):
             tmp.replace(name)  # atomic: a reader never sees half a message
             sent += 1
         return sent
+
+
+class _PatientData:
+    """The reply to the end of DATA is where a server stores the message (virus scan, queue
+    write): RFC 5321 4.5.3.2.6 gives it 10 minutes. Giving up after EMAIL_TIMEOUT there means
+    the message is likely kept and will go out a second time on retry, so only that wait gets
+    EMAIL_DATA_TIMEOUT; connecting and every other command keep the short EMAIL_TIMEOUT."""
+
+    sock: Any
+    timeout: float
+
+    def data(self, msg: bytes | str) -> tuple[int, bytes]:
+        if self.sock is not None:
+            self.sock.settimeout(settings.EMAIL_DATA_TIMEOUT)
+        try:
+            return super().data(msg)  # type: ignore[misc]
+        finally:
+            if self.sock is not None:
+                self.sock.settimeout(self.timeout)
+
+
+class _PatientSMTP(_PatientData, smtplib.SMTP):
+    pass
+
+
+class _PatientSMTPSSL(_PatientData, smtplib.SMTP_SSL):
+    pass
+
+
+class PatientSmtpBackend(smtp.EmailBackend):
+    """Django's SMTP backend with the longer wait for DATA's reply (``_PatientData``)."""
+
+    @property
+    def connection_class(self) -> type[smtplib.SMTP]:
+        return _PatientSMTPSSL if self.use_ssl else _PatientSMTP

@@ -157,6 +157,8 @@ def test_slow_smtp_times_out_without_holding_the_worker_then_delivers_each_row()
     timeout, slow, batch_seconds, rows = 1, 2.0, 30, 20
     env = {
         "EMAIL_TIMEOUT": str(timeout),
+        # A server slower than even the patience for DATA's reply (a hung one).
+        "EMAIL_DATA_TIMEOUT": str(timeout),
         "NOTIFICATION_BATCH_SECONDS": str(batch_seconds),
     }
     with FaultySmtpSink() as sink, celery_worker(extra_env={"EMAIL_URL": sink.url, **env}) as queue:
