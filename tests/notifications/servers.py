@@ -22,6 +22,26 @@ import pytest
 from tests.workers import _free_port, celery_worker, wait_for
 
 
+def queue_fanout(prefix: str, count: int) -> list[int]:
+    """An event change's outbox rows for ``count`` participants, committed; their ids."""
+    from django.db import transaction
+
+    from notifications.models import Notification
+    from notifications.services import queue_many
+
+    with transaction.atomic():
+        return queue_many(
+            Notification(
+                recipient=f"teilnehmer{i}@gemeinde.example",
+                kind="event_changed",
+                dedup_key=f"{prefix}:{i}",
+                subject="Geänderter Termin",
+                body_text="Text",
+            )
+            for i in range(count)
+        )
+
+
 class FaultySmtpSink:
     """aiosmtpd on a free port: ``refuse`` answers DATA with 451, ``reject`` refuses those
     recipients with 550 at RCPT, ``delay`` slows each message (so a kill lands mid-batch),

@@ -15,13 +15,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from notifications.models import Notification
-from notifications.services import Rendered, queue_many, queue_notification
+from notifications.services import Rendered, queue_notification
 from notifications.tasks import deliver_batch, deliver_notification, sweep_outbox
 from tests.notifications.servers import (
     FaultySmtpSink,
     kill_worker,
     producer_broker,
     publish,
+    queue_fanout,
     redis_server,
     worker_on_private_redis,
 )
@@ -36,20 +37,6 @@ MESSAGE = Rendered(subject="Geänderter Termin", text="Text", html="<p>Text</p>"
 def _queue_one(key: str, recipient: str = "kaemmerei@musterstadt.example") -> Notification:
     with transaction.atomic():
         return queue_notification(recipient=recipient, kind="test", dedup_key=key, message=MESSAGE)
-
-
-def _queue_fanout(prefix: str, count: int) -> list[int]:
-    with transaction.atomic():
-        return queue_many(
-            Notification(
-                recipient=f"teilnehmer{i}@gemeinde.example",
-                kind="event_changed",
-                dedup_key=f"{prefix}:{i}",
-                subject="Geänderter Termin",
-                body_text="Text",
-            )
-            for i in range(count)
-        )
 
 
 def _statuses() -> dict[str, int]:
@@ -70,7 +57,7 @@ def test_broker_down_changes_succeed_and_every_message_arrives_once_when_it_retu
 
         started = time.monotonic()
         singles = [_queue_one(f"down-{i}", f"person{i}@gemeinde.example") for i in range(3)]
-        fanout = _queue_fanout("down-event", 40)
+        fanout = queue_fanout("down-event", 40)
         # The broker being down costs each change its publish retries (about a second), never
         # an error: the rows are committed and wait.
         assert time.monotonic() - started < 15
@@ -94,7 +81,7 @@ def test_worker_killed_mid_batch_loses_nothing_and_duplicates_only_what_was_in_f
         producer_broker(redis.url),
     ):
         env = {"CELERY_BROKER_URL": redis.url, "EMAIL_URL": sink.url}
-        ids = _queue_fanout("kill-event", 500)
+        ids = queue_fanout("kill-event", 500)
         chunks = [ids[i : i + 100] for i in range(0, 500, 100)]
         with worker_process(concurrency=concurrency, extra_env=env) as (queue, worker):
             for chunk in chunks:
@@ -163,7 +150,7 @@ def test_slow_smtp_times_out_without_holding_the_worker_then_delivers_each_row()
     }
     with FaultySmtpSink() as sink, celery_worker(extra_env={"EMAIL_URL": sink.url, **env}) as queue:
         sink.slow_reply = slow  # beyond the worker's EMAIL_TIMEOUT
-        ids = _queue_fanout("slow", rows)
+        ids = queue_fanout("slow", rows)
         started = time.monotonic()
         deliver_batch.apply_async(args=[ids], queue=queue)
 

@@ -7,11 +7,10 @@ import smtplib
 
 import pytest
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
 
 from notifications.models import Notification
-from notifications.services import deliver_many, queue_many
-from tests.notifications.servers import FaultySmtpSink
+from notifications.services import deliver_many
+from tests.notifications.servers import FaultySmtpSink, queue_fanout
 
 pytestmark = [pytest.mark.smtp]
 
@@ -73,17 +72,7 @@ def test_outbox_rows_answered_slowly_are_each_sent_once_not_retried(smtp_setting
     with FaultySmtpSink() as sink:
         smtp_settings(sink, timeout=0.5, data_timeout=5)
         sink.slow_reply = 1.0
-        with transaction.atomic():
-            ids = queue_many(
-                Notification(
-                    recipient=f"teilnehmer{i}@gemeinde.example",
-                    kind="event_changed",
-                    dedup_key=f"slow-data:{i}",
-                    subject="Geänderter Termin",
-                    body_text="Text",
-                )
-                for i in range(3)
-            )
+        ids = queue_fanout("slow-data", 3)
         outcome = deliver_many(ids)
         assert outcome.get("sent") == 3, outcome
         assert set(Notification.objects.values_list("attempts", flat=True)) == {1}
