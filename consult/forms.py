@@ -6,13 +6,10 @@ services, whose errors the views put back onto these forms (``add_domain_error``
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.cache import cache
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from consult.choices import (
@@ -26,49 +23,38 @@ from consult.choices import (
 )
 from consult.errors import DomainError
 from consult.models import Topic
+from consult.rate_limits import RateLimit, client_address
 
 # Failed logins allowed per username and client address within the window; then 429.
 LOGIN_MAX_FAILURES = 10
 LOGIN_WINDOW_SECONDS = 600
+LOGIN_FAILURES = RateLimit("login-failures", limit=LOGIN_MAX_FAILURES, window=LOGIN_WINDOW_SECONDS)
 
 
 class LoginThrottled(Exception):
-    """Too many failed logins for this username from this address: answer 429."""
+    """Too many failed logins for this username from this address: answer 429, and the client
+    may try again after ``retry_after`` seconds."""
 
-
-def _client_ip(request: HttpRequest | None) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is the client's word and would let it pick its own key.
-    return (request.META.get("REMOTE_ADDR") if request else None) or "unknown"
-
-
-def _throttle_key(request: HttpRequest | None, username: str) -> str:
-    raw = f"{username.strip().casefold()}|{_client_ip(request)}"
-    return "login-failures:" + hashlib.sha256(raw.encode()).hexdigest()
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
-    """Django's login form with a cache-based limit on failed attempts (username + IP).
-
-    The counter lives in the shared cache (Redis in production), so every web process sees it;
-    it expires ``LOGIN_WINDOW_SECONDS`` after the first failure of a window.
-    """
+    """Django's login form with a limit on failed attempts per username and client address
+    (consult.rate_limits: counted in the shared cache, so every web process sees it)."""
 
     def clean(self) -> dict[str, Any]:
         username = self.data.get("username", "") or ""
-        key = _throttle_key(self.request, username)
-        if (cache.get(key) or 0) >= LOGIN_MAX_FAILURES:
-            raise LoginThrottled
+        attempt = (username.strip().casefold(), client_address(self.request))
+        if (wait := LOGIN_FAILURES.retry_after(*attempt)) is not None:
+            raise LoginThrottled(wait)
         try:
             cleaned = super().clean()
         except forms.ValidationError:
-            # add() starts the window; incr() never extends it, so the lock ends on time.
-            if not cache.add(key, 1, LOGIN_WINDOW_SECONDS):
-                try:
-                    cache.incr(key)
-                except ValueError:  # expired between add() and incr()
-                    cache.add(key, 1, LOGIN_WINDOW_SECONDS)
+            LOGIN_FAILURES.hit(*attempt)
             raise
-        cache.delete(key)
+        LOGIN_FAILURES.clear(*attempt)
         return cleaned
 
 

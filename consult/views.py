@@ -42,13 +42,15 @@ class LoginView(auth_views.LoginView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             return super().post(request, *args, **kwargs)
-        except LoginThrottled:
-            return render(
+        except LoginThrottled as throttled:
+            response = render(
                 request,
                 "registration/login_throttled.html",
                 {"attempts": LOGIN_MAX_FAILURES, "minutes": LOGIN_WINDOW_SECONDS // 60},
                 status=429,
             )
+            response["Retry-After"] = str(throttled.retry_after)
+            return response
 
 
 # --- plans ------------------------------------------------------------------------------------

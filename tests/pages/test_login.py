@@ -27,8 +27,10 @@ def _empty_cache(settings):  # type: ignore[no-untyped-def]
     cache.clear()
 
 
-def _login(client: Client, username: str, password: str, ip: str = "10.0.0.1"):  # type: ignore[no-untyped-def]
-    return client.post("/login/", {"username": username, "password": password}, REMOTE_ADDR=ip)
+def _login(client: Client, username: str, password: str, ip: str = "10.0.0.1", **headers):  # type: ignore[no-untyped-def]
+    return client.post(
+        "/login/", {"username": username, "password": password}, REMOTE_ADDR=ip, **headers
+    )
 
 
 def test_login_with_right_password_redirects_home(staff_user):
@@ -52,6 +54,7 @@ def test_eleventh_failed_attempt_is_429_with_german_message(staff_user):
     response = _login(client, staff_user.username, "wrong")
     assert response.status_code == 429
     assert "Zu viele Anmeldeversuche" in response.content.decode()
+    assert 1 <= int(response["Retry-After"]) <= 600
     # Even the right password waits until the window is over.
     assert _login(client, staff_user.username, "secret-pass-123").status_code == 429
 
@@ -63,6 +66,20 @@ def test_throttle_is_per_username_and_address(staff_user, other_staff_user):
     assert _login(client, other_staff_user.username, "secret-pass-123").status_code == 302
     other_address = _login(Client(), staff_user.username, "secret-pass-123", ip="10.0.0.2")
     assert other_address.status_code == 302
+
+
+def test_behind_a_trusted_proxy_the_throttle_counts_per_forwarded_client(staff_user, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    client = Client()
+    for _ in range(LOGIN_MAX_FAILURES):
+        _login(client, staff_user.username, "wrong", HTTP_X_FORWARDED_FOR="203.0.113.5")
+    blocked = _login(client, staff_user.username, "x", HTTP_X_FORWARDED_FOR="203.0.113.5")
+    assert blocked.status_code == 429
+    # The same proxy (REMOTE_ADDR) forwarding another client: that client is not locked out.
+    other = _login(
+        Client(), staff_user.username, "secret-pass-123", HTTP_X_FORWARDED_FOR="198.51.100.7"
+    )
+    assert other.status_code == 302
 
 
 def test_throttle_window_ends_after_ten_minutes(staff_user, time_machine):
