@@ -276,6 +276,13 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def no_show(self, request: Request, pk: str) -> Response:
         return self._done(services.no_show(actor=request.user, booking_id=int(pk)))
 
+    # The word is "no-show"; clients that spell actions like the other snake_case
+    # fields reach the same action (one operation in the schema).
+    @extend_schema(exclude=True)
+    @action(detail=True, methods=["post"], url_path="no_show", url_name="no-show-snake")
+    def no_show_snake(self, request: Request, pk: str) -> Response:
+        return self.no_show(request, pk)
+
     @extend_schema(request=FeedbackSerializer, responses=BookingSerializer)
     @action(detail=True, methods=["post"])
     def feedback(self, request: Request, pk: str) -> Response:

@@ -253,6 +253,15 @@ def test_complete_no_show_and_feedback(booked, staff_user, expert):
         assert expert_client.post(f"{URL}{booked}/no-show/").status_code == 409
 
 
+@pytest.mark.parametrize("path", ["no-show", "no_show"])
+def test_no_show_is_recorded_by_the_expert_after_the_start(booked, expert, path):  # type: ignore[no-untyped-def]
+    expert_client = client_for(expert.user)
+    expert_client.post(f"{URL}{booked}/confirm/")
+    with time_machine.travel(datetime(2027, 6, 7, 10, 0, tzinfo=UTC), tick=False):
+        response = expert_client.post(f"{URL}{booked}/{path}/")
+    assert response.status_code == 200 and response.json()["status"] == "no_show"
+
+
 # --- slots ------------------------------------------------------------------------------------
 
 
