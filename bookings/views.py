@@ -7,6 +7,7 @@ the result. Domain errors land on the form (``add_domain_error``); "not yours" i
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -37,6 +38,7 @@ from consult.errors import DomainError, NotFound
 from consult.forms import add_domain_error
 from consult.models import ConsultationRequest, Municipality
 from consult.pages import coordinator_required, expert_required, in_viewer_zone, staff_required
+from consult.rate_limits import RateLimit, client_address
 from consult.roles import municipality_id_of
 from experts import services as expert_services
 from experts.match_selectors import request_window
@@ -444,10 +446,40 @@ def booking_complete(request: HttpRequest, pk: int) -> HttpResponse:
 # --- a consultation's own online room (MEETING_PROVIDER=bbb) ------------------------------------
 
 
+# The room link is the only key to a room. Per client address: looking rooms up at all (so
+# guessing links is slow) and entering them; per room: entering (each entry is a call to the
+# video server). An unknown room counts like a real one, before it is looked up.
+ROOM_LOOKUPS_PER_CLIENT = RateLimit("room-lookups", limit=60, window=600)
+ROOM_ENTRIES_PER_CLIENT = RateLimit("room-entries", limit=20, window=600)
+ROOM_ENTRIES_PER_ROOM = RateLimit("room-entries-room", limit=60, window=600)
+
+
+def _room_rate_limited(request: HttpRequest, room: str) -> int | None:
+    """Count this request against the room limits: None within them, else the seconds to wait.
+    A client over its own limit does not use up the room's."""
+    client = client_address(request)
+    limits = [(ROOM_LOOKUPS_PER_CLIENT, client)]
+    if request.method == "POST":
+        limits += [(ROOM_ENTRIES_PER_CLIENT, client), (ROOM_ENTRIES_PER_ROOM, room)]
+    for limit, key in limits:
+        if (wait := limit.hit(key)) is not None:
+            return wait
+    return None
+
+
 @in_viewer_zone
 def meeting_room(request: HttpRequest, room: str) -> HttpResponse:
     """The e-mailed room link: who and when, and, while the room is open, a name to enter with.
     Entering creates the meeting on the BigBlueButton server and goes on to its join link."""
+    if (wait := _room_rate_limited(request, room)) is not None:
+        response = render(
+            request,
+            "bookings/meeting_room_throttled.html",
+            {"minutes": math.ceil(wait / 60)},
+            status=429,
+        )
+        response["Retry-After"] = str(wait)
+        return response
     now = timezone.now()
     place = selectors.meeting_room(room=room, viewer=request.user, now=now)
     if place is None:

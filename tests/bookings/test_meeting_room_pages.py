@@ -4,33 +4,36 @@ into e-mails and invitations, and the page /raum/<room>/ against a fake BigBlueB
 
 from __future__ import annotations
 
-import hashlib
 import os
+import re
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
 import time_machine
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.test import Client
 
 from bookings import services
 from bookings.models import ConsultationBooking
+from bookings.views import (
+    ROOM_ENTRIES_PER_CLIENT,
+    ROOM_ENTRIES_PER_ROOM,
+    ROOM_LOOKUPS_PER_CLIENT,
+)
 from notifications.models import Notification
 from tests import factories
+from tests.bookings.fake_bbb import FakeBigBlueButton, running_bbb, signed_join_params
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SITE = "https://beratung.example.org"
-SECRET = "fake-bbb-secret"
 START = datetime(2027, 6, 7, 8, 0, tzinfo=UTC)  # Monday 10:00 in Berlin
 END = START + timedelta(hours=1)
 INSIDE = START - timedelta(minutes=5)
@@ -41,105 +44,16 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db
 
 
-class FakeBigBlueButton:
-    """BigBlueButton's API on a free port of 127.0.0.1. Like the real server it checks every
-    call's checksum (hash of call name + query + secret) and answers in its XML; ``answer``
-    makes it refuse (``"failed"``) or never answer in time (``"hang"``)."""
-
-    def __init__(self, secret: str, algorithm: str = "sha256") -> None:
-        self.secret = secret
-        self.algorithm = algorithm
-        self.answer = "success"
-        self.calls: list[tuple[str, dict[str, str], bool]] = []
-        self.meetings: dict[str, dict[str, str]] = {}
-        self._release = threading.Event()
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                body = fake.respond(self.path)
-                if body is None:
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", "text/xml;charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/bigbluebutton/"
-
-    def signed(self, call: str, query: str) -> tuple[dict[str, str], bool]:
-        unsigned, _, signature = query.rpartition("&checksum=")
-        expected = hashlib.new(self.algorithm, f"{call}{unsigned}{self.secret}".encode())
-        return dict(parse_qsl(unsigned)), signature == expected.hexdigest()
-
-    def respond(self, path: str) -> bytes | None:
-        parts = urlsplit(path)
-        call = parts.path.removeprefix("/bigbluebutton/api/")
-        params, valid = self.signed(call, parts.query)
-        self.calls.append((call, params, valid))
-        if self.answer == "hang":
-            self._release.wait(10)
-            return None
-        if not valid:
-            return self.failed("checksumError", "Checksums do not match")
-        if self.answer == "failed":
-            return self.failed("internalError", "The meeting could not be created")
-        if call != "create":
-            return self.failed("unsupportedRequest", "This fake knows only create")
-        known = self.meetings.get(params["meetingID"])
-        if known is not None and known != params:
-            return self.failed("idNotUnique", "A meeting already exists with that meeting ID")
-        self.meetings[params["meetingID"]] = params
-        warning = (
-            "<messageKey>duplicateWarning</messageKey><message>exists</message>" if known else ""
-        )
-        return (
-            "<response><returncode>SUCCESS</returncode>"
-            f"<meetingID>{params['meetingID']}</meetingID>"
-            f"<attendeePW>{params['attendeePW']}</attendeePW>"
-            f"<moderatorPW>{params['moderatorPW']}</moderatorPW>"
-            "<createTime>1812345678901</createTime><hasBeenForciblyEnded>false"
-            f"</hasBeenForciblyEnded>{warning}</response>"
-        ).encode()
-
-    @staticmethod
-    def failed(key: str, message: str) -> bytes:
-        return (
-            "<response><returncode>FAILED</returncode>"
-            f"<messageKey>{key}</messageKey><message>{message}</message></response>"
-        ).encode()
-
-    def creates(self) -> list[tuple[dict[str, str], bool]]:
-        return [(params, valid) for call, params, valid in self.calls if call == "create"]
-
-    def close(self) -> None:
-        self._release.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():  # type: ignore[no-untyped-def]
+    """Every test enters rooms from 127.0.0.1 at the same frozen moment: one window's count."""
+    cache.clear()
 
 
 @pytest.fixture
 def bbb(settings) -> Iterator[FakeBigBlueButton]:  # type: ignore[no-untyped-def]
-    fake = FakeBigBlueButton(SECRET)
-    settings.MEETING_PROVIDER = "bbb"
-    settings.BBB_URL = fake.url
-    settings.BBB_SECRET = SECRET
-    settings.BBB_CHECKSUM = "sha256"
-    settings.BBB_TIMEOUT = 2.0
-    settings.SITE_URL = SITE
-    yield fake
-    fake.close()
+    with running_bbb(settings, SITE) as fake:
+        yield fake
 
 
 def free_port() -> int:
@@ -183,12 +97,7 @@ def _client(user=None, language: str = "") -> Client:  # type: ignore[no-untyped
 def join_params(response) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """The parameters of the join URL the page redirected to, after checking its checksum."""
     assert response.status_code == 302, response.content.decode()[:500]
-    location = response["Location"]
-    parts = urlsplit(location)
-    assert location.startswith(django_settings.BBB_URL + "api/join?")
-    unsigned, _, signature = parts.query.rpartition("&checksum=")
-    assert signature == hashlib.sha256(f"join{unsigned}{SECRET}".encode()).hexdigest()
-    return dict(parse_qsl(unsigned))
+    return signed_join_params(response["Location"], django_settings.BBB_URL)
 
 
 # --- the link a booking carries -----------------------------------------------------------------
@@ -401,6 +310,121 @@ def test_bbb_configuration_gone_is_a_503_not_a_500(bbb, settings):
     settings.MEETING_PROVIDER = "jitsi"
     settings.BBB_URL = ""
     assert_unavailable_page(enter(room_booking()))
+
+
+# --- rate limits: the link is a bearer secret --------------------------------------------------
+
+
+def _post(room: str, ip: str, *, at: datetime = INSIDE, **headers: str):  # type: ignore[no-untyped-def]
+    with time_machine.travel(at, tick=False):
+        return Client().post(f"/raum/{room}/", {"name": "Jo"}, REMOTE_ADDR=ip, **headers)
+
+
+def _get(room: str, ip: str, *, at: datetime = INSIDE):  # type: ignore[no-untyped-def]
+    with time_machine.travel(at, tick=False):
+        return Client().get(f"/raum/{room}/", REMOTE_ADDR=ip)
+
+
+def _guess(n: int) -> str:
+    return f"guess-{n:04d}-" + "z" * 16
+
+
+def assert_throttled(response, retry_after: str = "300") -> None:  # type: ignore[no-untyped-def]
+    # INSIDE is 09:55 in Berlin: the ten-minute window ends at 10:00.
+    assert response.status_code == 429
+    assert response["Retry-After"] == retry_after
+    text = response.content.decode()
+    assert "Zu viele Versuche" in text and "in 5 Minuten erneut" in text
+    assert 'name="name"' not in text and "Dr. Ada Beispiel" not in text
+
+
+def test_entering_beyond_the_clients_limit_is_429_with_retry_after(bbb):
+    booking = room_booking()
+    for _ in range(ROOM_ENTRIES_PER_CLIENT.limit):
+        assert _post(booking.room, "10.1.0.1").status_code == 302
+    assert_throttled(_post(booking.room, "10.1.0.1"))
+    assert len(bbb.creates()) == ROOM_ENTRIES_PER_CLIENT.limit  # the video server spared
+    assert _post(booking.room, "10.1.0.2").status_code == 302  # another client enters
+
+
+def test_the_limit_lifts_when_its_window_ends(bbb):
+    booking = room_booking()
+    for _ in range(ROOM_ENTRIES_PER_CLIENT.limit + 1):
+        _post(booking.room, "10.1.0.1")
+    assert _post(booking.room, "10.1.0.1", at=START).status_code == 302
+
+
+def test_guessed_room_ids_use_up_the_entry_limit(bbb):
+    booking = room_booking()
+    for n in range(ROOM_ENTRIES_PER_CLIENT.limit):
+        assert _post(_guess(n), "10.1.0.1").status_code == 404
+    assert_throttled(_post(booking.room, "10.1.0.1"))
+    assert_throttled(_post(_guess(999), "10.1.0.1"))
+    assert bbb.calls == []
+
+
+def test_guessing_by_looking_at_room_pages_is_limited_too(bbb):
+    booking = room_booking()
+    for n in range(ROOM_LOOKUPS_PER_CLIENT.limit):
+        assert _get(_guess(n), "10.1.0.1").status_code == 404
+    assert_throttled(_get(booking.room, "10.1.0.1"))
+    assert _get(booking.room, "10.1.0.2").status_code == 200
+
+
+def test_one_room_is_limited_across_client_addresses(bbb):
+    booking = room_booking()
+    other = room_booking(room="other-room-" + "w" * 16)
+    closed = START - timedelta(hours=1)  # 409 without a call to the video server
+    for n in range(ROOM_ENTRIES_PER_ROOM.limit):
+        assert _post(booking.room, f"10.2.{n // 200}.{n % 200}", at=closed).status_code == 409
+    assert _post(booking.room, "10.3.0.1", at=closed).status_code == 429
+    assert _post(other.room, "10.3.0.1", at=closed).status_code == 409
+
+
+def test_a_throttled_unknown_room_answers_like_a_throttled_real_one(bbb):
+    booking = room_booking()
+    unknown = "n0-such-room-" + "q" * 12
+    for n in range(ROOM_ENTRIES_PER_CLIENT.limit):
+        _post(_guess(n), "10.1.0.1")
+    real, guessed = _post(booking.room, "10.1.0.1"), _post(unknown, "10.1.0.1")
+    assert (real.status_code, real["Retry-After"]) == (guessed.status_code, "300")
+
+    def shape(response, room: str) -> str:  # type: ignore[no-untyped-def]
+        text = response.content.decode().replace(room, "ROOM")
+        return re.sub(r"[A-Za-z0-9]{64}", "CSRF-TOKEN", text)
+
+    assert shape(real, booking.room) == shape(guessed, unknown)
+
+
+def test_a_made_up_forwarded_for_does_not_escape_the_limit(bbb):
+    booking = room_booking()
+    for n in range(ROOM_ENTRIES_PER_CLIENT.limit):
+        _post(booking.room, "10.1.0.1", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
+    assert_throttled(_post(booking.room, "10.1.0.1", HTTP_X_FORWARDED_FOR="192.0.2.250"))
+
+
+def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit(bbb, settings):
+    settings.REST_FRAMEWORK = {**django_settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    booking = room_booking()
+    for _ in range(ROOM_ENTRIES_PER_CLIENT.limit):
+        _post(booking.room, "10.0.0.254", HTTP_X_FORWARDED_FOR="192.0.2.1")
+    assert_throttled(_post(booking.room, "10.0.0.254", HTTP_X_FORWARDED_FOR="192.0.2.1"))
+    forwarded = _post(booking.room, "10.0.0.254", HTTP_X_FORWARDED_FOR="192.0.2.2")
+    assert forwarded.status_code == 302
+
+
+def test_the_throttled_page_speaks_english(bbb):
+    booking = room_booking()
+    for n in range(ROOM_ENTRIES_PER_CLIENT.limit):
+        _post(_guess(n), "10.1.0.1")
+    with time_machine.travel(INSIDE, tick=False):
+        client = Client()
+        client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+        response = client.post(f"/raum/{booking.room}/", {"name": "Jo"}, REMOTE_ADDR="10.1.0.1")
+    text = response.content.decode()
+    assert response.status_code == 429
+    assert '<html lang="en">' in text
+    assert "Too many attempts" in text and "try again in 5 minutes" in text
 
 
 # --- language and configuration -----------------------------------------------------------------
