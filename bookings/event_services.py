@@ -1,5 +1,6 @@
 """Seminars, workshops and webinars: registration with double opt-in, capacity, waiting list,
-event changes with calendar updates, reminders and data retention.
+event changes with calendar updates, reminders and data retention. Their e-mails and
+invitations are built in bookings/event_notifications.py.
 
 Invariant 2 (DESIGN.md 5): no event ever has more seat-holding registrations (confirmed, or
 pending with a held seat) than its capacity. Every change of seats locks the event row
@@ -18,7 +19,6 @@ links); the API behind it is ``/api/v1/registrations/{token}/``.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import uuid
 from collections.abc import Sequence
@@ -34,17 +34,27 @@ from django.db import OperationalError, connection, transaction
 from django.db.models import CharField, Max, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone, translation
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from bookings import event_selectors as selectors
+from bookings.event_notifications import (
+    Span,
+    dedup_key,
+    event_context,
+    event_invitation,
+    fan_out,
+    for_participant,
+    notify,
+    queue_with_invitations,
+    self_service_url,
+)
 from bookings.models import Event, EventSession, Registration
 from consult.errors import Busy, Conflict, Forbidden, Invalid, NotFound
 from consult.models import Municipality, new_token
 from consult.roles import is_coordinator
 from notifications import ics
 from notifications.models import Notification
-from notifications.services import Rendered, queue_many, render_message
+from notifications.services import Rendered, render_message
 
 PENDING = Registration.Status.PENDING
 CONFIRMED = Registration.Status.CONFIRMED
@@ -52,7 +62,6 @@ WAITLISTED = Registration.Status.WAITLISTED
 CANCELLED = Registration.Status.CANCELLED
 EXPIRED = Registration.Status.EXPIRED
 
-ORGANIZER_NAME = "Netzwerk Bürgerhaushalt"
 # Control characters (and the Unicode line/paragraph separators) have no place in a name: they
 # break e-mail headers, CSV cells and calendar parameters.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -60,15 +69,7 @@ _LOCK_NOT_AVAILABLE = "55P03"
 _MAX_SESSIONS = 50
 _MAX_CAPACITY = 100_000
 
-Span = tuple[datetime, datetime]
-
-
 # --- small helpers ----------------------------------------------------------------------------
-
-
-def self_service_url(token: str) -> str:
-    """The participant's private page (status, confirm, cancel, .ics, delete my data)."""
-    return f"{settings.SITE_URL}/registrations/{token}/"
 
 
 def _language(language: str | None) -> str:
@@ -78,12 +79,6 @@ def _language(language: str | None) -> str:
 
 def _now(now: datetime | None) -> datetime:
     return now or timezone.now()
-
-
-def _dedup(registration: Registration, what: str) -> str:
-    """Every outbox key of a participant starts with the same prefix, so their rows can be
-    found and deleted with their data."""
-    return f"events.{registration.event_id}.reg.{registration.pk}.{what}"
 
 
 def _lock_event(event_id: int) -> Event:
@@ -174,237 +169,6 @@ def _require_coordinator(user: Any) -> None:
         raise Forbidden(_("Nur die Koordination darf Veranstaltungen anlegen und ändern."))
 
 
-# --- messages and invitations -----------------------------------------------------------------
-
-
-def _event_context(event: Event, sessions: Sequence[EventSession], *, confirmed: bool) -> dict:
-    """What every event e-mail shows; the online link only for confirmed participants."""
-    return {
-        "event": event,
-        "title": event.title,
-        "sessions": sessions,
-        "place": event.place,
-        "address": event.address,
-        "online_url": event.online_url if confirmed else "",
-        "show_place": confirmed,
-    }
-
-
-def _location(event: Event) -> str:
-    parts = [part for part in (event.place, event.address) if part]
-    if parts:
-        return ", ".join(parts)
-    return event.online_url
-
-
-def _invitation(
-    event: Event,
-    sessions: Sequence[EventSession | Span],
-    *,
-    language: str,
-    method: str,
-    now: datetime,
-) -> ics.Invitation:
-    """The event as an iTIP invitation with a placeholder attendee (replaced per recipient)."""
-    spans = [s if isinstance(s, tuple) else (s.start, s.end) for s in sessions]
-    with translation.override(language):
-        summary = event.title
-        description = (
-            (event.description_en or event.description_de)
-            if language == "en"
-            else (event.description_de)
-        )
-    return ics.Invitation(
-        uid=event.uid,
-        sequence=event.sequence,
-        summary=summary,
-        organizer=ics.Organizer(settings.DEFAULT_FROM_EMAIL, ORGANIZER_NAME),
-        attendees=(ics.Attendee("placeholder@invalid.example"),),
-        sessions=tuple(ics.Session(start, end) for start, end in spans),
-        dtstamp=now,
-        method=method,  # type: ignore[arg-type]
-        status="CANCELLED" if method == "CANCEL" else "CONFIRMED",
-        description=description,
-        location=_location(event),
-        url=event.online_url
-        if event.online_url.lower().startswith(("http://", "https://"))
-        else "",
-    )
-
-
-def _for(inv: ics.Invitation, registration: Registration) -> ics.Invitation:
-    # The participant's registration is their acceptance: no RSVP replies to the network.
-    attendee = ics.Attendee(registration.email, registration.name, partstat="ACCEPTED", rsvp=False)
-    return dataclasses.replace(inv, attendees=(attendee,))
-
-
-def _session_subject(subject: str, number: int, total: int, language: str) -> str:
-    if total == 1:
-        return subject
-    label = "session" if language == "en" else "Termin"
-    return f"{subject} ({label} {number}/{total})"
-
-
-def _queue_with_invitations(
-    *,
-    registration: Registration,
-    kind: str,
-    key: str,
-    message: Rendered,
-    invitation: ics.Invitation | None,
-    now: datetime,
-) -> None:
-    """One outbox row per session (one iTIP message per session, see notifications/ics.py),
-    written with one INSERT."""
-
-    def row(*, subject: str, dedup: str, text: str = "", method: str = "") -> Notification:
-        return Notification(
-            recipient=registration.email,
-            recipient_name=" ".join(registration.name.split())[:200],
-            kind=kind,
-            language=registration.language,
-            subject=subject,
-            body_text=message.text,
-            body_html=message.html,
-            ics=text,
-            ics_method=method,
-            dedup_key=_dedup(registration, dedup),
-            next_attempt_at=now,
-        )
-
-    if invitation is None:
-        queue_many([row(subject=message.subject, dedup=key)])
-        return
-    personal = _for(invitation, registration)
-    total = len(invitation.sessions)
-    queue_many(
-        [
-            row(
-                subject=_session_subject(message.subject, number, total, registration.language),
-                dedup=f"{key}.q{invitation.sequence}.s{number}",
-                text=ics.build_invitation(personal, number),
-                method=invitation.method,
-            )
-            for number in range(1, total + 1)
-        ]
-    )
-
-
-def _notify(
-    registration: Registration,
-    template: str,
-    *,
-    event: Event,
-    sessions: Sequence[EventSession],
-    now: datetime,
-    key: str | None = None,
-    method: str | None = None,
-    extra: dict | None = None,
-) -> None:
-    """Render `template` for one participant in their language and write it to the outbox."""
-    confirmed = registration.status == CONFIRMED
-    with translation.override(registration.language):
-        context = {
-            **_event_context(event, sessions, confirmed=confirmed or method == "CANCEL"),
-            "registration": registration,
-            "name": registration.name,
-            "link": self_service_url(registration.token),
-            **(extra or {}),
-        }
-        message = render_message(
-            f"bookings/email/{template}", context, language=registration.language
-        )
-        invitation = (
-            _invitation(event, sessions, language=registration.language, method=method, now=now)
-            if method and sessions
-            else None
-        )
-    _queue_with_invitations(
-        registration=registration,
-        kind=f"event.{template}",
-        key=key or template,
-        message=message,
-        invitation=invitation,
-        now=now,
-    )
-
-
-def _fan_out(
-    *,
-    event: Event,
-    registrations: Sequence[Registration],
-    template: str,
-    key: str,
-    now: datetime,
-    method: str | None,
-    sessions: Sequence[EventSession | Span],
-    numbers: Sequence[int] | None = None,
-    extra: dict | None = None,
-    confirmed: bool = True,
-) -> list[int]:
-    """Outbox rows for many participants in one bulk INSERT (queue_many).
-
-    The message is rendered once per language with placeholders for name and link, which are
-    substituted per recipient; the invitation is built once per language and only its attendee
-    changes per recipient. No query per participant.
-    """
-    if not registrations:
-        return []
-    marker = uuid.uuid4().hex
-    name_mark, link_mark = f"name-{marker}", f"link-{marker}"
-    total = len(sessions)
-    numbers = list(numbers or range(1, total + 1))
-    templates: dict[str, tuple[Rendered, ics.Invitation | None]] = {}
-    rows: list[Notification] = []
-    for registration in registrations:
-        language = registration.language if registration.language in ("de", "en") else "de"
-        if language not in templates:
-            with translation.override(language):
-                context = {
-                    **_event_context(event, [], confirmed=confirmed),
-                    "sessions": [
-                        s if not isinstance(s, tuple) else {"start": s[0], "end": s[1]}
-                        for s in sessions
-                    ],
-                    "name": name_mark,
-                    "link": link_mark,
-                    **(extra or {}),
-                }
-                message = render_message(f"bookings/email/{template}", context, language=language)
-                invitation = (
-                    _invitation(event, sessions, language=language, method=method, now=now)
-                    if method and sessions
-                    else None
-                )
-            templates[language] = (message, invitation)
-        message, invitation = templates[language]
-        link = self_service_url(registration.token)
-        text = message.text.replace(name_mark, registration.name).replace(link_mark, link)
-        html = message.html.replace(name_mark, escape(registration.name)).replace(
-            link_mark, escape(link)
-        )
-        personal = _for(invitation, registration) if invitation else None
-        for number in numbers if personal else [0]:
-            rows.append(
-                Notification(
-                    recipient=registration.email,
-                    recipient_name=" ".join(registration.name.split())[:200],
-                    kind=f"event.{template}",
-                    language=language,
-                    subject=_session_subject(message.subject, number, total, language)
-                    if personal
-                    else message.subject,
-                    body_text=text,
-                    body_html=html,
-                    ics=ics.build_invitation(personal, number) if personal else "",
-                    ics_method=personal.method if personal else "",
-                    dedup_key=_dedup(registration, f"{key}.s{number}" if personal else key),
-                    next_attempt_at=now,
-                )
-            )
-    return queue_many(rows)
-
-
 # --- holds and the waiting list ---------------------------------------------------------------
 
 
@@ -458,7 +222,7 @@ def _promote(
     Registration.objects.bulk_update(line, ["holds_seat", "status", "hold_expires_at"])
     for registration in line:
         confirmed = registration.status == CONFIRMED
-        _notify(
+        notify(
             registration,
             "registration_promoted",
             event=event,
@@ -610,7 +374,7 @@ def register(
                 text=message.text.replace(marker, str(position)),
                 html=message.html.replace(marker, str(position)),
             )
-        _queue_with_invitations(
+        queue_with_invitations(
             registration=registration,
             kind="event.registration_received",
             key="registration_received",
@@ -630,7 +394,7 @@ def _received(
 ) -> Rendered:
     with translation.override(registration.language):
         context = {
-            **_event_context(event, sessions, confirmed=False),
+            **event_context(event, sessions, confirmed=False),
             "registration": registration,
             "name": registration.name,
             "link": self_service_url(registration.token),
@@ -645,7 +409,7 @@ def _received(
 def _again(registration: Registration, *, now: datetime) -> Registered:
     """A second registration with the same e-mail: the link goes out again, at most hourly."""
     position = selectors.waitlist_position(registration)
-    _notify(
+    notify(
         registration,
         "registration_received",
         event=registration.event,
@@ -707,7 +471,7 @@ def _notify_confirmed_or_waiting(
 ) -> None:
     """A confirmed registration gets its seat's invitation, or its place in line."""
     if registration.holds_seat:
-        _notify(
+        notify(
             registration,
             "registration_confirmed",
             event=event,
@@ -716,7 +480,7 @@ def _notify_confirmed_or_waiting(
             method="REQUEST",
         )
     else:
-        _notify(
+        notify(
             registration,
             "registration_waitlisted",
             event=event,
@@ -740,7 +504,7 @@ def _cancel_locked(
     registration.save(update_fields=["status", "holds_seat", "hold_expires_at", "cancelled_at"])
     sessions = _sessions(event)
     if registration.confirmed_at is not None:  # unconfirmed addresses get no further mail
-        _notify(
+        notify(
             registration,
             "registration_cancelled",
             event=event,
@@ -771,7 +535,7 @@ def forget(*, token: str, now: datetime | None = None) -> None:
     event = _lock_event(registration.event_id)
     registration = _cancel_locked(_reload(registration), event, now=now, by_participant=True)
     _anonymise(Registration.objects.filter(pk=registration.pk), now=now)
-    Notification.objects.filter(dedup_key__startswith=_dedup(registration, "")).exclude(
+    Notification.objects.filter(dedup_key__startswith=dedup_key(registration, "")).exclude(
         status=Notification.Status.SENDING
     ).delete()
 
@@ -787,8 +551,10 @@ def invitation_for(*, token: str, now: datetime | None = None) -> str:
     sessions = list(event.sessions.all())
     if not sessions:
         raise NotFound(_("Für diese Veranstaltung gibt es noch keinen Termin."))
-    inv = _for(
-        _invitation(event, sessions, language=registration.language, method="REQUEST", now=now),
+    inv = for_participant(
+        event_invitation(
+            event, sessions, language=registration.language, method="REQUEST", now=now
+        ),
         registration,
     )
     if len(sessions) == 1:
@@ -1088,7 +854,7 @@ def update_event(
         confirmed = list(
             Registration.objects.filter(event=event, status=CONFIRMED).order_by("created_at", "id")
         )
-        _fan_out(
+        fan_out(
             event=event,
             registrations=confirmed,
             template="event_update",
@@ -1099,7 +865,7 @@ def update_event(
         )
         if len(new_spans) < len(old_spans):
             # Sessions that no longer exist are cancelled in the calendars (ics.py: numbering).
-            _fan_out(
+            fan_out(
                 event=event,
                 registrations=confirmed,
                 template="event_update",
@@ -1153,7 +919,7 @@ def cancel_event(*, event_id: int, by: Any, reason: str = "", now: datetime | No
         confirmed = [r for r in live if r.status == CONFIRMED]
         waitlisted = [r for r in live if r.status == WAITLISTED]
         key = f"cancel.q{event.sequence}"
-        _fan_out(
+        fan_out(
             event=event,
             registrations=confirmed,
             template="event_cancelled",
@@ -1163,7 +929,7 @@ def cancel_event(*, event_id: int, by: Any, reason: str = "", now: datetime | No
             sessions=spans,
             extra={"reason": reason},
         )
-        _fan_out(
+        fan_out(
             event=event,
             registrations=waitlisted,
             template="event_cancelled",
@@ -1236,8 +1002,8 @@ def send_reminders(*, now: datetime | None = None) -> int:
                             dedup_key__endswith=f".{key}",
                         ).values_list("dedup_key", flat=True)
                     )
-                    todo = [r for r in confirmed if _dedup(r, key) not in sent]
-                    _fan_out(
+                    todo = [r for r in confirmed if dedup_key(r, key) not in sent]
+                    fan_out(
                         event=event,
                         registrations=todo,
                         template="event_reminder",

@@ -7,7 +7,7 @@ from bookings import views
 urlpatterns = [
     path("veranstaltungen/", views.event_list, name="event-list"),
     path("veranstaltungen/<int:pk>/", views.event_detail, name="event-detail"),
-    # The e-mails link to /registrations/<token>/ (bookings.event_services.self_service_url).
+    # The e-mails link to /registrations/<token>/ (bookings.event_notifications.self_service_url).
     path("registrations/<str:token>/", views.registration_page, name="registration"),
     path(
         "registrations/<str:token>/bestaetigen/",

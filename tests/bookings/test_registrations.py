@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from bookings import event_services as services
+from bookings.event_notifications import self_service_url
 from bookings.models import Registration
 from consult.errors import Conflict, Invalid, NotFound
 from notifications.models import Notification
@@ -43,7 +44,7 @@ def test_registration_holds_a_seat_until_confirmed_and_mails_the_link():
     hold = timedelta(hours=settings.REGISTRATION_HOLD_HOURS)
     assert timezone.now() + hold - timedelta(minutes=1) < registration.hold_expires_at
     mail = Notification.objects.get(recipient="person1@gemeinde.example")
-    assert services.self_service_url(registration.token) in mail.body_text
+    assert self_service_url(registration.token) in mail.body_text
     assert registration.token in mail.body_html
     assert not mail.ics  # no invitation before the address is confirmed
 
