@@ -173,7 +173,7 @@ def test_page_shows_who_and_when_and_asks_for_the_name(bbb, staff_user, municipa
     assert "Dr. Ada Beispiel" in text and municipality.name in text
     assert '<time datetime="2027-06-07T10:00:00+02:00">' in text  # Berlin, the zone named
     assert 'value="Kim Kommunal"' in text and 'autocomplete="name"' in text
-    assert '<label for="id_name">' in text
+    assert '<label for="id_name">' in text and '<html lang="de">' in text
     assert bbb.calls == []  # looking costs the video server nothing
 
 
@@ -250,6 +250,7 @@ def test_a_called_off_consultations_room_never_opens(bbb, status):
     shown = page(booking)
     assert shown.status_code == 200
     assert "Diese Beratung ist abgesagt" in shown.content.decode()
+    assert '<span aria-hidden="true">✕</span>' in shown.content.decode()  # not read out
     response = enter(booking, booking.expert.user)
     assert response.status_code == 409
     assert "Diese Beratung ist abgesagt" in response.content.decode()
@@ -270,7 +271,11 @@ def test_a_name_is_needed_to_enter(bbb):
     booking = room_booking()
     response = enter(booking, name="   ")
     assert response.status_code == 400
-    assert 'aria-invalid="true"' in response.content.decode()
+    text = response.content.decode()
+    # The message is tied to the field: announced with it, not only shown next to it.
+    assert 'aria-describedby="id_name_help id_name_errors" aria-invalid="true"' in text
+    assert '<ul class="errorlist" id="id_name_errors">' in text
+    assert 'role="alert"' in text
     assert bbb.calls == []
 
 

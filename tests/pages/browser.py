@@ -29,6 +29,9 @@ CHROMIUM_ARGS = [
 ]
 # WCAG 2.1 A + AA (BITV 2.0) and axe's best practices about landmarks and headings.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+# A journey step fails on serious and critical violations; a page held to every rule: ANY_IMPACT.
+SERIOUS = ("serious", "critical")
+ANY_IMPACT = ("minor", "moderate", "serious", "critical")
 
 
 @dataclass
@@ -50,31 +53,32 @@ class Journey:
     def go(self, path: str) -> None:
         self.page.goto(self.base_url + path)
 
-    def step(self, label: str) -> None:
-        """Screenshot the page as it is now and check it with axe-core."""
+    def step(self, label: str, *, impacts: tuple[str, ...] = SERIOUS) -> None:
+        """Screenshot the page as it is now and check it with axe-core (``ANY_IMPACT``: fail on
+        moderate and minor violations too)."""
         self.steps += 1
         slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
         self.page.screenshot(
             path=str(ARTIFACTS / self.name / f"{self.steps:02d}-{slug}.png"), full_page=True
         )
-        violations = axe_violations(self.page)
+        violations = axe_violations(self.page, impacts)
         assert not violations, f"{self.name} / {label}: " + json.dumps(violations, indent=1)
         self.checked.append(label)
 
 
-def axe_violations(page: Page) -> list[dict[str, Any]]:
-    """Serious and critical axe-core violations of the current page (empty: none)."""
+def axe_violations(page: Page, impacts: tuple[str, ...] = SERIOUS) -> list[dict[str, Any]]:
+    """The axe-core violations of the current page with one of ``impacts`` (empty: none)."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
     result = page.evaluate(
-        """async (tags) => {
+        """async ([tags, impacts]) => {
             const r = await axe.run(document, {runOnly: {type: "tag", values: tags},
                                                resultTypes: ["violations"]});
             return r.violations
-              .filter(v => v.impact === "serious" || v.impact === "critical")
+              .filter(v => impacts.includes(v.impact))
               .map(v => ({id: v.id, impact: v.impact, help: v.help,
                           nodes: v.nodes.slice(0, 5).map(n => n.target.join(" "))}));
         }""",
-        AXE_TAGS,
+        [AXE_TAGS, list(impacts)],
     )
     return list(result)
