@@ -28,6 +28,7 @@ from rest_framework.views import APIView
 
 from bookings import selectors, services
 from bookings.models import ConsultationBooking
+from consult.api_fields import id_field
 from consult.errors import Invalid, NotFound
 from consult.models import Municipality
 from consult.roles import municipality_id_of
@@ -123,8 +124,8 @@ class BookingSerializer(serializers.ModelSerializer):
 
 
 class BookingCreateSerializer(serializers.Serializer):
-    request = serializers.IntegerField(min_value=1)
-    expert = serializers.IntegerField(min_value=1)
+    request = id_field()
+    expert = id_field()
     start = AwareDateTimeField()
     duration_minutes = serializers.IntegerField(min_value=1, max_value=24 * 60)
     format = serializers.ChoiceField(

@@ -27,6 +27,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from bookings import event_selectors as selectors
 from bookings import event_services as services
 from bookings.models import Event, Registration
+from consult.api_fields import id_field
 from consult.errors import NotFound
 from consult.roles import is_coordinator
 
@@ -177,9 +178,7 @@ class EventWriteSerializer(serializers.Serializer):
     registration_opens = serializers.DateTimeField()
     registration_closes = serializers.DateTimeField()
     sessions = SessionSerializer(many=True, allow_empty=False, max_length=50)
-    organisers = serializers.ListField(
-        child=serializers.IntegerField(), required=False, max_length=50
-    )
+    organisers = serializers.ListField(child=id_field(), required=False, max_length=50)
 
     def service_arguments(self) -> dict[str, Any]:
         data = dict(self.validated_data)
@@ -193,7 +192,7 @@ class EventWriteSerializer(serializers.Serializer):
 class RegisterSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     email = serializers.EmailField(max_length=254)
-    municipality = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    municipality = id_field(required=False, allow_null=True)
     municipality_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     consent = serializers.BooleanField()
 
@@ -201,15 +200,13 @@ class RegisterSerializer(serializers.Serializer):
 class ManualAddSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     email = serializers.EmailField(max_length=254)
-    municipality = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    municipality = id_field(required=False, allow_null=True)
     municipality_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     language = serializers.ChoiceField(choices=["de", "en"], required=False, default="de")
 
 
 class AttendanceSerializer(serializers.Serializer):
-    registrations = serializers.ListField(
-        child=serializers.IntegerField(), allow_empty=False, max_length=10_000
-    )
+    registrations = serializers.ListField(child=id_field(), allow_empty=False, max_length=10_000)
     attended = serializers.BooleanField(allow_null=True)
 
 

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from consult import selectors, services
+from consult.api_fields import id_field
 from consult.choices import (
     LANGUAGE_CHOICES,
     Channel,
@@ -128,7 +129,7 @@ class PhaseSerializer(serializers.Serializer):
 
 class PlanSerializer(serializers.ModelSerializer):
     # Written as a plain id: the service decides whether the caller may use it (never "exists").
-    municipality = serializers.IntegerField(source="municipality_id", required=False)
+    municipality = id_field(source="municipality_id", required=False)
     stage = serializers.ChoiceField(Stage.choices, default=Stage.IDEA)
     procedure_type = serializers.ChoiceField(ProcedureType.choices)
     budget_eur = serializers.DecimalField(
@@ -257,7 +258,7 @@ class TopicWeightSerializer(serializers.Serializer):
 
 
 class RequestSerializer(serializers.ModelSerializer):
-    plan = serializers.IntegerField(source="plan_id")
+    plan = id_field(source="plan_id")
     topics = serializers.SerializerMethodField()
     topic_weights = TopicWeightSerializer(many=True, write_only=True, required=False)
     format = serializers.ChoiceField(ConsultationFormat.choices, default=ConsultationFormat.EITHER)

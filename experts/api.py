@@ -22,6 +22,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from consult import selectors as consult_selectors
+from consult.api_fields import id_field
 from consult.choices import LANGUAGES, ConsultationFormat
 from consult.errors import NotFound
 from consult.roles import is_coordinator
@@ -87,7 +88,7 @@ class ExpertSerializer(serializers.ModelSerializer):
     horizon_days = serializers.IntegerField(required=False)
     max_per_day = serializers.IntegerField(required=False, allow_null=True)
     max_per_week = serializers.IntegerField(required=False, allow_null=True)
-    conflicts = serializers.ListField(child=serializers.IntegerField(), required=False)
+    conflicts = serializers.ListField(child=id_field(), required=False)
     username = serializers.CharField(write_only=True, required=False, max_length=150)
 
     WRITE_ONLY = ("username", "bio_de", "bio_en")
@@ -414,13 +415,13 @@ class ProposalSerializer(serializers.Serializer):
 
 class ProposalInputSerializer(serializers.Serializer):
     requests = serializers.ListField(
-        child=serializers.IntegerField(), required=False, allow_null=True, max_length=5000
+        child=id_field(), required=False, allow_null=True, max_length=5000
     )
 
 
 class AssignmentChangeSerializer(serializers.Serializer):
-    request = serializers.IntegerField()
-    expert = serializers.IntegerField()
+    request = id_field()
+    expert = id_field()
 
 
 class AcceptSerializer(serializers.Serializer):

@@ -61,3 +61,34 @@ def test_a_blank_meeting_url_really_occurs_in_booking_lists(staff_user, municipa
     )
     body = client_for(staff_user).get("/api/v1/bookings/").json()
     assert body["results"][0]["meeting_url"] == ""
+
+
+HUGE = 2**64  # beyond bigint: SQLite raised OverflowError (a 500) when such an id was queried
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field"),
+    [
+        ("/api/v1/assignments/proposal/", {"requests": [HUGE]}, "requests"),
+        (
+            "/api/v1/assignments/1/accept/",
+            {"items": [{"request": HUGE, "expert": 1}]},
+            "items",
+        ),
+    ],
+)
+def test_a_huge_id_in_a_coordinator_body_is_a_400_on_the_field(coordinator, url, body, field):  # type: ignore[no-untyped-def]
+    response = client_for(coordinator).post(url, body, format="json")
+    assert response.status_code == 400, response.content
+    assert field in response.json()["fields"]
+
+
+def test_a_huge_id_in_a_booking_is_a_400_on_the_field(staff_user):  # type: ignore[no-untyped-def]
+    body = {
+        "request": HUGE,
+        "expert": 1,
+        "start": "2027-06-07T10:00:00+02:00",
+        "duration_minutes": 60,
+    }
+    response = client_for(staff_user).post("/api/v1/bookings/", body, format="json")
+    assert response.status_code == 400 and "request" in response.json()["fields"]
