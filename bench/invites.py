@@ -160,7 +160,7 @@ def main() -> None:
                 target=TARGET_PER_S,
                 higher_is_better=True,
             ),
-            # What validation, escaping, folding and icalendar cost: build_invitation / floor.
+            # What validation, escaping and folding cost: build_invitation / floor.
             Row(
                 f"{count:,} invitations, bare f-string floor (ref: build_invitation)",
                 bare_rate,

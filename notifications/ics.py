@@ -48,10 +48,15 @@ Decisions
 * **Feeds omit cancelled entries** rather than marking them: a subscribed calendar is replaced
   on each refresh, so a missing entry disappears everywhere, while not every client honours
   ``STATUS:CANCELLED`` in a feed.
-* **Escaping.** icalendar escapes TEXT (``\\``, ``;``, ``,``, newlines) and folds lines. Before
+* **Escaping.** TEXT is escaped (``\\``, ``;``, ``,``, newlines) and lines are folded. Before
   that, ``normalize_text`` makes text representable (see its docstring) and
   ``normalize_parameter`` makes parameter values (CN) safe; no input can add a property or a
   parameter. Addresses, URLs and UIDs are not free text: anything unsafe in them is rejected.
+* **Serialised by hand, not by icalendar.** icalendar's property objects, parameter sorting and
+  per-character folding were over nine tenths of an invitation's cost (event fan-outs build one per
+  participant, bookings one inside their transaction). The text is still icalendar's, byte for
+  byte, but for one fix (a literal ``\\N`` in TEXT stays literal); icalendar remains the
+  reference the tests compare with (``tests/notifications/ics_oracle.py``) and parse with.
 """
 
 from __future__ import annotations
@@ -59,11 +64,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
-
-from icalendar import Calendar, Event, vCalAddress
 
 __all__ = [
     "PRODID",
@@ -96,6 +99,7 @@ _PARTSTATS = {"NEEDS-ACTION", "ACCEPTED", "DECLINED", "TENTATIVE", "DELEGATED"}
 _ROLES = {"REQ-PARTICIPANT", "OPT-PARTICIPANT", "NON-PARTICIPANT", "CHAIR"}
 
 _END = "END:VCALENDAR\r\n"
+_MAX_INTEGER = 2**31 - 1
 # The EU rules since 1996 as two RRULEs, in the common shape libical-based clients export; one
 # yearly rule per observance is also what Outlook's own time zone structure can hold.
 _VTIMEZONE_TEXT = (
@@ -123,7 +127,7 @@ _VTIMEZONE_TEXT = (
 # them must not see a new content line, so they all become one escaped newline.
 _LINE_BREAKS = re.compile("\r\n|[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 # Control characters are not allowed in TEXT (RFC 5545 3.3.11) except HTAB; newline is
-# escaped by icalendar, so it survives. Lone surrogates cannot be encoded as UTF-8.
+# escaped (\n), so it survives. Lone surrogates cannot be encoded as UTF-8.
 _CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 # UIDs stay within visible ASCII minus the TEXT specials, so they need no escaping anywhere
@@ -152,8 +156,8 @@ def normalize_parameter(value: str) -> str:
     RFC 5545 allows neither control characters nor DQUOTE in a quoted parameter value, so line
     breaks and tabs become spaces, double quotes are dropped and the ends are stripped.
     Backslashes are dropped too: parameters have no backslash escaping, yet parsers (icalendar's
-    among them) read ``CN=\\:mailto:...`` as an escaped colon. icalendar quotes the rest and
-    escapes ``^`` (RFC 6868). Parsing the output gives exactly this.
+    among them) read ``CN=\\:mailto:...`` as an escaped colon. The builder quotes the rest where
+    needed and escapes ``^`` (RFC 6868). Parsing the output gives exactly this.
     """
     text = normalize_text(value).replace("\n", " ").replace("\t", " ")
     return text.replace('"', "").replace("\\", "").strip()
@@ -176,6 +180,12 @@ def _check_span(start: datetime, end: datetime) -> None:
     _check_aware("end", end)
     if end <= start:
         raise ValueError(f"ends ({end}) before or when it starts ({start})")
+
+
+def _check_sequence(sequence: int) -> None:
+    # An INTEGER (RFC 5545 3.3.8) is at most 2**31 - 1; icalendar refused more when writing it.
+    if not 0 <= sequence <= _MAX_INTEGER:
+        raise ValueError(f"SEQUENCE must be 0..{_MAX_INTEGER}, got {sequence}")
 
 
 def _check_uid(uid: str) -> None:
@@ -248,8 +258,7 @@ class Invitation:
         _check_uid(self.uid)
         _check_aware("dtstamp", self.dtstamp)
         _check_url(self.url)
-        if self.sequence < 0:
-            raise ValueError(f"SEQUENCE must not be negative, got {self.sequence}")
+        _check_sequence(self.sequence)
         if self.method not in _METHODS:
             raise ValueError(f"invitations are REQUEST or CANCEL, got {self.method!r}")
         if self.status not in _STATUSES:
@@ -285,55 +294,108 @@ class FeedEntry:
         _check_uid(self.uid)
         _check_aware("dtstamp", self.dtstamp)
         _check_url(self.url)
-        if self.sequence < 0:
-            raise ValueError(f"SEQUENCE must not be negative, got {self.sequence}")
+        _check_sequence(self.sequence)
         if self.status not in _STATUSES:
             raise ValueError(f"unknown STATUS {self.status!r}")
         _check_span(self.start, self.end)
 
 
-def _calendar(method: str) -> Calendar:
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", method)
-    return cal
+# --- Serialisation ------------------------------------------------------------------------------
+#
+# Written by hand: icalendar built a property object per value, sorted parameters and folded
+# character by character: over nine tenths of the time an invitation took. The text is the
+# same as icalendar's, byte for byte (property order, parameter quoting, folding), except that a
+# literal backslash-N in TEXT stays literal (icalendar turned it into a line break, so parsing
+# the output did not give ``normalize_text`` back); tests/notifications/test_ics_serialisation.py
+# compares the two on generated invitations and feeds.
+
+# Octets of content per physical line: icalendar folds before a character that would make 75,
+# so a line holds at most 74 and a continuation line, with its leading space, 75.
+_FOLD_AT = 74
+_UTF8_CONTINUATION = 0x80  # 0b10xxxxxx: not the first octet of a character
+# A fold right after a backslash or a caret would split a TEXT escape (\n, \;) or an RFC 6868
+# one (^^): valid, but some clients mishandle it, so icalendar (issue #1501) moves it over.
+_ESCAPE_OCTETS = frozenset(b"\\^")
+_FOLD = b"\r\n "
+# RFC 5545 3.2: a parameter value with ",", ";" or ":" must be quoted; icalendar also quotes a CN
+# with a space or an apostrophe (and U+2019, its typographic twin). DQUOTE cannot occur.
+_QUOTED_PARAMETER = re.compile("[ ',:;\u2019]")
+# What normalize_text could change: without any of it the text is returned as it is.
+_NOT_NORMAL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
-def _header(cal: Calendar) -> str:
-    """``cal``'s opening lines and properties, followed by the VTIMEZONE.
+def _fold(line: str) -> str:
+    """``line`` folded (RFC 5545 3.1): CRLF and a space after at most 74 octets of UTF-8.
 
-    Components are serialised on their own and concatenated: icalendar writes a calendar as
-    exactly that, and the constant part (header and VTIMEZONE, a third of every invitation) is
-    then formatted once per method instead of once per message.
+    A fold never splits a character and never follows a ``\\`` or ``^`` (see
+    ``_ESCAPE_OCTETS``). No CRLF at the end: the caller adds it.
     """
-    text = cal.to_ical().decode("utf-8")
-    if not text.endswith(_END):
-        raise RuntimeError(f"unexpected calendar serialisation: {text[-40:]!r}")
-    return text.removesuffix(_END) + _VTIMEZONE_TEXT
+    if len(line) <= _FOLD_AT and line.isascii():
+        return line
+    data = line.encode("utf-8")
+    size = len(data)
+    if size <= _FOLD_AT:
+        return line
+    parts = []
+    start = 0
+    while size - start > _FOLD_AT:
+        cut = start + _FOLD_AT
+        while data[cut] & 0xC0 == _UTF8_CONTINUATION:
+            cut -= 1
+        if data[cut - 1] in _ESCAPE_OCTETS:
+            cut -= 1
+        parts.append(data[start:cut])
+        start = cut
+    parts.append(data[start:])
+    return _FOLD.join(parts).decode("utf-8")
 
 
-_INVITATION_HEADERS = {method: _header(_calendar(method)) for method in sorted(_METHODS)}
+def _text(value: str) -> str:
+    """TEXT (RFC 5545 3.3.11) for ``value``, already normalised (so no CR is left)."""
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
-def _address(email: str, name: str, **params: str) -> vCalAddress:
-    address = vCalAddress(f"mailto:{email}")
+def _normal(value: str) -> str:
+    """``normalize_text(value)``, without its three substitutions for text that needs none."""
+    return normalize_text(value) if _NOT_NORMAL.search(value) else value
+
+
+def _cn(name: str) -> str:
+    """The ``;CN=...`` parameter for ``name``, or nothing when no name is left."""
     cn = normalize_parameter(name)
-    if cn:
-        address.params["CN"] = cn
-    for key, value in params.items():
-        address.params[key] = value
-    return address
+    if not cn:
+        return ""
+    cn = cn.replace("^", "^^")  # RFC 6868; DQUOTE and line breaks are gone already
+    return f';CN="{cn}"' if _QUOTED_PARAMETER.search(cn) else f";CN={cn}"
 
 
-def _local(value: datetime) -> datetime:
+def _utc(value: datetime) -> str:
+    utc = value.astimezone(UTC)
+    return f"{utc.year:04}{utc.month:02}{utc.day:02}T{utc.hour:02}{utc.minute:02}{utc.second:02}Z"
+
+
+def _local(name: str, value: datetime) -> str:
+    """``name`` with ``value`` as Berlin local time (whole seconds), or in UTC where it must be."""
     local = value.astimezone(_BERLIN)
     # RFC 5545 3.3.5: a local time that occurs twice (the hour the clocks go back) means its
     # first occurrence, so the second one can only be written in UTC.
     if local.fold and local.replace(fold=0).utcoffset() != local.utcoffset():
-        return value.astimezone(UTC)
-    return local
+        return f"{name}:{_utc(value)}"
+    return (
+        f"{name};TZID={TIMEZONE}:{local.year:04}{local.month:02}{local.day:02}"
+        f"T{local.hour:02}{local.minute:02}{local.second:02}"
+    )
+
+
+def _calendar(method: str, properties: str = "") -> str:
+    """The VCALENDAR's opening lines up to and including the VTIMEZONE (no VEVENT yet)."""
+    return (
+        f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:{PRODID}\r\nCALSCALE:GREGORIAN\r\n"
+        f"METHOD:{method}\r\n{properties}{_VTIMEZONE_TEXT}"
+    )
+
+
+_INVITATION_HEADERS = {method: _calendar(method) for method in _METHODS}
 
 
 def _event(
@@ -348,23 +410,38 @@ def _event(
     description: str,
     location: str,
     url: str,
-) -> Event:
-    event = Event()
-    event.add("uid", uid)
-    event.add("sequence", sequence)
-    event.add("dtstamp", dtstamp.astimezone(UTC))
-    event.add("dtstart", _local(start))
-    event.add("dtend", _local(end))
-    event.add("status", status)
-    event.add("summary", normalize_text(summary))
+    attendees: str = "",
+    organizer: str = "",
+) -> str:
+    """One VEVENT; ``attendees`` and ``organizer`` are finished lines (folded, no final CRLF).
+
+    The order is icalendar's: SUMMARY, DTSTART, DTEND, DTSTAMP, UID, SEQUENCE, then the rest
+    alphabetically. UID and STATUS need no escaping (their checks allow no TEXT special), URL
+    is a URI and is never escaped.
+    """
+    lines = [
+        "BEGIN:VEVENT",
+        _fold(f"SUMMARY:{_text(_normal(summary))}"),
+        _local("DTSTART", start),
+        _local("DTEND", end),
+        f"DTSTAMP:{_utc(dtstamp)}",
+        _fold(f"UID:{uid}"),
+        f"SEQUENCE:{sequence}",
+    ]
+    if attendees:
+        lines.append(attendees)
     # Optional text is left out when nothing of it survives normalisation.
-    if description := normalize_text(description):
-        event.add("description", description)
-    if location := normalize_text(location):
-        event.add("location", location)
+    if description := _normal(description):
+        lines.append(_fold(f"DESCRIPTION:{_text(description)}"))
+    if location := _normal(location):
+        lines.append(_fold(f"LOCATION:{_text(location)}"))
+    if organizer:
+        lines.append(organizer)
+    lines.append(f"STATUS:{status}")
     if url:
-        event.add("url", url)
-    return event
+        lines.append(_fold(f"URL:{url}"))
+    lines.append("END:VEVENT\r\n")
+    return "\r\n".join(lines)
 
 
 def build_invitation(inv: Invitation, session: int = 1) -> str:
@@ -372,6 +449,14 @@ def build_invitation(inv: Invitation, session: int = 1) -> str:
     if not 1 <= session <= len(inv.sessions):
         raise ValueError(f"session {session} not in 1..{len(inv.sessions)}")
     span = inv.sessions[session - 1]
+    attendees = "\r\n".join(
+        _fold(
+            f"ATTENDEE{_cn(attendee.name)};PARTSTAT={attendee.partstat};ROLE={attendee.role}"
+            f";RSVP={'TRUE' if attendee.rsvp else 'FALSE'}:mailto:{attendee.email}"
+        )
+        for attendee in inv.attendees
+    )
+    organizer = _fold(f"ORGANIZER{_cn(inv.organizer.name)}:mailto:{inv.organizer.email}")
     event = _event(
         uid=session_uid(inv.uid, session),
         sequence=inv.sequence,
@@ -383,20 +468,10 @@ def build_invitation(inv: Invitation, session: int = 1) -> str:
         description=inv.description,
         location=inv.location,
         url=inv.url,
+        attendees=attendees,
+        organizer=organizer,
     )
-    event.add("organizer", _address(inv.organizer.email, inv.organizer.name))
-    for attendee in inv.attendees:
-        event.add(
-            "attendee",
-            _address(
-                attendee.email,
-                attendee.name,
-                ROLE=attendee.role,
-                PARTSTAT=attendee.partstat,
-                RSVP="TRUE" if attendee.rsvp else "FALSE",
-            ),
-        )
-    return _INVITATION_HEADERS[inv.method] + event.to_ical().decode("utf-8") + _END
+    return _INVITATION_HEADERS[inv.method] + event + _END
 
 
 def build_invitations(inv: Invitation) -> list[str]:
@@ -407,17 +482,17 @@ def build_invitations(inv: Invitation) -> list[str]:
 def build_feed(entries: Iterable[FeedEntry], name: str) -> str:
     """A private subscription feed (METHOD:PUBLISH) of ``entries``; cancelled ones are left out."""
     calendar_name = normalize_text(name).replace("\n", " ")
-    cal = _calendar("PUBLISH")
-    # NAME is RFC 7986; X-WR-CALNAME is the older spelling most clients still read.
-    cal.add("name", calendar_name)
-    cal.add("x-wr-calname", calendar_name)
+    # NAME is RFC 7986; X-WR-CALNAME is the older spelling most clients still read. Both are
+    # written as icalendar wrote them, unescaped (it does not know them as TEXT): the name is
+    # one line, so nothing can be injected, but a "," or ";" in it is not escaped either.
     # Refresh hourly (RFC 7986 and the older Microsoft spelling); clients that ignore both use
-    # their own interval.
-    cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
-    cal.add("x-published-ttl", "PT1H")
-    # The header ends with the VTIMEZONE, so even an empty feed is valid (a VCALENDAR needs at
-    # least one component).
-    header = _header(cal)
+    # their own interval. The header ends with the VTIMEZONE, so even an empty feed is valid
+    # (a VCALENDAR needs at least one component).
+    header = _calendar(
+        "PUBLISH",
+        f"{_fold(f'NAME:{calendar_name}')}\r\n{_fold(f'X-WR-CALNAME:{calendar_name}')}\r\n"
+        "REFRESH-INTERVAL;VALUE=DURATION:PT1H\r\nX-PUBLISHED-TTL:PT1H\r\n",
+    )
     events = "".join(
         _event(
             uid=entry.uid,
@@ -431,8 +506,6 @@ def build_feed(entries: Iterable[FeedEntry], name: str) -> str:
             location=entry.location,
             url=entry.url,
         )
-        .to_ical()
-        .decode("utf-8")
         for entry in entries
         if entry.status != "CANCELLED"
     )
