@@ -178,7 +178,10 @@ def _check_aware(name: str, value: datetime) -> None:
 def _check_span(start: datetime, end: datetime) -> None:
     _check_aware("start", start)
     _check_aware("end", end)
-    if end <= start:
+    # In UTC: Python compares two times of one zone by their clock readings, which would refuse
+    # 02:30 CEST-02:10 CET across the repeated hour of October and pass a span out of the
+    # missing hour of March that really ends before it starts.
+    if end.astimezone(UTC) <= start.astimezone(UTC):
         raise ValueError(f"ends ({end}) before or when it starts ({start})")
 
 
@@ -482,15 +485,15 @@ def build_invitations(inv: Invitation) -> list[str]:
 def build_feed(entries: Iterable[FeedEntry], name: str) -> str:
     """A private subscription feed (METHOD:PUBLISH) of ``entries``; cancelled ones are left out."""
     calendar_name = normalize_text(name).replace("\n", " ")
-    # NAME is RFC 7986; X-WR-CALNAME is the older spelling most clients still read. Both are
-    # written as icalendar wrote them, unescaped (it does not know them as TEXT): the name is
-    # one line, so nothing can be injected, but a "," or ";" in it is not escaped either.
+    # NAME is RFC 7986 (TEXT); X-WR-CALNAME is the older spelling most clients still read, TEXT
+    # as well. Escaped like every TEXT, so that strict clients read a "," or ";" in the name.
     # Refresh hourly (RFC 7986 and the older Microsoft spelling); clients that ignore both use
     # their own interval. The header ends with the VTIMEZONE, so even an empty feed is valid
     # (a VCALENDAR needs at least one component).
     header = _calendar(
         "PUBLISH",
-        f"{_fold(f'NAME:{calendar_name}')}\r\n{_fold(f'X-WR-CALNAME:{calendar_name}')}\r\n"
+        f"{_fold(f'NAME:{_text(calendar_name)}')}\r\n"
+        f"{_fold(f'X-WR-CALNAME:{_text(calendar_name)}')}\r\n"
         "REFRESH-INTERVAL;VALUE=DURATION:PT1H\r\nX-PUBLISHED-TTL:PT1H\r\n",
     )
     events = "".join(

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vCalAddress
+from icalendar import Calendar, Event, vCalAddress, vText
 
 from notifications.ics import (
     _VTIMEZONE_TEXT,
@@ -128,8 +128,9 @@ def oracle_feed(entries: Iterable[FeedEntry], name: str) -> str:
     """What ``build_feed(entries, name)`` returned when icalendar serialised it."""
     calendar_name = normalize_text(name).replace("\n", " ")
     cal = _calendar("PUBLISH")
-    cal.add("name", calendar_name)
-    cal.add("x-wr-calname", calendar_name)
+    # Written as TEXT (escaped): icalendar's own choice, unescaped, let "," and ";" through.
+    cal.add("name", vText(calendar_name))
+    cal.add("x-wr-calname", vText(calendar_name))
     cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
     header = _header(cal)

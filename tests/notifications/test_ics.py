@@ -604,3 +604,18 @@ def test_imip_rule_accepts_matching_method_and_rejects_a_mismatch() -> None:
     assert assert_imip_method_matches(imip_message(cancel, "CANCEL")) == "CANCEL"
     with pytest.raises(AssertionError):
         assert_imip_method_matches(imip_message(cancel, "REQUEST"))
+
+
+def test_a_span_across_the_repeated_hour_is_compared_in_utc() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    start = datetime(2027, 10, 31, 2, 30, tzinfo=berlin)  # CEST, the first 02:30
+    end = datetime(2027, 10, 31, 2, 10, fold=1, tzinfo=berlin)  # CET, 40 minutes later
+    assert Session(start, end).end == end
+    with pytest.raises(ValueError):
+        Session(end, start)
+
+
+def test_the_feed_name_is_escaped_as_text() -> None:
+    feed = build_feed([], "Beratungen; Leipzig, Sachsen")
+    assert "\r\nNAME:Beratungen\\; Leipzig\\, Sachsen\r\n" in feed
+    assert "\r\nX-WR-CALNAME:Beratungen\\; Leipzig\\, Sachsen\r\n" in feed
