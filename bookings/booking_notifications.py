@@ -22,7 +22,6 @@ from notifications.services import Rendered, queue_many, render_message
 
 Status = ConsultationBooking.Status
 TEMPLATES = "bookings/email/booking_"
-ORGANIZER_NAME = "Netzwerk Bürgerhaushalt"
 
 # transition → (who hears of it, METHOD of the attached invitation or "" for none)
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -121,7 +120,7 @@ def _invitation_text(
         uid=booking.uid,
         sequence=booking.sequence,
         summary=summary,
-        organizer=Organizer(email=settings.DEFAULT_FROM_EMAIL, name=ORGANIZER_NAME),
+        organizer=Organizer(email=settings.DEFAULT_FROM_EMAIL, name=settings.ORGANIZER_NAME),
         attendees=attendees,
         sessions=(Session(booking.start, booking.end),),
         dtstamp=now,

@@ -23,7 +23,6 @@ from notifications.models import Notification
 from notifications.services import Rendered, queue_many, render_message
 
 CONFIRMED = Registration.Status.CONFIRMED
-ORGANIZER_NAME = "Netzwerk Bürgerhaushalt"
 
 Span = tuple[datetime, datetime]
 
@@ -80,7 +79,7 @@ def event_invitation(
         uid=event.uid,
         sequence=event.sequence,
         summary=summary,
-        organizer=ics.Organizer(settings.DEFAULT_FROM_EMAIL, ORGANIZER_NAME),
+        organizer=ics.Organizer(settings.DEFAULT_FROM_EMAIL, settings.ORGANIZER_NAME),
         attendees=(ics.Attendee("placeholder@invalid.example"),),
         sessions=tuple(ics.Session(start, end) for start, end in spans),
         dtstamp=now,

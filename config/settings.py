@@ -296,6 +296,8 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
 # notifications/mail_backend.py). Bounded by the delivery task's time limit (checked below).
 EMAIL_DATA_TIMEOUT = env.int("EMAIL_DATA_TIMEOUT", default=90)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="beratung@buergerhaushalt-netzwerk.de")
+# The ORGANIZER of every invitation: DEFAULT_FROM_EMAIL under this name.
+ORGANIZER_NAME = env.str("ORGANIZER_NAME", default="Netzwerk Bürgerhaushalt")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 REPLY_TO_EMAIL = env.str("REPLY_TO_EMAIL", default="netzwerk@buergerhaushalt-netzwerk.de")
 
