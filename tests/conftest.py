@@ -82,6 +82,15 @@ def _private_cache(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings):  # type: ignore[no-untyped-def]
+    """The factories' users need a password, not PBKDF2's cost: about a second per user on a
+    busy 2-core box, minutes of every run (test_idor alone builds 41 worlds of 5 users).
+    Production keeps its hashers: no test is about them, and `check --deploy` runs on the
+    production settings in a subprocess."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _mail_in_memory(settings):  # type: ignore[no-untyped-def]
     """Tests read sent mail from django.core.mail.outbox unless a test sets a backend itself."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

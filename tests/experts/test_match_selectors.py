@@ -20,12 +20,6 @@ from tests.experts.test_matching import assert_same_matrix
 NOW = dt.datetime(2030, 3, 4, 8, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):  # type: ignore[no-untyped-def]
-    """The factories' users need a password, not PBKDF2's cost (a second each on a busy box)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_swapped_stats_equal_a_fresh_build():
     features = [
         ExpertFeatures(id=i, monthly_capacity=c, topic_levels={"funding": 2})

@@ -13,8 +13,6 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _empty_cache(settings):  # type: ignore[no-untyped-def]
-    # Dozens of logins per test: a fast hasher (the users are created after this fixture).
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # A private cache: on Redis other tests running in parallel may flush the shared one.
     settings.CACHES = {
         "default": {

@@ -38,10 +38,8 @@ ROLES = ["coordinator", "staff", "expert"]
 
 
 @pytest.fixture
-def world(db, settings) -> Iterator[dict[str, str]]:  # type: ignore[no-untyped-def]
+def world(db) -> Iterator[dict[str, str]]:  # type: ignore[no-untyped-def]
     """A small world every role has something in; yields each role's API token."""
-    # Hundreds of these worlds are built: real password hashing would dominate the run.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     municipality = factories.MunicipalityFactory()
     staff = factories.staff_for(municipality)
     expert = factories.ExpertProfileFactory()
