@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+# Extra flags for installing the requirements: CI passes --no-compile (see .ci/run).
+PIP_FLAGS ?=
 
 .PHONY: install run test test-services lint format audit bench bench-smoke messages clean
 
@@ -13,7 +15,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python requirements.txt requirements-dev.txt
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet $(PIP_FLAGS) -r requirements-dev.txt
 	touch $(STAMP)
 
 # axe-core for the browser tests (htmx itself is vendored under config/static/vendor/).

@@ -41,23 +41,62 @@ def _absent(marker: str) -> str | None:
     return None
 
 
+# Tests of the plain modules (pure functions on plain data: experts/matching.py, experts/slots.py,
+# notifications/ics.py, consult/peers.py, library/relevance.py, the e-mail headers): none reads
+# the database, a broker, a server or the services' environment, so the engine under them cannot
+# change their outcome.
+ENGINE_INDEPENDENT_MODULES = (
+    "tests/experts/test_matching.py",
+    "tests/experts/test_slots.py",
+    "tests/notifications/test_ics.py",
+    "tests/consult/test_peers.py",
+    "tests/library/test_relevance.py",
+    "tests/security/test_email_headers.py",
+)
+_SERVICE_MARKERS = ("postgres", "redis", "celery", "smtp", "browser")
+_DB_FIXTURES = {"db", "transactional_db", "live_server"}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--engine-dependent-only",
+        action="store_true",
+        help="leave out the tests of ENGINE_INDEPENDENT_MODULES that use no database and no "
+        "service (CI's run on PostgreSQL + Redis: `make test` ran them on the same commit)",
+    )
+
+
+def _uses_database(node: pytest.Item, fixturenames: list[str]) -> bool:
+    return bool(node.get_closest_marker("django_db") or _DB_FIXTURES & set(fixturenames))
+
+
+def _engine_independent(item: pytest.Item) -> bool:
+    return (
+        item.nodeid.split("::")[0] in ENGINE_INDEPENDENT_MODULES
+        and not _uses_database(item, item.fixturenames)  # type: ignore[attr-defined]
+        and not any(item.get_closest_marker(marker) for marker in _SERVICE_MARKERS)
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         for marker in ("postgres", "redis", "browser"):
             if item.get_closest_marker(marker) and (reason := _absent(marker)):
                 item.add_marker(pytest.mark.skip(reason=reason))
-
-
-_DB_FIXTURES = {"db", "transactional_db", "live_server"}
+    if config.getoption("engine_dependent_only"):
+        kept: list[pytest.Item] = []
+        left_out: list[pytest.Item] = []
+        for item in items:
+            (left_out if _engine_independent(item) else kept).append(item)
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
 
 
 @pytest.fixture(autouse=True)
 def _topic_taxonomy(request: pytest.FixtureRequest) -> None:
     """The topics come from a data migration; a transactional test's flush deletes them, so
     every database test starts with them present again (as a fresh deployment has them)."""
-    if not (
-        request.node.get_closest_marker("django_db") or _DB_FIXTURES & set(request.fixturenames)
-    ):
+    if not _uses_database(request.node, request.fixturenames):
         return
     request.getfixturevalue("_django_db_helper")
     from django.apps import apps
