@@ -376,11 +376,27 @@ class ExpertSlotsView(APIView):
 # --- availability -----------------------------------------------------------------------------
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+        "example": "09:00",
+    }
+)
+class WallClockField(serializers.TimeField):
+    """A time of day on the expert's wall clock, "HH:MM": not an RFC 3339 time (it has no
+    offset: the zone is the expert's, and the offset changes with DST), so the schema must not
+    claim ``format: time``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", **kwargs)
+
+
 class RuleSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     weekday = serializers.IntegerField(min_value=0, max_value=6)
-    start = serializers.TimeField(source="start_time", format="%H:%M")
-    end = serializers.TimeField(source="end_time", format="%H:%M")
+    start = WallClockField(source="start_time")
+    end = WallClockField(source="end_time")
     valid_from = serializers.DateField(required=False, allow_null=True)
     valid_until = serializers.DateField(required=False, allow_null=True)
 
@@ -395,10 +411,8 @@ class RulesSerializer(serializers.Serializer):
 
 
 class ExceptionSerializer(serializers.ModelSerializer):
-    start = serializers.TimeField(
-        source="start_time", format="%H:%M", required=False, allow_null=True
-    )
-    end = serializers.TimeField(source="end_time", format="%H:%M", required=False, allow_null=True)
+    start = WallClockField(source="start_time", required=False, allow_null=True)
+    end = WallClockField(source="end_time", required=False, allow_null=True)
 
     class Meta:
         model = AvailabilityException
