@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import importlib
 import os
 import shutil
 import socket
+import tempfile
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -55,6 +58,12 @@ ENGINE_INDEPENDENT_MODULES = (
 )
 _SERVICE_MARKERS = ("postgres", "redis", "celery", "smtp", "browser")
 _DB_FIXTURES = {"db", "transactional_db", "live_server"}
+# Thread races holding up to 50 and 40 PostgreSQL connections at once, of the 100 that the
+# machine's server grants all test processes together.
+MANY_CONNECTIONS_MODULES = (
+    "tests/bookings/test_booking_concurrency.py",
+    "tests/bookings/test_registration_concurrency.py",
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -118,6 +127,23 @@ def _private_cache(settings):  # type: ignore[no-untyped-def]
             "LOCATION": f"tests-{os.getpid()}",
         }
     }
+
+
+@pytest.fixture(autouse=True)
+def _one_connection_race_at_a_time(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """On PostgreSQL, a test of MANY_CONNECTIONS_MODULES waits until no other one runs on this
+    machine: two 50-thread races on both xdist workers asked for more than 100 connections
+    ("too many clients already"). A lock, because xdist_group does not keep tests together with
+    this pytest/xdist pair (see tests/pages/conftest.py)."""
+    if request.node.nodeid.split("::")[0] not in MANY_CONNECTIONS_MODULES or (
+        "postgresql" not in settings.DATABASES["default"]["ENGINE"]
+    ):
+        yield
+        return
+    path = Path(tempfile.gettempdir()) / "consult-tests-postgres-connections.lock"
+    with path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 @pytest.fixture(autouse=True)
