@@ -116,19 +116,24 @@ def slot_exceptions(
 def busy_range(expert: ExpertProfile, start: datetime, end: datetime) -> tuple[datetime, datetime]:
     """The range whose bookings decide the slots in ``[start, end)``.
 
-    Whole ISO weeks in the expert's zone (the per-week limit counts them all), widened by the
-    expert's buffers (a booking's buffered range may reach into the requested range).
+    Widened by the expert's buffers (a booking's buffered range may reach into the requested
+    range), and to the local days or ISO weeks (in the expert's zone) that a per-day or
+    per-week limit counts. Without limits only the bookings near the range matter: checking one
+    slot then reads the few bookings around it, not a whole week's.
     """
+    margin = timedelta(minutes=expert.buffer_before_minutes + expert.buffer_after_minutes)
+    if expert.max_per_week is None and expert.max_per_day is None:
+        return start - margin, end + margin
     zone = ZoneInfo(expert.timezone)
     first = start.astimezone(zone).date()
     last = end.astimezone(zone).date()
-    monday = first - timedelta(days=first.weekday())
-    next_monday = last + timedelta(days=7 - last.weekday())
+    if expert.max_per_week is not None:
+        first = first - timedelta(days=first.weekday())
+        last = last + timedelta(days=6 - last.weekday())
     # Local midnights through the zone: the UTC offset may differ at the two ends (DST).
-    week_start = datetime.combine(monday, time(), zone)
-    week_end = datetime.combine(next_monday, time(), zone)
-    margin = timedelta(minutes=expert.buffer_before_minutes + expert.buffer_after_minutes)
-    return week_start - margin, week_end + margin
+    range_start = datetime.combine(first, time(), zone)
+    range_end = datetime.combine(last + timedelta(days=1), time(), zone)
+    return range_start - margin, range_end + margin
 
 
 def _local_dates(expert: ExpertProfile, start: datetime, end: datetime) -> tuple[date, date]:

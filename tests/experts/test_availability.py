@@ -30,7 +30,8 @@ def test_policy_and_windows_come_from_the_profile(expert):
     assert [w.weekday for w in selectors.slot_windows(expert)] == [0, 1, 2, 3, 4]
 
 
-def test_busy_range_covers_whole_iso_weeks_and_buffers(expert):
+def test_busy_range_covers_whole_iso_weeks_and_buffers_under_a_weekly_limit(expert):
+    expert.max_per_week = 3
     start, end = selectors.busy_range(
         expert, at(MONDAY + timedelta(days=2), 10), at(MONDAY + timedelta(days=9), 10)
     )
@@ -38,7 +39,22 @@ def test_busy_range_covers_whole_iso_weeks_and_buffers(expert):
     assert end == at(MONDAY + timedelta(days=14), 0) + timedelta(minutes=30)
 
 
+def test_busy_range_covers_whole_local_days_under_a_daily_limit(expert):
+    expert.max_per_day = 2
+    start, end = selectors.busy_range(
+        expert, at(MONDAY + timedelta(days=2), 10), at(MONDAY + timedelta(days=2), 11)
+    )
+    assert start == at(MONDAY + timedelta(days=2), 0) - timedelta(minutes=30)
+    assert end == at(MONDAY + timedelta(days=3), 0) + timedelta(minutes=30)
+
+
+def test_busy_range_without_limits_is_the_range_and_both_buffers(expert):
+    start, end = selectors.busy_range(expert, at(MONDAY, 10), at(MONDAY, 11))
+    assert (start, end) == (at(MONDAY, 9, 30), at(MONDAY, 11, 30))
+
+
 def test_busy_range_across_the_autumn_switch_keeps_local_midnights(expert):
+    expert.max_per_week = 3
     start, end = selectors.busy_range(expert, at(date(2027, 10, 29), 10), at(date(2027, 11, 2), 10))
     assert start.astimezone(BERLIN) + timedelta(minutes=30) == at(date(2027, 10, 25), 0)
     assert (end - timedelta(minutes=30)).utcoffset() == timedelta(hours=1)
