@@ -67,10 +67,10 @@ def scratch_database() -> tuple[str, str]:
     if not is_postgres(url):
         url = LOCAL_PG
     try:
-        return create_database(url, SCRATCH_DB, connect_timeout=3), "PostgreSQL"
+        return create_database(url, f"{SCRATCH_DB}_{os.getpid()}", connect_timeout=3), "PostgreSQL"
     except Exception as exc:  # no server, no rights: fall back, and say so in the rows
         say(f"PostgreSQL not usable ({exc}); using a scratch SQLite file")
-    return sqlite_scratch(ROOT / "var" / f"{SCRATCH_DB}.sqlite3"), "SQLite"
+    return sqlite_scratch(ROOT / "var" / f"{SCRATCH_DB}_{os.getpid()}.sqlite3"), "SQLite"
 
 
 class Sink:

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import atexit
 import http.client
 import os
 import socket
@@ -42,23 +43,34 @@ def create_database(url: str, name: str, *, connect_timeout: int | None = None) 
     return urlunparse(urlparse(url)._replace(path=f"/{name}"))
 
 
-def sqlite_scratch(path: Path) -> str:
-    """URL of an SQLite file at `path`, the file and its -wal/-shm removed first."""
+def _remove_sqlite(path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def sqlite_scratch(path: Path) -> str:
+    """URL of an SQLite file at `path`, the file and its -wal/-shm removed first and again
+    when this process exits."""
+    _remove_sqlite(path)
+    atexit.register(_remove_sqlite, path)
     return f"sqlite:///{path}"
 
 
 def scratch_database(name: str, *, sqlite_path: Path | None = None) -> tuple[str, str]:
     """(DATABASE_URL of a fresh scratch database, engine label).
 
-    PostgreSQL database `name` next to the one in DATABASE_URL; without a PostgreSQL
-    DATABASE_URL the SQLite file `sqlite_path` (default: var/<name>.sqlite3).
+    PostgreSQL database `<name>_<pid>` next to the one in DATABASE_URL, dropped when this
+    process exits; without a PostgreSQL DATABASE_URL the SQLite file `sqlite_path` (default:
+    var/<name>_<pid>.sqlite3). The pid keeps two benchmark runs on one machine from dropping
+    each other's database mid-run.
     """
+    unique = f"{name}_{os.getpid()}"
     url = os.environ.get("DATABASE_URL", "")
     if is_postgres(url):
-        return create_database(url, name), "PostgreSQL"
-    return sqlite_scratch(sqlite_path or ROOT / "var" / f"{name}.sqlite3"), "SQLite"
+        scratch = create_database(url, unique)
+        atexit.register(drop_scratch, scratch)
+        return scratch, "PostgreSQL"
+    return sqlite_scratch(sqlite_path or ROOT / "var" / f"{unique}.sqlite3"), "SQLite"
 
 
 def drop_scratch(url: str) -> None:
