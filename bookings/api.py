@@ -7,7 +7,8 @@ experts app may not import them; availability sits next to slots so both read on
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -28,7 +29,7 @@ from rest_framework.views import APIView
 
 from bookings import selectors, services
 from bookings.models import ConsultationBooking
-from consult.api_fields import id_field
+from consult.api_fields import MAX_ID, id_field
 from consult.errors import Invalid, NotFound
 from consult.models import Municipality
 from consult.roles import municipality_id_of
@@ -40,23 +41,54 @@ MAX_SLOT_RANGE_DAYS = 92
 DEFAULT_SLOT_RANGE_DAYS = 14
 
 
-def parse_aware(value: Any, field: str) -> datetime:
-    """ISO 8601 with a UTC offset ("Z" or ±hh:mm); naive or malformed input is a 400 on
-    ``field`` (a naive time would silently mean the server's zone)."""
-    text = str(value).strip()
+# Times far from now are no consultation; outside these bounds the range arithmetic (a range of
+# days, the ISO weeks around it, buffers) could leave what datetime can hold: a 500, not a 400.
+EARLIEST_TIME = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_TIME = datetime(9000, 1, 1, tzinfo=UTC)
+# In a query string an unencoded "+" arrives as a space: "…T10:00:00 01:00" means "+01:00".
+_SPACE_FOR_PLUS = re.compile(r"^(.+[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?) (\d{2}(?::?\d{2})?)$")
+
+
+def read_aware(text: str) -> datetime:
+    """ISO 8601 with a UTC offset ("Z" or ±hh:mm) to an aware datetime; ``ValueError`` with
+    ``"invalid"``, ``"naive"`` or ``"range"`` as its argument otherwise."""
+    text = _SPACE_FOR_PLUS.sub(r"\1+\2", text.strip())
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise Invalid(
-            _("Ungültige Zeitangabe: ISO 8601 mit Zeitzone erwartet."),
-            fields={field: [_("Ungültig, z. B. 2027-03-01T10:00:00+01:00.")]},
-        ) from None
+        raise ValueError("invalid") from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise ValueError("naive")
+    try:
+        in_utc = parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("range") from None
+    if not EARLIEST_TIME <= in_utc <= LATEST_TIME:
+        raise ValueError("range")
+    return parsed
+
+
+def parse_aware(value: Any, field: str) -> datetime:
+    """``read_aware`` for a query parameter: naive, malformed or absurd input is a 400 on
+    ``field`` (a naive time would silently mean the server's zone)."""
+    try:
+        return read_aware(str(value))
+    except ValueError as exc:
+        problem = exc.args[0]
+    if problem == "naive":
         raise Invalid(
             _("Bitte mit Zeitzone angeben, z. B. 2027-03-01T10:00:00+01:00."),
             fields={field: [_("Ohne Zeitzone.")]},
         )
-    return parsed
+    if problem == "range":
+        raise Invalid(
+            _("Zeitangabe außerhalb des möglichen Bereichs."),
+            fields={field: [_("Außerhalb des möglichen Bereichs.")]},
+        )
+    raise Invalid(
+        _("Ungültige Zeitangabe: ISO 8601 mit Zeitzone erwartet."),
+        fields={field: [_("Ungültig, z. B. 2027-03-01T10:00:00+01:00.")]},
+    )
 
 
 @extend_schema_field(OpenApiTypes.DATETIME)
@@ -66,18 +98,16 @@ class AwareDateTimeField(serializers.Field):
     default_error_messages = {
         "invalid": _("Ungültig, z. B. 2027-03-01T10:00:00+01:00."),
         "naive": _("Ohne Zeitzone."),
+        "range": _("Außerhalb des möglichen Bereichs."),
     }
 
     def to_internal_value(self, data: Any) -> datetime:
         if not isinstance(data, str):
             self.fail("invalid")
         try:
-            parsed = datetime.fromisoformat(data.strip())
-        except ValueError:
-            self.fail("invalid")
-        if parsed.tzinfo is None or parsed.utcoffset() is None:
-            self.fail("naive")
-        return parsed
+            return read_aware(data)
+        except ValueError as exc:
+            self.fail(exc.args[0])
 
     def to_representation(self, value: datetime) -> str:
         return timezone.localtime(value).isoformat()
@@ -164,7 +194,8 @@ def _filtered(qs: Any, params: Any) -> Any:
             raise Invalid(_("Unbekannter Status."), fields={"status": [", ".join(sorted(unknown))]})
         qs = qs.filter(status__in=wanted)
     if expert := params.get("expert"):
-        if not expert.isdigit():
+        # ASCII digits only: str.isdigit() also says yes to "²", which int() refuses.
+        if not (expert.isascii() and expert.isdigit() and int(expert) <= MAX_ID):
             raise Invalid(_("Ungültige Expert*in."), fields={"expert": [_("Eine Zahl.")]})
         qs = qs.filter(expert_id=int(expert))
     if start := params.get("from"):
@@ -327,6 +358,12 @@ class ExpertSlotsView(APIView):
         expert = ExpertProfile.objects.filter(pk=pk).prefetch_related("rules").first()
         if expert is None:
             raise NotFound(_("Expert*in nicht gefunden."))
+        if not expert.active:
+            raise Invalid(
+                _("Diese Expert*in nimmt derzeit keine Buchungen an."),
+                code="expert_inactive",
+                fields={"expert": [_("Nicht aktiv.")]},
+            )
         now = timezone.now()
         params = request.query_params
         start = parse_aware(params["from"], "from") if params.get("from") else now
@@ -339,6 +376,12 @@ class ExpertSlotsView(APIView):
             raise Invalid(
                 _("„to“ muss nach „from“ liegen."), fields={"to": [_("Vor oder gleich „from“.")]}
             )
+        if end <= now:
+            raise Invalid(
+                _("Der Zeitraum liegt in der Vergangenheit."),
+                code="in_past",
+                fields={"to" if params.get("to") else "from": [_("Liegt in der Vergangenheit.")]},
+            )
         if end - start > timedelta(days=MAX_SLOT_RANGE_DAYS):
             raise Invalid(
                 _("Höchstens %(n)d Tage auf einmal.") % {"n": MAX_SLOT_RANGE_DAYS},
@@ -349,18 +392,14 @@ class ExpertSlotsView(APIView):
         if raw is None:
             duration = offered[0] if offered else None
         else:
-            duration = int(raw) if raw.isdigit() else None
+            duration = int(raw) if raw.isascii() and raw.isdigit() else None
         if duration is None or duration not in offered:
             raise Invalid(
                 _("Diese Dauer wird nicht angeboten."),
                 code="bad_duration",
                 fields={"duration": [_("Angeboten: %(d)s") % {"d": offered}]},
             )
-        slots = (
-            selectors.free_slots_for(expert, start=start, end=end, duration=duration, now=now)
-            if expert.active
-            else []
-        )
+        slots = selectors.free_slots_for(expert, start=start, end=end, duration=duration, now=now)
         return Response(
             {
                 "expert": expert.pk,

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -170,11 +170,22 @@ def _lock_expert(expert_id: int, *, municipality_id: int | None = None) -> Exper
 # --- checks shared by book and reschedule -----------------------------------------------------
 
 
+# No consultation is booked this far out; beyond it the slot arithmetic (the start's ISO week,
+# buffers) could overflow datetime: a 500 where a 400 is due.
+LATEST_START = datetime(9000, 1, 1, tzinfo=UTC)
+
+
 def _require_aware(start: datetime) -> None:
     if start.tzinfo is None or start.utcoffset() is None:
         raise Invalid(
             _("Bitte mit Zeitzone angeben, z. B. 2027-03-01T10:00:00+01:00."),
             fields={"start": [_("Ohne Zeitzone.")]},
+        )
+    if start > LATEST_START:
+        raise Invalid(
+            _("Zu weit in der Zukunft: jenseits des Buchungshorizonts."),
+            code="beyond_horizon",
+            fields={"start": [_("Außerhalb des möglichen Bereichs.")]},
         )
 
 

@@ -90,6 +90,7 @@ def test_taken_slot_is_409_with_clear_message(staff_user, municipality, request_
         ({"duration_minutes": 45}, "duration_minutes"),
         ({"format": "telepathy"}, "format"),
         ({"expert": 999_999}, "expert"),
+        ({"start": "9999-12-31T23:30:00+00:00"}, "start"),  # beyond any range: not a 500
     ],
 )
 def test_bad_input_is_400_naming_the_field_and_writes_nothing(
@@ -190,6 +191,8 @@ def test_list_filters_and_query_count(coordinator, expert, django_assert_max_num
     assert all(b["status"] == "confirmed" and b["expert"] == expert.pk for b in filtered)
     assert client.get(URL, {"from": "2027-06-01T10:00"}).status_code == 400
     assert client.get(URL, {"status": "lost"}).status_code == 400
+    assert client.get(URL, {"expert": "²"}).status_code == 400
+    assert client.get(URL, {"expert": "9" * 30}).status_code == 400
 
 
 # --- actions ----------------------------------------------------------------------------------
@@ -292,11 +295,40 @@ def test_slots_are_listed_with_offsets_and_exclude_bookings(staff_user, request_
         {"from": "2027-06-07T00:00:00+02:00", "to": "2027-12-07T00:00:00+01:00"},
         {"duration": 45},
         {"duration": "lang"},
+        {"duration": "²"},  # a digit to str.isdigit(), not to int()
+        {"from": "9999-12-31T23:00:00+00:00"},
+        {"from": "0001-01-01T00:30:00+01:00", "to": "0001-01-02T00:00:00+01:00"},
+        {"from": "2027-05-01T00:00:00+02:00", "to": "2027-05-10T00:00:00+02:00"},  # past
     ],
 )
 def test_bad_slot_params_are_400(staff_user, expert, params):
     response = client_for(staff_user).get(slots_url(expert), params)
     assert response.status_code == 400, response.json()
+    assert set(response.json()) >= {"detail", "code", "fields"}
+
+
+def test_slots_of_a_range_in_the_past_are_400_in_past(staff_user, expert):
+    response = client_for(staff_user).get(
+        slots_url(expert), {"from": at(date(2027, 5, 3), 0), "to": at(date(2027, 5, 8), 0)}
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "in_past" and "to" in response.json()["fields"]
+
+
+def test_slots_of_an_inactive_expert_are_400_expert_inactive(staff_user):
+    expert = factories.ExpertProfileFactory(active=False)
+    response = client_for(staff_user).get(slots_url(expert))
+    assert response.status_code == 400
+    assert response.json()["code"] == "expert_inactive"
+
+
+def test_unencoded_plus_in_slot_query_is_read_as_the_offset(staff_user, expert):
+    # "?from=…+02:00" typed into a URL arrives as "…T00:00:00 02:00" ("+" means space).
+    url = f"{slots_url(expert)}?from=2027-06-07T00:00:00+02:00&to=2027-06-07T12:00:00+02:00"
+    response = client_for(staff_user).get(url)
+    assert response.status_code == 200, response.json()
+    assert response.json()["results"][0]["start"] == "2027-06-07T09:00:00+02:00"
+    assert response.json()["results"][-1]["end"] == "2027-06-07T12:00:00+02:00"
 
 
 def test_slots_need_login(api, expert):
