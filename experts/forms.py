@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from consult.choices import LANGUAGE_CHOICES, FederalState, ProcedureType, SizeClass
@@ -17,7 +19,14 @@ LEVEL_CHOICES = [
     ("2", _("erfahren")),
     ("3", _("ausgewiesene Expertise")),
 ]
-DURATION_CHOICES = [(m, _("%(n)d Minuten") % {"n": m}) for m in (30, 45, 60, 90, 120)]
+
+
+def _minutes(n: int) -> str:
+    return gettext("%(n)d Minuten") % {"n": n}
+
+
+# Lazy: the label is translated when the page is rendered, in the viewer's language.
+DURATION_CHOICES = [(m, lazy(_minutes, str)(m)) for m in (30, 45, 60, 90, 120)]
 FORMAT_CHOICES = [("online", _("Online")), ("onsite", _("Vor Ort"))]
 # Plain fields of the profile edited as they are (lists and topics are handled below).
 SCALAR_FIELDS = (

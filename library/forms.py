@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from consult.choices import LANGUAGE_CHOICES, FederalState, ProcedureType, SizeClass
@@ -15,6 +17,16 @@ from library.models import Resource
 from library.services import EXPERT_KINDS, STAFF_KINDS
 
 _ANY = [("", _("alle"))]
+
+
+def _file_label_now() -> str:
+    return gettext("Datei (PDF, PNG, JPEG oder WebP, höchstens %(mb)s MB)") % {
+        "mb": FILE_MAX_BYTES // 1_048_576
+    }
+
+
+# Translated when the form is shown, in the viewer's language (not once at import).
+_file_label = lazy(_file_label_now, str)
 
 
 class SearchForm(forms.Form):
@@ -72,8 +84,7 @@ class SubmissionForm(forms.Form):
     )
     url = forms.CharField(label=_("Link (http/https)"), max_length=500, required=False)
     file = forms.FileField(
-        label=_("Datei (PDF, PNG, JPEG oder WebP, höchstens %(mb)s MB)")
-        % {"mb": FILE_MAX_BYTES // 1_048_576},
+        label=_file_label(),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,.webp"}),
     )

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consult.choices import FederalState, MunicipalityKind, ProcedureType
 from consult.errors import Invalid, NotFound
 from consult.roles import is_coordinator, municipality_id_of
 from library import selectors, services
@@ -61,12 +62,25 @@ def _resource(request: HttpRequest, resource_id: int) -> Resource:
         raise Http404 from None
 
 
+def _labels(values: list[str], choices: list[tuple[str, Any]]) -> str:
+    """Stored choice values as the viewer reads them ("youth-budget" -> "Jugendbudget")."""
+    names = dict(choices)
+    return ", ".join(str(names.get(value, value)) for value in values)
+
+
 def resource_detail(request: HttpRequest, resource_id: int) -> HttpResponse:
     resource = _resource(request, resource_id)
     return render(
         request,
         "library/detail.html",
-        {"resource": resource, "reviewer": is_coordinator(request.user)},
+        {
+            "resource": resource,
+            "reviewer": is_coordinator(request.user),
+            "procedure_types": _labels(resource.procedure_types, ProcedureType.choices),
+            "states": _labels(resource.states, FederalState.choices),
+            "eligible_states": _labels(resource.eligible_states, FederalState.choices),
+            "eligible_kinds": _labels(resource.eligible_kinds, MunicipalityKind.choices),
+        },
     )
 
 

@@ -152,3 +152,19 @@ def test_for_your_plan_page_explains_and_lists_funding_for_own_plan_only(  # typ
     assert "Öffentlichkeitsarbeit" in html  # the explanation names the covered topic
     assert "Landesprogramm Beteiligung" in html
     assert logged_in(other_staff_user).get(f"/bibliothek/vorhaben/{plan.pk}/").status_code == 404
+
+
+def test_detail_names_procedure_types_and_states_not_their_stored_values(client) -> None:  # type: ignore[no-untyped-def]
+    resource = ResourceFactory(procedure_types=["youth-budget"], states=["Nordrhein-Westfalen"])
+    html = client.get(f"/bibliothek/{resource.pk}/").content.decode()
+    assert "Jugendbudget" in html and "youth-budget" not in html
+    client.cookies["django_language"] = "en"
+    html = client.get(f"/bibliothek/{resource.pk}/").content.decode()
+    assert "Youth budget" in html and "North Rhine-Westphalia" in html
+
+
+def test_submission_form_labels_the_file_field_in_english(staff_user) -> None:  # type: ignore[no-untyped-def]
+    client = logged_in(staff_user)
+    client.cookies["django_language"] = "en"
+    html = client.get("/bibliothek/einreichen/").content.decode()
+    assert "File (PDF, PNG, JPEG or WebP" in html and "höchstens" not in html

@@ -156,3 +156,25 @@ def test_english_pages_via_the_language_switch(client):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     html = client.get("/veranstaltungen/").content.decode()
     assert 'lang="en"' in html and "Seminars and workshops" in html
+
+
+def english_client_of(user) -> Client:  # type: ignore[no-untyped-def]
+    client = client_of(user)
+    client.cookies["django_language"] = "en"
+    return client
+
+
+def test_peer_exchange_names_the_federal_state_in_english(staff_user):
+    factories.PlanFactory(municipality=staff_user.municipal_staff.municipality)
+    peer = factories.MunicipalityFactory(state="Nordrhein-Westfalen")
+    factories.PlanFactory(municipality=peer)
+    html = english_client_of(staff_user).get("/austausch/").content.decode()
+    assert peer.name in html
+    assert "North Rhine-Westphalia" in html and "Nordrhein-Westfalen" not in html
+
+
+def test_expert_profile_offers_durations_in_the_viewers_language(expert):
+    html = english_client_of(expert.user).get("/expertin/profil/").content.decode()
+    assert "90 minutes" in html and "90 Minuten" not in html
+    html = client_of(expert.user).get("/expertin/profil/").content.decode()
+    assert "90 Minuten" in html
