@@ -23,7 +23,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -503,6 +503,12 @@ def _cancel_locked(
     registration.cancelled_at = now
     registration.save(update_fields=["status", "holds_seat", "hold_expires_at", "cancelled_at"])
     sessions = _sessions(event)
+    if was_confirmed:
+        # The participant's calendar entry changes (it is cancelled): RFC 5546 wants SEQUENCE
+        # raised, and a later REQUEST for the same UID (registering again, a promotion) must
+        # not be older than this CANCEL, so the event's SEQUENCE itself goes up.
+        event.sequence += 1
+        event.save(update_fields=["sequence", "updated_at"])
     if registration.confirmed_at is not None:  # unconfirmed addresses get no further mail
         notify(
             registration,
@@ -966,9 +972,10 @@ def expire_holds(*, now: datetime | None = None) -> int:
 def send_reminders(*, now: datetime | None = None) -> int:
     """Remind confirmed participants settings.REMINDER_EVENT_HOURS before each session.
 
-    Each reminder once: its key holds the event's SEQUENCE, the session and the lead time, so a
-    moved session is reminded again at its new time, never at the old one. Cancelled
-    registrations are not confirmed and get none.
+    Each reminder once: its key holds the session's number and start and the lead time, so a
+    moved session is reminded again at its new time, never at the old one (not the SEQUENCE:
+    it also rises when one participant cancels, which must not remind everybody again).
+    Cancelled registrations are not confirmed and get none.
     """
     now = _now(now)
     written = 0
@@ -990,7 +997,7 @@ def send_reminders(*, now: datetime | None = None) -> int:
                 for number, session in enumerate(sessions, 1):
                     if not now < session.start <= now + timedelta(hours=hours):
                         continue
-                    key = f"remind.q{event.sequence}.s{number}.h{hours}"
+                    key = f"remind.{session.start.astimezone(UTC):%Y%m%dT%H%M%S}.s{number}.h{hours}"
                     confirmed = list(
                         Registration.objects.filter(event=event, status=CONFIRMED).order_by(
                             "created_at", "id"

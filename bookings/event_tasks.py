@@ -15,7 +15,7 @@ def expire_registration_holds() -> int:
 
 @shared_task(name="bookings.events.send_reminders")
 def send_event_reminders() -> int:
-    """Reminders REMINDER_EVENT_HOURS before each session, each once (keyed by SEQUENCE)."""
+    """Reminders REMINDER_EVENT_HOURS before each session, each once (keyed by its start)."""
     return event_services.send_reminders()
 
 

@@ -204,6 +204,23 @@ def test_reminder_is_sent_once_and_again_only_for_a_new_time(coordinator):
     assert Notification.objects.filter(kind="event.event_reminder").count() == 4
 
 
+def test_one_participant_cancelling_does_not_remind_everybody_again():
+    start = timezone.now().replace(microsecond=0) + timedelta(days=5)
+    event = factories.EventFactory(
+        sessions=[(start, start + timedelta(hours=2))],
+        registration_closes=start - timedelta(days=3),
+    )
+    participants = _confirmed_participants(event, 3)
+    lead = timedelta(hours=settings.REMINDER_EVENT_HOURS[0])
+    with time_machine.travel(start - lead + timedelta(minutes=5)):
+        assert services.send_reminders() == 3
+        services.cancel(token=participants[0].token)
+        event.refresh_from_db()
+        assert event.sequence == 1  # the cancelled participant's CANCEL raised it
+        assert services.send_reminders() == 0
+    assert Notification.objects.filter(kind="event.event_reminder").count() == 3
+
+
 def test_participant_data_are_anonymised_after_the_retention_period():
     start = timezone.now().replace(microsecond=0) + timedelta(days=3)
     event = factories.EventFactory(sessions=[(start, start + timedelta(hours=2))])

@@ -289,3 +289,23 @@ def test_invitation_download_only_once_confirmed():
         services.invitation_for(token=registration.token)
     services.confirm(token=registration.token)
     assert_valid_invitation(services.invitation_for(token=registration.token), method="REQUEST")
+
+
+def test_cancelling_a_confirmed_registration_raises_sequence_and_a_new_request_is_not_older():
+    event = factories.EventFactory(capacity=1)
+    registration = _confirmed(event, 1)
+    request = Notification.objects.get(kind="event.registration_confirmed")
+    requested = assert_valid_invitation(request.ics, method="REQUEST").walk("VEVENT")[0]
+    services.cancel(token=registration.token)
+    cancel = Notification.objects.get(kind="event.registration_cancelled")
+    cancelled = assert_valid_invitation(cancel.ics, method="CANCEL").walk("VEVENT")[0]
+    assert str(cancelled["UID"]) == str(requested["UID"])
+    assert str(cancelled["STATUS"]) == "CANCELLED"
+    assert int(cancelled["SEQUENCE"]) > int(requested["SEQUENCE"])
+    # Registering again: the new REQUEST for the same UID must not be older than the CANCEL,
+    # or calendar clients drop it as out of date.
+    _confirmed(event, 1)
+    again = Notification.objects.filter(kind="event.registration_confirmed").latest("id")
+    renewed = assert_valid_invitation(again.ics, method="REQUEST").walk("VEVENT")[0]
+    assert str(renewed["UID"]) == str(requested["UID"])
+    assert int(renewed["SEQUENCE"]) >= int(cancelled["SEQUENCE"])
