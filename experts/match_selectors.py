@@ -40,7 +40,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import CharField, Count, Max, Q, QuerySet, Sum
+from django.db.models import CharField, Count, Max, Q, Sum
 from django.db.models.functions import Cast
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
@@ -106,11 +106,24 @@ def matrix_version() -> tuple[Any, ...]:
     return (_cached_counter(), fingerprint["n"], fingerprint["top"], fingerprint["last"])
 
 
-def _touch(expert_ids: Iterable[int] | QuerySet[Any]) -> None:
+# Experts this process saw change (by the signals below) since its matrix last read them. A
+# stamp alone can miss an edit: two writes in one clock tick (a frozen clock in tests, a coarse
+# one elsewhere) leave the same updated_at, and a rolled-back row and a new one with the reused
+# id can carry the same stamp. A refresh reads these again whatever their stamps say.
+_dirty: set[int] = set()
+
+
+def _mark(expert_ids: Iterable[int]) -> None:
+    _dirty.update(expert_ids)
+
+
+def _touch(expert_ids: Iterable[int]) -> None:
     """Move the profiles' stamps (updated_at): a refresh reads the experts whose stamp moved.
 
     `update()` sends no signals, so this does not bump again.
     """
+    expert_ids = list(expert_ids)
+    _mark(expert_ids)
     ExpertProfile.objects.filter(pk__in=expert_ids).update(updated_at=timezone.now())
 
 
@@ -118,6 +131,7 @@ def _touch(expert_ids: Iterable[int] | QuerySet[Any]) -> None:
 def _profile_saved(instance: ExpertProfile, update_fields: Any = None, **kwargs: Any) -> None:
     if update_fields is not None and "updated_at" not in update_fields:
         _touch([instance.pk])  # save(update_fields=...) leaves auto_now columns unwritten
+    _mark([instance.pk])
     bump_matrix_version()
 
 
@@ -142,7 +156,11 @@ def _conflicts_changed(
     if reverse:  # from the municipality's side: pk_set holds expert ids
         if action == "pre_clear":  # post_clear no longer knows whom it concerned
             through = ExpertProfile.conflicts.through
-            _touch(through.objects.filter(municipality_id=instance.pk).values("expertprofile_id"))
+            _touch(
+                through.objects.filter(municipality_id=instance.pk).values_list(
+                    "expertprofile_id", flat=True
+                )
+            )
         elif action in ("post_add", "post_remove") and pk_set:
             _touch(pk_set)
     elif action in ("post_add", "post_remove", "post_clear"):
@@ -327,13 +345,16 @@ def reset_matrix() -> None:
     """Forget the warm matrix (tests; a process that changed the taxonomy)."""
     global _warm
     _warm = None
+    _dirty.clear()
 
 
 def _rebuilt(version: tuple[Any, ...], *, now: datetime) -> _Warm:
     # The taxonomy first: renamed after this read, it differs from the matrix's at the next
     # refresh, which then rebuilds.
     topics = list(Topic.objects.values_list("slug", flat=True))
+    seen_dirty = set(_dirty)  # before the read: an id marked meanwhile stays marked
     features, stamps = expert_features()
+    _dirty.difference_update(seen_dirty)
     base = ExpertMatrix.build(features, topics)
     stats = booking_stats(now=now)
     return _Warm(
@@ -346,9 +367,12 @@ def _refreshed(warm: _Warm, version: tuple[Any, ...]) -> _Warm | None:
     when the change cannot be told from the stamps and a rebuild is due."""
     if tuple(Topic.objects.values_list("slug", flat=True)) != warm.base.topics:
         return None
+    seen_dirty = set(_dirty)
     stamps = active_stamps()
     removed = warm.stamps.keys() - stamps.keys()  # deleted or deactivated
-    changed = [pk for pk, stamp in stamps.items() if warm.stamps.get(pk) != stamp]
+    changed = [
+        pk for pk, stamp in stamps.items() if warm.stamps.get(pk) != stamp or pk in seen_dirty
+    ]
     if not (changed or removed):
         # Something bumped the counter that no active profile's stamp shows: an inactive
         # profile, a rolled-back or not yet committed edit, or an edit path that does not
@@ -359,6 +383,7 @@ def _refreshed(warm: _Warm, version: tuple[Any, ...]) -> _Warm | None:
     features, fresh = expert_features(changed) if changed else ([], {})
     removed |= set(changed) - fresh.keys()  # deactivated or deleted since the stamps were read
     base = warm.base.updated(features, removed)
+    _dirty.difference_update(seen_dirty)
     kept = {pk: stamp for pk, stamp in warm.stamps.items() if pk not in removed}
     log.debug("expert matrix refreshed: %d read again, %d removed", len(fresh), len(removed))
     return _Warm(

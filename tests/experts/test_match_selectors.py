@@ -8,6 +8,7 @@ import datetime as dt
 
 import numpy as np
 import pytest
+import time_machine
 
 from consult.models import Topic
 from experts import match_selectors, services
@@ -307,3 +308,29 @@ def test_refresh_leaves_the_old_matrix_intact_for_readers(
     warm[3].delete()
     assert match_selectors.expert_matrix(now=NOW) is not old
     assert_same_matrix(old, snapshot)
+
+
+@pytest.mark.parametrize("edit", ["profile", "topic level"])
+def test_an_edit_in_the_same_clock_tick_as_the_build_is_not_missed(
+    db, municipality, coordinator, edit
+):
+    # A frozen (or coarse) clock gives the edit the stamp the matrix was built with; an expert
+    # added alongside makes the refresh read only the stamps that moved, which must still
+    # include the edited one.
+    match_selectors.reset_matrix()
+    with time_machine.travel(NOW, tick=False):
+        edited = factories.ExpertProfileFactory(levels={"funding": 1})
+        factories.ExpertProfileFactory()
+        match_selectors.expert_matrix(now=NOW)
+        if edit == "profile":
+            services.update_profile(actor=coordinator, expert=edited, travel_radius_km=7)
+        else:
+            ExpertTopic.objects.filter(expert=edited, topic__slug="funding").update(level=3)
+            ExpertTopic.objects.get(expert=edited, topic__slug="funding").save()
+        factories.ExpertProfileFactory()
+        matrix = match_selectors.expert_matrix(now=NOW)
+    row = matrix.row_of[edited.pk]
+    assert matrix.radius_km[row] == (7 if edit == "profile" else edited.travel_radius_km)
+    assert matrix.levels[row, matrix.topic_index["funding"]] == (1 if edit == "profile" else 3)
+    assert_same_matrix(matrix, with_booking_stats(rebuilt_from_scratch(), {}))
+    match_selectors.reset_matrix()
