@@ -30,6 +30,7 @@ from bookings.models import Event, Registration
 from consult.api_fields import id_field
 from consult.errors import NotFound
 from consult.roles import is_coordinator
+from notifications import ics
 
 # Cells starting with these are formulas to Excel/LibreOffice (OWASP "CSV injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -614,6 +615,6 @@ class RegistrationViewSet(viewsets.ViewSet):
     )
     def invite(self, request: Request, token: str) -> HttpResponse:
         text = services.invitation_for(token=token)
-        response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
+        response = HttpResponse(text, content_type=ics.media_type(text))
         response["Content-Disposition"] = 'attachment; filename="invite.ics"'
         return response

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 from bookings import selectors
 from bookings.models import ConsultationBooking
 from experts.models import ExpertProfile
-from notifications.ics import FeedEntry, build_feed
+from notifications.ics import FeedEntry, build_feed, media_type
 
 Status = ConsultationBooking.Status
 _TOKEN_MAX = 64
@@ -61,4 +61,4 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     headers = {"ETag": etag, "Cache-Control": "private, max-age=300"}
     if etag in {t.strip() for t in request.headers.get("If-None-Match", "").split(",")}:
         return HttpResponse(status=304, headers=headers)
-    return HttpResponse(body, content_type="text/calendar; charset=utf-8", headers=headers)
+    return HttpResponse(body, content_type=media_type(body), headers=headers)

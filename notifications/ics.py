@@ -15,7 +15,8 @@ raises ``ValueError`` when the dataclass is created, so a bad invitation is neve
 
 ``build_invitation(inv, session=1) -> str`` is the iTIP message for one session,
 ``build_invitations(inv) -> list[str]`` the messages for all sessions, ``build_feed(entries,
-name) -> str`` a subscription feed, ``session_uid(uid, number) -> str`` the UID of a session.
+name) -> str`` a subscription feed, ``session_uid(uid, number) -> str`` the UID of a session,
+``media_type(calendar) -> str`` the Content-Type to serve or attach a built calendar with.
 
 Decisions
 ---------
@@ -79,6 +80,7 @@ __all__ = [
     "build_feed",
     "build_invitation",
     "build_invitations",
+    "media_type",
     "normalize_parameter",
     "normalize_text",
     "session_uid",
@@ -168,6 +170,24 @@ def session_uid(uid: str, number: int) -> str:
     if number < 1:
         raise ValueError(f"session numbers start at 1, got {number}")
     return uid if number == 1 else f"{uid}-s{number}"
+
+
+# The METHOD property as this module writes it: its own line of the VCALENDAR header. TEXT
+# values escape their line breaks and folded lines start with a space, so nothing else matches.
+_METHOD_LINE = re.compile(r"\r\nMETHOD:([A-Z-]+)\r\n")
+
+
+def media_type(calendar: str) -> str:
+    """``text/calendar; method=...; charset=utf-8`` for ``calendar`` (built here).
+
+    RFC 5545 3.7.2 and 8.1: where the object has a METHOD, the media type carries the same
+    ``method`` parameter, and the other way round; an HTTP download or feed is such an entity
+    as much as an e-mail part is.
+    """
+    found = _METHOD_LINE.search(calendar)
+    if found is None:
+        return "text/calendar; charset=utf-8"
+    return f"text/calendar; method={found.group(1)}; charset=utf-8"
 
 
 def _check_aware(name: str, value: datetime) -> None:

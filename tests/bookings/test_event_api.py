@@ -248,6 +248,8 @@ def test_self_service_by_token(api):
     assert api.get(url).json()["event"]["online_url"] == "https://meet.example/raum"
     ics = api.get(f"{url}invite.ics")
     assert ics.status_code == 200 and ics["Content-Type"].startswith("text/calendar")
+    # RFC 5545 3.7.2: the media type names the same method as the file's METHOD.
+    assert ics["Content-Type"] == "text/calendar; method=REQUEST; charset=utf-8"
     assert_valid_invitation(ics.content, method="REQUEST")
     assert api.post(f"{url}cancel/").json()["status"] == "cancelled"
     assert api.delete(url).status_code == 204

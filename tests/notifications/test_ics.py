@@ -22,6 +22,7 @@ from notifications.ics import (
     build_feed,
     build_invitation,
     build_invitations,
+    media_type,
     normalize_parameter,
     normalize_text,
     session_uid,
@@ -482,6 +483,20 @@ def test_feed_publishes_bookings_and_leaves_cancelled_ones_out() -> None:
         berlin(2027, 3, 29, 10),  # after the spring switch: +02:00
         berlin(2027, 3, 30, 10),
     ]
+
+
+def test_media_type_carries_the_method_of_the_calendar() -> None:
+    # RFC 5545 3.7.2 / 8.1: METHOD in the object and method= in the media type go together.
+    assert media_type(build_invitation(invitation())) == (
+        "text/calendar; method=REQUEST; charset=utf-8"
+    )
+    cancel = build_invitation(invitation(method="CANCEL", status="CANCELLED"))
+    assert media_type(cancel) == "text/calendar; method=CANCEL; charset=utf-8"
+    assert media_type(build_feed([], "METHOD:CANCEL")) == (
+        "text/calendar; method=PUBLISH; charset=utf-8"
+    )
+    sneaky = invitation(summary="x\r\nMETHOD:CANCEL\r\n", description="\nMETHOD:CANCEL\n")
+    assert media_type(build_invitation(sneaky)) == "text/calendar; method=REQUEST; charset=utf-8"
 
 
 def test_empty_feed_is_still_a_valid_calendar() -> None:
