@@ -27,6 +27,7 @@ from django.db.models import (
 )
 
 from bookings.models import Event, EventSession, Registration
+from consult.models import Municipality
 from consult.roles import is_coordinator
 from experts.models import ExpertProfile
 
@@ -229,6 +230,41 @@ def waitlist_position(registration: Registration) -> int | None:
         .count()
     )
     return ahead + 1
+
+
+def feed_events(
+    owner: ExpertProfile | Municipality, *, since: datetime
+) -> list[tuple[Event, list[EventSession]]]:
+    """Published events of a private calendar feed with their sessions (in start order): those
+    an expert organises, or those a municipality has a confirmed participant in; none whose
+    last session ended before `since`. Cancelled ones are left to the feed's own rule (out)."""
+    if isinstance(owner, ExpertProfile):
+        mine = Q(
+            Exists(
+                Event.organisers.through.objects.filter(event=OuterRef("pk"), user_id=owner.user_id)
+            )
+        )
+    else:
+        mine = Q(
+            Exists(
+                Registration.objects.filter(
+                    event=OuterRef("pk"), municipality=owner, status=Registration.Status.CONFIRMED
+                )
+            )
+        )
+    last_end = Subquery(
+        EventSession.objects.filter(event=OuterRef("pk")).order_by("-end").values("end")[:1]
+    )
+    events = (
+        Event.objects.filter(mine, status=Event.Status.PUBLISHED)
+        .annotate(last_end=last_end)
+        .filter(last_end__gte=since)
+        .prefetch_related(
+            Prefetch("sessions", queryset=EventSession.objects.order_by("start", "id"))
+        )
+        .order_by("id")
+    )
+    return [(event, list(event.sessions.all())) for event in events]
 
 
 def registration_by_token(token: str) -> Registration | None:

@@ -1,4 +1,6 @@
-"""Private calendar feeds: ``GET /feeds/{token}.ics`` for an expert or a municipality.
+"""Private calendar feeds: ``GET /feeds/{token}.ics`` for an expert or a municipality, with
+their consultations and their events (an expert's: those they organise; a municipality's: those
+it has a confirmed participant in).
 
 The token is the only credential, so an unknown token is a plain 404 and takes the same path
 as a known one (both owner lookups always run, by a unique index). ETag over the body gives
@@ -8,15 +10,17 @@ calendar clients a cheap 304 on their hourly refresh.
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
 
-from bookings import selectors
-from bookings.models import ConsultationBooking
+from bookings import event_selectors, selectors
+from bookings.event_notifications import event_location
+from bookings.models import ConsultationBooking, Event, EventSession
 from experts.models import ExpertProfile
-from notifications.ics import FeedEntry, build_feed, media_type
+from notifications.ics import FeedEntry, build_feed, media_type, session_uid
 
 Status = ConsultationBooking.Status
 _TOKEN_MAX = 64
@@ -45,18 +49,46 @@ def _entry(booking: ConsultationBooking) -> FeedEntry:
     )
 
 
+def _event_entries(event: Event, sessions: list[EventSession]) -> list[FeedEntry]:
+    """One entry per session, with the UIDs and SEQUENCE of the e-mailed invitations."""
+    with translation.override("de"):
+        summary = f"{event.get_kind_display()}: {event.title_de}"
+    url = event.online_url if event.online_url.lower().startswith(("http://", "https://")) else ""
+    return [
+        FeedEntry(
+            uid=session_uid(event.uid, number),
+            sequence=event.sequence,
+            summary=summary if len(sessions) == 1 else f"{summary} ({number}/{len(sessions)})",
+            start=session.start,
+            end=session.end,
+            dtstamp=event.updated_at,
+            description=event.description_de,
+            location=event_location(event),
+            url=url,
+        )
+        for number, session in enumerate(sessions, 1)
+    ]
+
+
 @require_GET
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     owner = selectors.feed_owner(token[:_TOKEN_MAX])
     if owner is None:
         return HttpResponseNotFound("not found", content_type="text/plain")
-    bookings = selectors.feed_bookings(owner, now=timezone.now())
-    name = (
-        f"Beratungen – {owner.display_name}"
-        if isinstance(owner, ExpertProfile)
-        else f"Beratungen – {owner.name}"
+    now = timezone.now()
+    bookings = selectors.feed_bookings(owner, now=now)
+    events = event_selectors.feed_events(
+        owner, since=now - timedelta(days=selectors.FEED_PAST_DAYS)
     )
-    body = build_feed([_entry(b) for b in bookings], name)
+    name = (
+        f"Beratungen und Veranstaltungen – {owner.display_name}"
+        if isinstance(owner, ExpertProfile)
+        else f"Beratungen und Veranstaltungen – {owner.name}"
+    )
+    entries = [_entry(b) for b in bookings]
+    for event, sessions in events:
+        entries.extend(_event_entries(event, sessions))
+    body = build_feed(sorted(entries, key=lambda e: (e.start, e.uid)), name)
     etag = '"' + hashlib.sha256(body.encode("utf-8")).hexdigest()[:32] + '"'
     headers = {"ETag": etag, "Cache-Control": "private, max-age=300"}
     if etag in {t.strip() for t in request.headers.get("If-None-Match", "").split(",")}:

@@ -14,7 +14,7 @@ from bookings.models import Registration
 from notifications.models import Notification
 from tests import factories
 from tests.conftest import client_for
-from tests.ics_rules import assert_valid_invitation
+from tests.ics_rules import assert_valid_feed, assert_valid_invitation
 
 pytestmark = pytest.mark.django_db
 
@@ -354,3 +354,45 @@ def test_manual_remove_promotes_and_attendance_after_the_start(coordinator):
     )
     assert response.status_code == 400 and "registrations" in response.json()["fields"]
     assert Notification.objects.filter(kind="event.registration_promoted").count() == 1
+
+
+def test_feeds_show_the_events_an_expert_organises_and_a_municipality_takes_part_in(
+    api, expert, municipality
+):
+    start = timezone.now().replace(microsecond=0) + timedelta(days=20)
+    series = [
+        (start + timedelta(days=7 * i), start + timedelta(days=7 * i, hours=3)) for i in (0, 1)
+    ]
+    organised = factories.EventFactory(sessions=series, title_de="Werkstatt, Teil; A")
+    organised.organisers.add(expert.user)
+    factories.EventFactory(title_de="Fremde Veranstaltung")
+    draft = factories.EventFactory(status="draft")
+    draft.organisers.add(expert.user)
+    attended = factories.EventFactory()
+    Registration.objects.create(
+        event=attended,
+        name="Anna",
+        email="anna@gemeinde.example",
+        municipality=municipality,
+        status="confirmed",
+        holds_seat=True,
+        consent_at=timezone.now(),
+        confirmed_at=timezone.now(),
+    )
+    expert.refresh_from_db()
+    response = api.get(f"/feeds/{expert.feed_token}.ics")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; method=PUBLISH; charset=utf-8"
+    cal = assert_valid_feed(response.content)
+    vevents = cal.walk("VEVENT")
+    # One entry per session, with the invitations' UIDs and SEQUENCE; drafts and others' not.
+    assert [str(v["UID"]) for v in vevents] == [organised.uid, f"{organised.uid}-s2"]
+    assert [v.decoded("DTSTART") for v in vevents] == [s for s, _e in series]
+    assert "Werkstatt, Teil; A" in str(vevents[0]["SUMMARY"])
+    municipality.refresh_from_db()
+    cal = assert_valid_feed(api.get(f"/feeds/{municipality.feed_token}.ics").content)
+    assert [str(v["UID"]) for v in cal.walk("VEVENT")] == [attended.uid]
+    # A cancelled event leaves the feeds (a subscription drops what is no longer there).
+    organised.status = "cancelled"
+    organised.save()
+    assert not assert_valid_feed(api.get(f"/feeds/{expert.feed_token}.ics").content).walk("VEVENT")
