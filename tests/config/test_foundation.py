@@ -9,8 +9,11 @@ import subprocess
 import sys
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+from rest_framework.throttling import ScopedRateThrottle
 
 from config.exceptions import exception_handler
 from consult.errors import Busy, Unavailable
@@ -132,6 +135,56 @@ def test_wrong_password_gets_400_not_token(api):
 
 def test_anonymous_cannot_list_municipalities(api):
     assert api.get("/api/v1/municipalities/").status_code in (401, 403)
+
+
+@pytest.mark.parametrize("credentials", [{}, {"HTTP_AUTHORIZATION": "Token not-a-real-token"}])
+def test_missing_or_invalid_credentials_get_401_in_error_shape(api, credentials):
+    response = api.get("/api/v1/plans/", **credentials)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert set(response.json()) == {"detail", "code", "fields"}
+
+
+def test_session_login_still_authenticates_the_api(staff_user):
+    client = APIClient()
+    client.force_login(staff_user)
+    assert client.get("/api/v1/plans/").status_code == 200
+
+
+@pytest.fixture
+def low_login_rate():  # type: ignore[no-untyped-def]
+    # DRF reads its rates once at import: lowered on the class, and put back.
+    original = ScopedRateThrottle.THROTTLE_RATES
+    ScopedRateThrottle.THROTTLE_RATES = {**original, "login": "3/min"}
+    cache.clear()
+    yield
+    ScopedRateThrottle.THROTTLE_RATES = original
+    cache.clear()
+
+
+def test_successful_token_logins_do_not_use_up_the_login_limit(api, low_login_rate):
+    users = [factories.UserFactory() for _ in range(6)]
+    for user in users:
+        response = api.post(
+            "/api/v1/auth/token/",
+            {"username": user.username, "password": "secret-pass-123"},
+            format="json",
+        )
+        assert response.status_code == 200, response.json()
+        assert "token" in response.json()
+
+
+def test_failed_token_logins_use_up_the_login_limit(api, low_login_rate):
+    user = factories.UserFactory()
+    wrong = {"username": user.username, "password": "falsch"}
+    assert api.post("/api/v1/auth/token/", wrong, format="json").status_code == 400
+    malformed = api.post("/api/v1/auth/token/", data="{", content_type="application/json")
+    assert malformed.status_code == 400
+    assert api.post("/api/v1/auth/token/", {}, format="json").status_code == 400
+    right = {"username": user.username, "password": "secret-pass-123"}
+    refused = api.post("/api/v1/auth/token/", right, format="json")
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "throttled"
 
 
 def test_lists_are_paginated(coordinator, django_assert_max_num_queries):
