@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import QueryDict
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
@@ -121,6 +122,21 @@ def english() -> bool:
     return (translation.get_language() or "de").startswith("en")
 
 
+def aliased(data: Any, name: str, alias: str) -> Any:
+    """`data` with `name`'s value also under `alias` (unless the client sent that itself).
+
+    A form or multipart body is a QueryDict: unpacked with ** it would turn every field into
+    the list of its values ("youth-budget" into ['youth-budget']), so it is copied instead.
+    """
+    if not hasattr(data, "get") or name not in data or alias in data:
+        return data
+    if isinstance(data, QueryDict):
+        data = data.copy()
+        data.setlist(alias, data.getlist(name))
+        return data
+    return {**data, alias: data[name]}
+
+
 class PhaseSerializer(serializers.Serializer):
     phase = serializers.CharField()
     start = serializers.DateField()
@@ -168,9 +184,7 @@ class PlanSerializer(serializers.ModelSerializer):
     def to_internal_value(self, data: Any) -> Any:
         # "topics" is a list of slugs both ways; written through "topic_slugs" internally so
         # the read side can stay a plain related field.
-        if hasattr(data, "get") and "topics" in data and "topic_slugs" not in data:
-            data = {**data, "topic_slugs": data["topics"]}
-        return super().to_internal_value(data)
+        return super().to_internal_value(aliased(data, "topics", "topic_slugs"))
 
     def validate_budget_eur(self, value: Any) -> Any:
         # Also a rule in the service; said here too so the message names the field at once.
@@ -287,9 +301,7 @@ class RequestSerializer(serializers.ModelSerializer):
 
     def to_internal_value(self, data: Any) -> Any:
         # "topics" is [{"topic", "weight"}] both ways (see PlanSerializer for the trick).
-        if hasattr(data, "get") and "topics" in data and "topic_weights" not in data:
-            data = {**data, "topic_weights": data["topics"]}
-        return super().to_internal_value(data)
+        return super().to_internal_value(aliased(data, "topics", "topic_weights"))
 
     def get_topics(self, obj: ConsultationRequest) -> list[dict[str, Any]]:
         return [{"topic": tw.topic.slug, "weight": tw.weight} for tw in obj.topic_weights.all()]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 
 from consult.models import ParticipationPlan, Topic
@@ -34,6 +36,30 @@ def test_staff_creates_plan_of_own_municipality(staff_user, municipality):
     assert set(body["topics"]) == {"public-relations", "youth-school"}
     assert body["phases"][0] == {"phase": "information", "start": "2030-03-01", "end": "2030-03-31"}
     assert body["budget_eur"] == "50000.00"
+
+
+@pytest.mark.parametrize("encoding", ["multipart", "urlencoded"])
+def test_plan_from_a_form_post_keeps_its_topics_and_fields(staff_user, encoding):
+    form = {
+        "title": "Kiezfonds",
+        "procedure_type": "neighbourhood-fund",
+        "channels": ["online", "onsite"],
+        "topics": ["youth-school", "public-relations"],
+    }
+    client = client_for(staff_user)
+    if encoding == "multipart":
+        response = client.post("/api/v1/plans/", form)
+    else:
+        body = urlencode(form, doseq=True)
+        response = client.post(
+            "/api/v1/plans/", body, content_type="application/x-www-form-urlencoded"
+        )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["procedure_type"] == "neighbourhood-fund"
+    assert body["title"] == "Kiezfonds"
+    assert body["channels"] == ["online", "onsite"]
+    assert set(body["topics"]) == {"youth-school", "public-relations"}
 
 
 def test_staff_cannot_create_plan_for_another_municipality(staff_user):
