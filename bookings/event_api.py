@@ -11,13 +11,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import datetime, tzinfo
 from typing import Any
 
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, permissions, renderers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -27,13 +29,15 @@ from rest_framework.throttling import ScopedRateThrottle
 from bookings import event_selectors as selectors
 from bookings import event_services as services
 from bookings.models import Event, Registration
-from consult.api_fields import id_field
+from consult.api_fields import MAX_ID, id_field
 from consult.errors import NotFound
 from consult.roles import is_coordinator
 from notifications import ics
 
 # Cells starting with these are formulas to Excel/LibreOffice (OWASP "CSV injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+# What the services refuse in names (control characters, Unicode line separators).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def csv_cell(value: Any) -> str:
@@ -190,19 +194,67 @@ class EventWriteSerializer(serializers.Serializer):
         return data
 
 
-class RegisterSerializer(serializers.Serializer):
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+            {"type": "string", "maxLength": 200},
+        ],
+        "nullable": True,
+        "description": "A member municipality's id, or the name of one typed in.",
+    }
+)
+class MunicipalityField(serializers.Field):
+    """ "Choose a member or type one" (issue 6) in the one field DESIGN.md names: an id (a
+    number) chooses a member; any other text is a typed name, linked to a member of that name
+    by the service and kept as text otherwise. Blank or null is no municipality."""
+
+    default_error_messages = {
+        "invalid": gettext_lazy("Eine Kommune (Nummer) oder ihren Namen angeben."),
+        "max_length": gettext_lazy("Höchstens 200 Zeichen."),
+        "control": gettext_lazy("Enthält unzulässige Steuerzeichen."),
+    }
+
+    def to_internal_value(self, data: Any) -> int | str | None:
+        if isinstance(data, bool):
+            self.fail("invalid")
+        if isinstance(data, int):
+            return id_field().run_validation(data)
+        if not isinstance(data, str):
+            self.fail("invalid")
+        text = data.strip()
+        if text.isascii() and text.isdigit():
+            return id_field().run_validation(text)
+        if len(text) > 200:
+            self.fail("max_length")
+        if _CONTROL.search(text):
+            self.fail("control")
+        return text or None
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class _ParticipantInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     email = serializers.EmailField(max_length=254)
-    municipality = id_field(required=False, allow_null=True)
+    municipality = MunicipalityField(required=False, allow_null=True)
     municipality_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+    def municipality_arguments(self) -> dict[str, Any]:
+        """`municipality_id` and `municipality_name` for the service."""
+        chosen = self.validated_data.get("municipality")
+        typed = self.validated_data.get("municipality_name", "")
+        if isinstance(chosen, str):
+            return {"municipality_id": None, "municipality_name": typed or chosen}
+        return {"municipality_id": chosen, "municipality_name": typed}
+
+
+class RegisterSerializer(_ParticipantInput):
     consent = serializers.BooleanField()
 
 
-class ManualAddSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    email = serializers.EmailField(max_length=254)
-    municipality = id_field(required=False, allow_null=True)
-    municipality_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+class ManualAddSerializer(_ParticipantInput):
     language = serializers.ChoiceField(choices=["de", "en"], required=False, default="de")
 
 
@@ -453,9 +505,8 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             name=data["name"],
             email=data["email"],
             consent=data["consent"],
-            municipality_id=data.get("municipality"),
-            municipality_name=data.get("municipality_name", ""),
             language=_language(request),
+            **serializer.municipality_arguments(),
         )
         return Response(
             public_status(outcome.registration, outcome.position),
@@ -487,9 +538,8 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                 by=request.user,
                 name=data["name"],
                 email=data["email"],
-                municipality_id=data.get("municipality"),
-                municipality_name=data.get("municipality_name", ""),
                 language=data["language"],
+                **serializer.municipality_arguments(),
             )
             registration = next(r for r in selectors.participants(event) if r.pk == registration.pk)
             return Response(ParticipantSerializer(registration).data, status=201)

@@ -205,7 +205,10 @@ def test_public_registration_returns_status_never_the_token(api):
         ({"consent": False}, "consent"),
         ({"consent": None}, "consent"),
         ({"municipality": 99999}, "municipality"),
-        ({"municipality": "abc"}, "municipality"),
+        ({"municipality": "x" * 201}, "municipality"),
+        ({"municipality": "Stadt\x07"}, "municipality"),
+        ({"municipality": ["Musterstadt"]}, "municipality"),
+        ({"municipality": True}, "municipality"),
     ],
 )
 def test_bad_registration_input_is_400_with_the_field_named(api, changes, field):
@@ -217,6 +220,31 @@ def test_bad_registration_input_is_400_with_the_field_named(api, changes, field)
     body = response.json()
     assert field in body["fields"] and body["code"] == "invalid" and body["detail"]
     assert not Registration.objects.exists()
+
+
+def test_municipality_is_chosen_by_id_or_typed_by_name_in_the_same_field(api):
+    event = factories.EventFactory()
+    member = factories.MunicipalityFactory(name="Eberswalde")
+    url = f"/api/v1/events/{event.pk}/registrations/"
+    bodies = {
+        "by-id": {"municipality": member.pk},
+        "by-id-text": {"municipality": str(member.pk)},
+        "member-typed": {"municipality": "eberswalde"},
+        "typed": {"municipality": "Gemeinde ohne Mitgliedschaft"},
+        "blank": {"municipality": ""},
+        "none": {"municipality": None},
+    }
+    for n, (key, body) in enumerate(bodies.items()):
+        payload = {"name": f"P {n}", "email": f"{key}@example.org", "consent": True, **body}
+        response = api.post(url, payload, format="json")
+        assert response.status_code == 201, (key, response.content)
+    linked = dict(Registration.objects.values_list("email", "municipality_id"))
+    typed = dict(Registration.objects.values_list("email", "municipality_name"))
+    assert linked["by-id@example.org"] == linked["by-id-text@example.org"] == member.pk
+    assert linked["member-typed@example.org"] == member.pk
+    assert linked["typed@example.org"] is None
+    assert typed["typed@example.org"] == "Gemeinde ohne Mitgliedschaft"
+    assert linked["blank@example.org"] is None and linked["none@example.org"] is None
 
 
 def test_registration_outside_the_window_is_409_with_the_field(api):
