@@ -37,12 +37,15 @@ Time zones and DST (Europe/Berlin, e.g. 28 March and 31 October 2027)
     ``start`` to the first instant it reads ``end``. A wall time that does not exist (the spring
     gap, 02:00-03:00 on 28 March) stands for the moment the clock jumps (03:00 CEST); a wall time
     that occurs twice (the autumn repeat, 02:00-03:00 on 31 October) stands for its first
-    occurrence (CEST, fold=0). Slots are generated in absolute time, so:
+    occurrence (CEST, fold=0). Slots are generated in absolute time, and a slot start is a wall
+    time too, so it follows the same rule: a start whose wall clock is the second pass of the
+    repeated hour (fold=1) is not offered -- its wall time was already offered at its first
+    occurrence, and a person reading the list would see "02:00" twice. So:
     - 01:00-04:00 on 28 March lasts two real hours: 01:00, 01:30 (+01:00), 03:00, 03:30 (+02:00);
       no slot starts in the missing hour, and a slot may run across the jump (01:30-03:00).
-    - 01:00-04:00 on 31 October lasts four real hours: 02:00 and 02:30 are offered twice, once
-      at +02:00 and once at +01:00. They are different instants (each appears once), and the
-      expert really is available twice that hour.
+    - 01:00-04:00 on 31 October lasts four real hours: 01:00, 01:30, 02:00, 02:30 (+02:00),
+      03:00, 03:30 (+01:00); no duplicate in the repeated hour, and a slot may run into it
+      (02:30 CEST-02:30 CET for an hour).
     Returned datetimes carry the expert's ``ZoneInfo`` (offset and ``fold`` set by the instant).
     Python compares datetimes of the same zone by wall clock, ignoring ``fold``, so ``Slot``
     compares, hashes and sorts by absolute time instead; do the same when comparing raw starts.
@@ -155,7 +158,9 @@ class Busy:
     def __post_init__(self) -> None:
         _require_aware(self.start, "Busy.start")
         _require_aware(self.end, "Busy.end")
-        if self.end <= self.start:
+        # By instant: same-zone datetimes compare by wall clock, and an hour from 02:00 CEST
+        # ends at 02:00 CET on the autumn night.
+        if self.end.timestamp() <= self.start.timestamp():
             raise ValueError(f"booking must end after it starts: {self.start} - {self.end}")
 
 
@@ -376,6 +381,13 @@ class _Calendar:
     def local_date(self, instant: float) -> date:
         return datetime.fromtimestamp(instant, self.zone).date()
 
+    def second_pass(self, day: date, instant: int) -> bool:
+        """Whether ``instant`` (on local ``day``) reads a wall time the clock already showed
+        that day: the repeated hour after the autumn switch (fold=1)."""
+        if self._day_base(day) is not None:
+            return False  # no switch that day: every wall time occurs once
+        return datetime.fromtimestamp(instant, self.zone).fold == 1
+
 
 def _iso_week(day: date) -> tuple[int, int]:
     iso = day.isocalendar()
@@ -444,7 +456,9 @@ def _iter_free(
                     s = anchor + math.ceil((first - anchor) / step) * step
                     stop = min(piece_end - duration, latest)
                     while s <= stop:
-                        if not cal.overlaps(s - before, s + duration + after):
+                        if not cal.overlaps(
+                            s - before, s + duration + after
+                        ) and not cal.second_pass(day, s):
                             yield Slot(
                                 datetime.fromtimestamp(s, zone),
                                 datetime.fromtimestamp(s + duration, zone),
@@ -525,6 +539,8 @@ def check_slot(
         return Reason.OUTSIDE_AVAILABILITY
     if all((s - anchor) % (policy.step_minutes * 60) for anchor in anchors):
         return Reason.OFF_GRID
+    if cal.second_pass(day, int(s)):
+        return Reason.OFF_GRID  # offered at the first occurrence of that wall time
     limit = cal.at_limit(day)
     if limit is not None:
         return limit

@@ -331,6 +331,40 @@ def test_unencoded_plus_in_slot_query_is_read_as_the_offset(staff_user, expert):
     assert response.json()["results"][-1]["end"] == "2027-06-07T12:00:00+02:00"
 
 
+@pytest.mark.parametrize(
+    ("night", "offsets"),
+    [(date(2027, 3, 28), ("+01:00", "+02:00")), (date(2027, 10, 31), ("+02:00", "+01:00"))],
+)
+def test_dst_night_has_no_slot_in_the_missing_hour_and_no_duplicate_in_the_repeated_one(
+    staff_user, municipality, night, offsets
+):
+    expert = factories.ExpertProfileFactory(weekly=[(6, "00:00", "06:00")], horizon_days=365)
+    client = client_for(staff_user)
+    with time_machine.travel(night - timedelta(days=20), tick=False):
+        response = client.get(
+            slots_url(expert),
+            {"from": at(night, 0), "to": at(night + timedelta(days=1), 0), "duration": 60},
+        )
+        assert response.status_code == 200, response.json()
+        starts = [s["start"] for s in response.json()["results"]]
+        wall = [s[11:16] for s in starts]
+        assert len(set(wall)) == len(wall), "a wall-clock start offered twice"
+        if night.month == 3:
+            assert not [w for w in wall if w.startswith("02:")], "a start in the missing hour"
+        assert starts[0] == f"{night.isoformat()}T00:00:00{offsets[0]}"
+        assert starts[-1] == f"{night.isoformat()}T05:00:00{offsets[1]}"
+        # Offered starts can be booked; the second pass of the repeated hour is not offered.
+        plan = factories.PlanFactory(municipality=municipality)
+        request = factories.RequestFactory(plan=plan)
+        response = client.post(URL, payload(request, expert, starts[3]), format="json")
+        assert response.status_code == 201, response.json()
+        if night.month == 10:
+            request = factories.RequestFactory(plan=plan)
+            second_pass = payload(request, expert, "2027-10-31T02:30:00+01:00")
+            response = client.post(URL, second_pass, format="json")
+            assert response.status_code == 400 and response.json()["code"] == "off_grid"
+
+
 def test_slots_need_login(api, expert):
     assert api.get(slots_url(expert)).status_code in (401, 403)
 

@@ -291,22 +291,65 @@ def test_spring_window_starting_in_the_gap_starts_at_the_jump() -> None:
     ]
 
 
-def test_autumn_night_offers_each_instant_once_with_the_right_offset() -> None:
+def test_autumn_night_has_no_duplicate_slot_in_the_repeated_hour() -> None:
     result = dst_slots(AUTUMN, time(1), time(4))
     assert starts(result) == [
         "2027-10-31T01:00:00+02:00",
         "2027-10-31T01:30:00+02:00",
         "2027-10-31T02:00:00+02:00",
         "2027-10-31T02:30:00+02:00",
-        "2027-10-31T02:00:00+01:00",
-        "2027-10-31T02:30:00+01:00",
         "2027-10-31T03:00:00+01:00",
         "2027-10-31T03:30:00+01:00",
     ]
-    instants = [s.start.astimezone(UTC) for s in result]
-    assert len(set(instants)) == len(instants)
+    # Each wall-clock start once (at its first occurrence), so each instant once, too.
+    wall = [s.start.replace(tzinfo=None) for s in result]
+    assert len(set(wall)) == len(wall)
     assert len(set(result)) == len(result)  # Slot equality is by instant, not wall clock
     assert result[3].end.isoformat() == "2027-10-31T02:00:00+01:00"
+
+
+def test_autumn_hour_long_slot_may_run_into_the_repeated_hour() -> None:
+    result = dst_slots(AUTUMN, time(1), time(4), duration=60)
+    assert [(s.start.isoformat(), s.end.isoformat()) for s in result] == [
+        ("2027-10-31T01:00:00+02:00", "2027-10-31T02:00:00+02:00"),
+        ("2027-10-31T01:30:00+02:00", "2027-10-31T02:30:00+02:00"),
+        ("2027-10-31T02:00:00+02:00", "2027-10-31T02:00:00+01:00"),
+        ("2027-10-31T02:30:00+02:00", "2027-10-31T02:30:00+01:00"),
+        ("2027-10-31T03:00:00+01:00", "2027-10-31T04:00:00+01:00"),
+    ]
+
+
+def test_booking_into_the_repeated_hour_is_valid_and_blocks_it() -> None:
+    # 02:00 CEST to 02:00 CET: one real hour, though both ends read 02:00 on the wall clock.
+    booking = Busy(at(AUTUMN, 2), at(AUTUMN, 2, fold=1))
+    result = slots(
+        [WeeklyWindow(6, time(1), time(4))],
+        busy=(booking,),
+        now=datetime(2027, 1, 1, tzinfo=UTC),
+        start=at(AUTUMN, 0),
+        end=at(AUTUMN + timedelta(days=1), 0),
+        duration=30,
+    )
+    assert starts(result) == [
+        "2027-10-31T01:00:00+02:00",
+        "2027-10-31T01:30:00+02:00",
+        "2027-10-31T03:00:00+01:00",
+        "2027-10-31T03:30:00+01:00",
+    ]
+
+
+def test_check_slot_refuses_the_second_pass_of_the_repeated_hour() -> None:
+    windows = [WeeklyWindow(6, time(1), time(4))]
+    args = {
+        "windows": windows,
+        "exceptions": (),
+        "busy": (),
+        "policy": SlotPolicy(tz="Europe/Berlin", durations_minutes=(30,)),
+        "now": datetime(2027, 1, 1, tzinfo=UTC),
+        "duration_minutes": 30,
+    }
+    assert check_slot(**args, start=at(AUTUMN, 2)) is None
+    assert check_slot(**args, start=at(AUTUMN, 2, fold=1)) == Reason.OFF_GRID
 
 
 def test_autumn_window_ending_in_the_repeated_hour_ends_at_its_first_occurrence() -> None:
