@@ -94,8 +94,9 @@ def event_invitation(
 
 
 def for_participant(inv: ics.Invitation, registration: Registration) -> ics.Invitation:
-    # The participant's registration is their acceptance: no RSVP replies to the network.
-    attendee = ics.Attendee(registration.email, registration.name, partstat="ACCEPTED", rsvp=False)
+    # PARTSTAT=NEEDS-ACTION with RSVP=TRUE, as issue 7 specifies for every invitation: the
+    # recipient's client offers to accept and files the entry as theirs once they do.
+    attendee = ics.Attendee(registration.email, registration.name)
     return dataclasses.replace(inv, attendees=(attendee,))
 
 

@@ -62,6 +62,10 @@ def test_confirming_gives_a_confirmed_seat_and_an_invitation_without_place_leak_
     vevent = cal.walk("VEVENT")[0]
     assert str(vevent["UID"]) == event.uid
     assert "person1@gemeinde.example" in str(vevent["ATTENDEE"])
+    # Issue 7: ATTENDEE with CN, PARTSTAT=NEEDS-ACTION and RSVP.
+    assert vevent["ATTENDEE"].params["CN"] == "Person 1"
+    assert vevent["ATTENDEE"].params["PARTSTAT"] == "NEEDS-ACTION"
+    assert vevent["ATTENDEE"].params["RSVP"] == "TRUE"
     # Confirming again changes nothing and writes nothing.
     services.confirm(token=registration.token)
     assert Notification.objects.filter(kind="event.registration_confirmed").count() == 1
