@@ -413,6 +413,15 @@ def request_hold(
     with _database_refusals(), transaction.atomic(durable=True):
         booking = _visible(actor, booking_id)
         _require(_is_municipality_side(actor, booking))
+        if booking.status == Status.HELD and (
+            booking.hold_expires_at is None or booking.hold_expires_at <= now
+        ):
+            # Still "held" until the sweep runs, but no longer the actor's: say why.
+            raise Conflict(
+                _("Die Vormerkung ist abgelaufen; bitte den Termin neu buchen."),
+                code="hold_expired",
+                extra={"status": booking.status},
+            )
         target = Status.CONFIRMED if booking.expert.auto_confirm else Status.REQUESTED
         _swap(
             booking.pk,

@@ -310,6 +310,7 @@ def test_expired_hold_cannot_be_requested(staff_user, request_, expert):
     with pytest.raises(Conflict) as exc:
         services.request_hold(actor=staff_user, booking_id=hold.pk, now=NOW + timedelta(hours=1))
     assert exc.value.extra["status"] == Status.HELD
+    assert exc.value.code == "hold_expired"
 
 
 def test_expire_holds_sweep_releases_expired_holds_with_frozen_time(staff_user, request_, expert):
