@@ -45,7 +45,6 @@ class TopicViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = TopicSerializer
     permission_classes = [permissions.AllowAny]
     lookup_field = "slug"
-    pagination_class = None
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.topics()

@@ -208,9 +208,17 @@ def test_staff_see_only_their_municipality(staff_user, municipality):
 
 def test_topics_are_public_with_slug_and_name(api):
     body = api.get("/api/v1/topics/").json()
-    assert len(body) == 12
-    assert {"slug": "budget-law", "name": "Haushaltsrecht"}.items() <= body[7].items()
-    assert api.get("/api/v1/topics/", HTTP_ACCEPT_LANGUAGE="en").json()[7]["name"] == "Budget law"
+    assert body["count"] == 12
+    topics = body["results"]
+    assert {"slug": "budget-law", "name": "Haushaltsrecht"}.items() <= topics[7].items()
+    english = api.get("/api/v1/topics/", HTTP_ACCEPT_LANGUAGE="en").json()["results"]
+    assert english[7]["name"] == "Budget law"
+
+
+def test_topics_list_is_paginated_like_every_list(api):
+    body = api.get("/api/v1/topics/").json()
+    assert set(body) == {"count", "next", "previous", "results"}
+    assert body["next"] is None and len(body["results"]) == body["count"]
 
 
 def test_openapi_schema_and_docs(client):
