@@ -37,7 +37,12 @@ from consult import selectors as consult_selectors
 from consult.errors import DomainError, NotFound
 from consult.forms import add_domain_error
 from consult.models import ConsultationRequest, Municipality
-from consult.pages import coordinator_required, expert_required, in_viewer_zone, staff_required
+from consult.pages import (
+    coordinator_required,
+    expert_required,
+    in_viewer_zone,
+    staff_required,
+)
 from consult.rate_limits import RateLimit, client_address
 from consult.roles import municipality_id_of
 from experts import services as expert_services
@@ -305,10 +310,14 @@ def _visible_booking(request: HttpRequest, pk: int) -> ConsultationBooking:
     return booking
 
 
-@login_required
-@in_viewer_zone
-def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    booking = _visible_booking(request, pk)
+def _detail_page(
+    request: HttpRequest,
+    booking: ConsultationBooking,
+    *,
+    bound: dict[str, forms.Form] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The booking's page; ``bound`` puts a submitted form back with its errors and input."""
     now = timezone.now()
     expert_side = booking.expert.user_id == request.user.pk
     municipality_side = municipality_id_of(request.user) == booking.request.plan.municipality_id
@@ -333,8 +342,17 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "reschedule_form": RescheduleForm(prefix="reschedule"),
             "feedback_form": FeedbackForm(prefix="feedback"),
             "reschedule_days": reschedule_days,
+            "chosen": request.POST.get("reschedule-start", ""),
+            **(bound or {}),
         },
+        status=status,
     )
+
+
+@login_required
+@in_viewer_zone
+def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail_page(request, _visible_booking(request, pk))
 
 
 def _booking_action(
@@ -344,10 +362,15 @@ def _booking_action(
     call: Callable[..., Any],
     done: str,
     next_url: str | None = None,
+    form_name: str | None = None,
 ) -> HttpResponse:
-    """Run one lifecycle service on a valid form; its refusal is shown as a message."""
-    _visible_booking(request, pk)
+    """Run one lifecycle service on a valid form. A form with wrong input comes back on the
+    booking's page with the error next to its field and the input kept (``form_name`` in the
+    page); a refusal of the service is shown as a message."""
+    booking = _visible_booking(request, pk)
     if not form.is_valid():
+        if form_name is not None:
+            return _detail_page(request, booking, bound={form_name: form}, status=400)
         for field_errors in form.errors.values():
             for error in field_errors:
                 messages.error(request, error)
@@ -370,6 +393,7 @@ def _next(request: HttpRequest) -> str | None:
 
 @login_required
 @require_POST
+@in_viewer_zone
 def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return _booking_action(
         request,
@@ -377,11 +401,13 @@ def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         ReasonForm(request.POST, prefix="cancel"),
         services.cancel,
         _("Der Termin ist abgesagt."),
+        form_name="cancel_form",
     )
 
 
 @login_required
 @require_POST
+@in_viewer_zone
 def booking_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     return _booking_action(
         request,
@@ -389,11 +415,13 @@ def booking_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
         RescheduleForm(request.POST, prefix="reschedule"),
         services.reschedule,
         _("Der Termin ist verschoben; die Expert*in bestätigt den neuen Termin."),
+        form_name="reschedule_form",
     )
 
 
 @login_required
 @require_POST
+@in_viewer_zone
 def booking_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     return _booking_action(
         request,
@@ -401,6 +429,7 @@ def booking_feedback(request: HttpRequest, pk: int) -> HttpResponse:
         FeedbackForm(request.POST, prefix="feedback"),
         services.give_feedback,
         _("Danke für Ihre Rückmeldung!"),
+        form_name="feedback_form",
     )
 
 
@@ -419,6 +448,7 @@ def booking_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@in_viewer_zone
 def booking_decline(request: HttpRequest, pk: int) -> HttpResponse:
     return _booking_action(
         request,
@@ -427,6 +457,7 @@ def booking_decline(request: HttpRequest, pk: int) -> HttpResponse:
         services.decline,
         _("Die Anfrage ist abgelehnt; die Kommune wird informiert."),
         _next(request),
+        form_name="decline_form",
     )
 
 

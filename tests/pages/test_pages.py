@@ -178,3 +178,46 @@ def test_expert_profile_offers_durations_in_the_viewers_language(expert):
     assert "90 minutes" in html and "90 Minuten" not in html
     html = client_of(expert.user).get("/expertin/profil/").content.decode()
     assert "90 Minuten" in html
+
+
+def own_booking(staff_user, **fields):  # type: ignore[no-untyped-def]
+    return factories.ConsultationBookingFactory(
+        request=factories.RequestFactory(
+            plan__municipality=staff_user.municipal_staff.municipality
+        ),
+        **fields,
+    )
+
+
+def test_feedback_without_rating_shows_error_at_the_rating_and_keeps_the_comment(staff_user):
+    booking = own_booking(
+        staff_user, start=timezone.now() - dt.timedelta(days=2), status="completed"
+    )
+    response = client_of(staff_user).post(
+        f"/termine/{booking.pk}/bewertung/", {"feedback-comment": "Sehr konkrete Tipps."}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="id_feedback-rating_errors"' in html and "Bitte eine Bewertung wählen." in html
+    assert "Sehr konkrete Tipps." in html
+
+
+def test_decline_without_reason_shows_error_at_the_reason_field(staff_user):
+    booking = own_booking(staff_user)
+    response = client_of(booking.expert.user).post(
+        f"/termine/{booking.pk}/ablehnen/", {"decline-reason": "", "next": "/expertin/anfragen/"}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="id_decline-reason_errors"' in html
+    assert "Bitte nennen Sie der Kommune einen Grund." in html
+    booking.refresh_from_db()
+    assert booking.status == "requested"
+
+
+def test_reschedule_without_a_slot_shows_error_at_the_slot_list(staff_user):
+    booking = own_booking(staff_user, status="confirmed")
+    response = client_of(staff_user).post(f"/termine/{booking.pk}/verschieben/", {})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="id_reschedule-start_errors"' in html and "Bitte einen freien Termin wählen." in html
