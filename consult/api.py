@@ -199,8 +199,11 @@ def _plan_arguments(data: dict[str, Any]) -> dict[str, Any]:
     if "topic_slugs" in arguments:
         arguments["topics"] = arguments.pop("topic_slugs")
     if "phases" in arguments:
+        # A PATCH validates nested phases partially too (DRF skips their missing fields): a
+        # phase without its name or dates reaches the service, which names what is missing.
         arguments["phases"] = [
-            {"phase": p["phase"], "start": p["start"], "end": p["end"]} for p in arguments["phases"]
+            {"phase": p.get("phase"), "start": p.get("start"), "end": p.get("end")}
+            for p in arguments["phases"]
         ]
     return arguments
 

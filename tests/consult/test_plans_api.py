@@ -126,6 +126,23 @@ def test_bad_update_changes_nothing(staff_user, municipality):
     assert plan.budget_eur == 1000
 
 
+@pytest.mark.parametrize(
+    "phase",
+    [{}, {"phase": "vote"}, {"start": "2030-03-01", "end": "2030-03-02"}],
+    ids=["empty", "no dates", "no name"],
+)
+def test_patch_with_an_incomplete_phase_is_400_and_changes_nothing(staff_user, municipality, phase):
+    plan = factories.PlanFactory(municipality=municipality, title="Alt")
+    before = plan.phases
+    response = client_for(staff_user).patch(
+        f"/api/v1/plans/{plan.pk}/", {"phases": [phase], "title": "Neu"}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert "phases" in response.json()["fields"]
+    plan.refresh_from_db()
+    assert (plan.title, plan.phases) == ("Alt", before)
+
+
 def test_staff_updates_own_plan_topics(staff_user, municipality):
     plan = factories.PlanFactory(municipality=municipality)
     response = client_for(staff_user).patch(
