@@ -35,9 +35,11 @@ from consult.models import Municipality
 from consult.roles import municipality_id_of
 from experts import availability
 from experts.models import AvailabilityException, ExpertProfile
-from experts.selectors import availability_of
+from experts.selectors import availability_of, exceptions_shown_from
 
 MAX_SLOT_RANGE_DAYS = 92
+# One PUT's exceptions: a few years of holidays and extra days.
+MAX_EXCEPTIONS = 1000
 DEFAULT_SLOT_RANGE_DAYS = 14
 
 
@@ -445,10 +447,6 @@ class RuleSerializer(serializers.Serializer):
         return attrs
 
 
-class RulesSerializer(serializers.Serializer):
-    rules = RuleSerializer(many=True, max_length=availability.MAX_RULES)
-
-
 class ExceptionSerializer(serializers.ModelSerializer):
     start = WallClockField(source="start_time", required=False, allow_null=True)
     end = WallClockField(source="end_time", required=False, allow_null=True)
@@ -457,6 +455,19 @@ class ExceptionSerializer(serializers.ModelSerializer):
         model = AvailabilityException
         fields = ["id", "date", "start", "end", "kind", "note"]
         read_only_fields = ["id"]
+
+
+class RulesSerializer(serializers.Serializer):
+    """PUT: the weekly rules and, when given, the exceptions (those the read shows)."""
+
+    rules = RuleSerializer(many=True, max_length=availability.MAX_RULES)
+    exceptions = ExceptionSerializer(many=True, required=False, max_length=MAX_EXCEPTIONS)
+
+
+class AvailabilityPatchSerializer(RulesSerializer):
+    """PATCH: whichever of the two lists it names is replaced, the other stays."""
+
+    rules = RuleSerializer(many=True, required=False, max_length=availability.MAX_RULES)
 
 
 AvailabilitySchema = inline_serializer(
@@ -517,15 +528,19 @@ class AvailabilityView(APIView):
         _managed_expert(request.user, pk)
         return Response(self._body(pk))
 
-    @extend_schema(request=RulesSerializer, responses=AvailabilitySchema)
-    def put(self, request: Request, pk: int) -> Response:
+    def _replace(self, request: Request, pk: int, serializer: type[RulesSerializer]) -> Response:
         expert = _managed_expert(request.user, pk)
-        data = RulesSerializer(data=request.data)
+        data = serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        availability.replace_rules(
+        v = data.validated_data
+        rules = v.get("rules")
+        exceptions = v.get("exceptions")
+        availability.replace_availability(
             actor=request.user,
             expert=expert,
-            rules=[
+            rules=None
+            if rules is None
+            else [
                 availability.RuleSpec(
                     weekday=r["weekday"],
                     start=r["start_time"],
@@ -533,12 +548,31 @@ class AvailabilityView(APIView):
                     valid_from=r.get("valid_from"),
                     valid_until=r.get("valid_until"),
                 )
-                for r in data.validated_data["rules"]
+                for r in rules
             ],
+            exceptions=None
+            if exceptions is None
+            else [
+                availability.ExceptionSpec(
+                    day=e["date"],
+                    start=e.get("start_time"),
+                    end=e.get("end_time"),
+                    kind=e.get("kind", AvailabilityException.Kind.BLOCK),
+                    note=e.get("note", ""),
+                )
+                for e in exceptions
+            ],
+            exceptions_from=exceptions_shown_from(),
         )
         return Response(self._body(pk))
 
-    patch = put
+    @extend_schema(request=RulesSerializer, responses=AvailabilitySchema)
+    def put(self, request: Request, pk: int) -> Response:
+        return self._replace(request, pk, RulesSerializer)
+
+    @extend_schema(request=AvailabilityPatchSerializer, responses=AvailabilitySchema)
+    def patch(self, request: Request, pk: int) -> Response:
+        return self._replace(request, pk, AvailabilityPatchSerializer)
 
 
 class AvailabilityExceptionsView(APIView):

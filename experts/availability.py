@@ -85,6 +85,79 @@ def replace_rules(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ExceptionSpec:
+    """One exception as given by the caller: no times means the whole day."""
+
+    day: date
+    start: time | None = None
+    end: time | None = None
+    kind: str = AvailabilityException.Kind.BLOCK
+    note: str = ""
+
+
+def _exception_problems(spec: ExceptionSpec) -> dict[str, str]:
+    """What is wrong with ``spec``, by field: empty if nothing."""
+    if spec.kind not in AvailabilityException.Kind.values:
+        return {"kind": _("„block“ oder „add“.")}
+    if (spec.start is None) != (spec.end is None):
+        return {"end" if spec.end is None else "start": _("Beginn und Ende gehören zusammen.")}
+    if spec.start is not None and spec.end is not None and spec.end <= spec.start:
+        return {"end": _("Das Ende muss nach dem Beginn liegen.")}
+    return {}
+
+
+@transaction.atomic
+def replace_exceptions(
+    *,
+    actor: Any,
+    expert: ExpertProfile,
+    exceptions: Sequence[ExceptionSpec],
+    from_day: date,
+) -> list[AvailabilityException]:
+    """Replace the exceptions of ``expert`` on ``from_day`` and later by ``exceptions`` (the
+    ones the availability read shows); older ones are history and stay."""
+    check_manage_availability(actor, expert)
+    errors = {
+        str(index): {name: [message] for name, message in problems.items()}
+        for index, spec in enumerate(exceptions)
+        if (problems := _exception_problems(spec))
+    }
+    if errors:
+        raise Invalid(_("Ungültige Ausnahmen."), fields={"exceptions": errors})
+    AvailabilityException.objects.filter(expert=expert, date__gte=from_day).delete()
+    return AvailabilityException.objects.bulk_create(
+        AvailabilityException(
+            expert=expert,
+            date=spec.day,
+            start_time=spec.start,
+            end_time=spec.end,
+            kind=spec.kind,
+            note=spec.note[:200],
+        )
+        for spec in exceptions
+    )
+
+
+@transaction.atomic
+def replace_availability(
+    *,
+    actor: Any,
+    expert: ExpertProfile,
+    rules: Sequence[RuleSpec] | None = None,
+    exceptions: Sequence[ExceptionSpec] | None = None,
+    exceptions_from: date,
+) -> None:
+    """Replace the weekly rules and/or the exceptions from ``exceptions_from`` on, together:
+    what is ``None`` stays as it is; if either is invalid, neither changes."""
+    if rules is not None:
+        replace_rules(actor=actor, expert=expert, rules=rules)
+    if exceptions is not None:
+        replace_exceptions(
+            actor=actor, expert=expert, exceptions=exceptions, from_day=exceptions_from
+        )
+
+
 @transaction.atomic
 def add_exception(
     *,
@@ -98,18 +171,10 @@ def add_exception(
 ) -> AvailabilityException:
     """Block (holiday, appointment) or add time on one date; no times means the whole day."""
     check_manage_availability(actor, expert)
-    if kind not in AvailabilityException.Kind.values:
-        raise Invalid(_("Unbekannte Art."), fields={"kind": [_("„block“ oder „add“.")]})
-    if (start is None) != (end is None):
-        raise Invalid(
-            _("Beginn und Ende gehören zusammen."),
-            fields={"end" if end is None else "start": [_("Fehlt.")]},
-        )
-    if start is not None and end is not None and end <= start:
-        raise Invalid(
-            _("Das Ende muss nach dem Beginn liegen."),
-            fields={"end": [_("Das Ende muss nach dem Beginn liegen.")]},
-        )
+    problems = _exception_problems(ExceptionSpec(day=day, start=start, end=end, kind=kind))
+    if problems:
+        name, message = next(iter(problems.items()))
+        raise Invalid(message, fields={name: [message]})
     return AvailabilityException.objects.create(
         expert=expert, date=day, start_time=start, end_time=end, kind=kind, note=note[:200]
     )

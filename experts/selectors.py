@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from experts.models import AvailabilityException, AvailabilityRule, ExpertProfile
 from experts.slots import (
@@ -38,6 +39,7 @@ __all__ = [
     "check_slot_for",
     "earliest_slot",
     "earliest_slots",
+    "exceptions_shown_from",
     "experts_with_availability",
     "free_slots_for",
     "register_busy_source",
@@ -225,10 +227,15 @@ def experts_with_availability(
     )
 
 
+def exceptions_shown_from() -> date:
+    """The first date whose exceptions the availability API shows (and a PUT replaces):
+    yesterday, so that a zone ahead of the server's still sees its today."""
+    return timezone.localdate() - timedelta(days=1)
+
+
 def availability_of(expert_id: int) -> ExpertProfile:
     """One profile with all its rules and its exceptions from yesterday on (for the API)."""
-    yesterday = date.today() - timedelta(days=1)
-    return experts_with_availability([expert_id], first=yesterday).get()
+    return experts_with_availability([expert_id], first=exceptions_shown_from()).get()
 
 
 def earliest_slots(
