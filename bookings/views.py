@@ -263,7 +263,10 @@ def booking_slots(request: HttpRequest, pk: int, expert_id: int) -> HttpResponse
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, _("Ihr Terminwunsch ist bei der Expert*in angefragt."))
+            if booking.status == Status.CONFIRMED:  # the expert confirms bookings automatically
+                messages.success(request, _("Ihr Termin ist gebucht und bestätigt."))
+            else:
+                messages.success(request, _("Ihr Terminwunsch ist bei der Expert*in angefragt."))
             return redirect("booking-detail", pk=booking.pk)
     start, end = request_window(consultation)
     slots = selectors.free_slots_for(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -178,3 +180,10 @@ class ExceptionForm(forms.Form):
         widget=forms.TimeInput(attrs={"type": "time"}),
     )
     note = forms.CharField(label=_("Notiz (nur für Sie)"), max_length=200, required=False)
+
+    def clean_day(self) -> dt.date:
+        # An exception for a past day changes nothing and would not be listed again.
+        day = self.cleaned_data["day"]
+        if day < timezone.localdate():
+            raise forms.ValidationError(_("Liegt in der Vergangenheit."), code="past")
+        return day

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.test import Client
@@ -221,3 +222,37 @@ def test_reschedule_without_a_slot_shows_error_at_the_slot_list(staff_user):
     assert response.status_code == 400
     html = response.content.decode()
     assert 'id="id_reschedule-start_errors"' in html and "Bitte einen freien Termin wählen." in html
+
+
+def test_booking_with_an_auto_confirming_expert_says_confirmed_not_requested(staff_user):
+    expert = factories.ExpertProfileFactory(auto_confirm=True)
+    request = factories.RequestFactory(plan__municipality=staff_user.municipal_staff.municipality)
+    client = client_of(staff_user)
+    page = client.get(f"/anfragen/{request.pk}/experten/{expert.pk}/termine/").content.decode()
+    start = re.search(r'name="start" id="[^"]+" value="([^"]+)"', page).group(1)
+    duration = re.search(r'name="duration_minutes" value="(\d+)"', page).group(1)
+    response = client.post(
+        f"/anfragen/{request.pk}/experten/{expert.pk}/termine/",
+        {"start": start, "duration_minutes": duration},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "Ihr Termin ist gebucht und bestätigt." in html and "angefragt." not in html
+    assert f"<title>Beratung mit {expert.display_name} am " in html
+
+
+def test_exception_for_a_past_day_is_refused_on_the_date_field(expert):
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    response = client_of(expert.user).post(
+        "/expertin/verfuegbarkeit/",
+        {"add_exception": "1", "exception-day": yesterday.isoformat(), "exception-kind": "block"},
+    )
+    assert response.status_code == 400
+    assert 'id="id_exception-day_errors"' in response.content.decode()
+    assert not expert.exceptions.exists()
+
+
+def test_booking_page_title_names_expert_and_day_in_english(staff_user):
+    booking = own_booking(staff_user, status="confirmed")
+    html = english_client_of(staff_user).get(f"/termine/{booking.pk}/").content.decode()
+    assert f"<title>Consultation with {booking.expert.display_name} on " in html
