@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -98,9 +99,10 @@ class AwareDateTimeField(serializers.Field):
     """Reads ISO 8601 with an offset only; writes ISO 8601 in the service's zone."""
 
     default_error_messages = {
-        "invalid": _("Ungültig, z. B. 2027-03-01T10:00:00+01:00."),
-        "naive": _("Ohne Zeitzone."),
-        "range": _("Außerhalb des möglichen Bereichs."),
+        # Lazy: translated per request, in the client's language, not once at import.
+        "invalid": gettext_lazy("Ungültig, z. B. 2027-03-01T10:00:00+01:00."),
+        "naive": gettext_lazy("Ohne Zeitzone."),
+        "range": gettext_lazy("Außerhalb des möglichen Bereichs."),
     }
 
     def to_internal_value(self, data: Any) -> datetime:

@@ -244,6 +244,16 @@ def test_reschedule_with_naive_start_is_400(booked, staff_user):
     assert response.status_code == 400 and "start" in response.json()["fields"]
 
 
+def test_field_errors_of_times_speak_the_clients_language(booked, staff_user):
+    client = client_for(staff_user)
+    url = f"{URL}{booked}/reschedule/"
+    naive = {"start": "2027-06-07T14:00:00"}
+    english = client.post(url, naive, HTTP_ACCEPT_LANGUAGE="en").json()
+    german = client.post(url, naive, HTTP_ACCEPT_LANGUAGE="de").json()
+    assert english["fields"]["start"] == ["No time zone."]
+    assert german["fields"]["start"] == ["Ohne Zeitzone."]
+
+
 def test_complete_no_show_and_feedback(booked, staff_user, expert):
     expert_client, staff = client_for(expert.user), client_for(staff_user)
     expert_client.post(f"{URL}{booked}/confirm/")
