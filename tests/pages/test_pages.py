@@ -256,3 +256,15 @@ def test_booking_page_title_names_expert_and_day_in_english(staff_user):
     booking = own_booking(staff_user, status="confirmed")
     html = english_client_of(staff_user).get(f"/termine/{booking.pk}/").content.decode()
     assert f"<title>Consultation with {booking.expert.display_name} on " in html
+
+
+def test_expired_form_explains_itself_in_the_users_language(staff_user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff_user)
+    response = client.post("/vorhaben/neu/", {"title": "Kiezfonds"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert '<html lang="de">' in html and "<h1>Formular abgelaufen</h1>" in html
+    client.cookies["django_language"] = "en"
+    html = client.post("/vorhaben/neu/", {"title": "Kiezfonds"}).content.decode()
+    assert '<html lang="en">' in html and "<h1>Form expired</h1>" in html
