@@ -49,6 +49,9 @@ PLAN_FIELDS = (
 )
 REQUEST_FIELDS = ("format", "language", "earliest", "latest", "duration_minutes", "notes")
 MIN_DURATION, MAX_DURATION = 15, 480
+# How far ahead a wanted window may reach: advice is planned months ahead, not decades, and a
+# date near 9999-12-31 leaves no room to compute the window's end in (a 500 on matching).
+MAX_YEARS_AHEAD = 10
 
 
 # --- municipalities ---------------------------------------------------------------------------
@@ -330,6 +333,23 @@ def _validate_request_fields(
         errors.add("earliest", _("„frühestens“ liegt in der Vergangenheit."))
 
 
+def _check_not_too_far_ahead(
+    errors: FieldErrors, fields: Mapping[str, Any], today: dt.date
+) -> None:
+    """Only the dates given are checked: an update of other fields keeps the stored window."""
+    try:
+        limit = today.replace(year=today.year + MAX_YEARS_AHEAD)
+    except ValueError:  # 29 February
+        limit = today.replace(year=today.year + MAX_YEARS_AHEAD, day=28)
+    for name in ("earliest", "latest"):
+        value = fields.get(name)
+        if value is not None and value > limit:
+            errors.add(
+                name,
+                _("Höchstens %(years)d Jahre im Voraus.") % {"years": MAX_YEARS_AHEAD},
+            )
+
+
 @transaction.atomic
 def create_request(
     *,
@@ -358,6 +378,7 @@ def create_request(
         "notes": notes,
     }
     _validate_request_fields(errors, fields, today=today, creating=True)
+    _check_not_too_far_ahead(errors, fields, today)
     weights = _clean_topic_weights(errors, topics)
     errors.raise_if_any()
     request = ConsultationRequest.objects.create(plan=plan, created_by=actor, **fields)
@@ -389,6 +410,7 @@ def update_request(
     errors = FieldErrors()
     merged = {"earliest": request.earliest, "latest": request.latest, **fields}
     _validate_request_fields(errors, merged, today=today, creating=False)
+    _check_not_too_far_ahead(errors, fields, today)
     if (
         "earliest" in fields
         and fields["earliest"] != request.earliest

@@ -75,6 +75,9 @@ def test_staff_creates_request(staff_user, plan):
         ({"format": "telepathy"}, "format"),
         ({"duration_minutes": 5}, "duration_minutes"),
         ({"duration_minutes": 1000}, "duration_minutes"),
+        ({"latest": "9999-12-31"}, "latest"),
+        ({"earliest": "9999-12-30", "latest": "9999-12-31"}, "earliest"),
+        ({"latest": "2040-03-05"}, "latest"),
     ],
 )
 def test_bad_request_input_is_400_with_field_and_nothing_saved(staff_user, plan, change, field):
@@ -141,6 +144,17 @@ def test_window_ending_before_start_on_update_is_400(staff_user, plan):
     )
     assert response.status_code == 400
     assert "latest" in response.json()["fields"]
+
+
+def test_window_ten_years_ahead_is_accepted_and_further_on_update_is_400(staff_user, plan):
+    client = client_for(staff_user)
+    created = client.post("/api/v1/requests/", body(plan, latest="2040-03-03"), format="json")
+    assert created.status_code == 201, created.json()
+    url = f"/api/v1/requests/{created.json()['id']}/"
+    response = client.patch(url, {"latest": "9999-12-31"}, format="json")
+    assert response.status_code == 400
+    assert "latest" in response.json()["fields"]
+    assert ConsultationRequest.objects.get().latest == dt.date(2040, 3, 3)
 
 
 def test_close_request(staff_user, plan):
