@@ -44,6 +44,15 @@ class ThrottledAuthenticationForm(AuthenticationForm):
     """Django's login form with a limit on failed attempts per username and client address
     (consult.rate_limits: counted in the shared cache, so every web process sees it)."""
 
+    # Django's German text asks to "enter" user name and password, which the person just did.
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "Benutzername oder Passwort stimmt nicht. Bitte achten Sie auf Groß- und "
+            "Kleinschreibung."
+        ),
+    }
+
     def clean(self) -> dict[str, Any]:
         username = self.data.get("username", "") or ""
         attempt = (username.strip().casefold(), client_address(self.request))

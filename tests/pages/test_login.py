@@ -103,3 +103,12 @@ def test_login_form_needs_csrf_token(staff_user):
     client = Client(enforce_csrf_checks=True)
     response = client.post("/login/", {"username": staff_user.username, "password": "x"})
     assert response.status_code == 403
+
+
+def test_wrong_password_says_the_login_data_is_wrong_in_german_and_english(staff_user):
+    html = _login(Client(), staff_user.username, "wrong").content.decode()
+    assert "Benutzername oder Passwort stimmt nicht." in html
+    client = Client()
+    client.cookies["django_language"] = "en"
+    html = _login(client, staff_user.username, "wrong", ip="10.0.0.9").content.decode()
+    assert "The user name or password is wrong." in html
