@@ -1,6 +1,7 @@
 """Request-level guards: oversize bodies are refused before any view reads them (DRF's parsers
-read the raw stream, which bypasses Django's DATA_UPLOAD_MAX_MEMORY_SIZE check), and a view that
-finds the database unreachable answers 503 instead of 500."""
+read the raw stream, which bypasses Django's DATA_UPLOAD_MAX_MEMORY_SIZE check), a view that
+finds the database unreachable answers 503 instead of 500, and an unknown API route is a JSON
+404 in the error shape with DEBUG on too."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
-from config.errors import database_unavailable
+from config.errors import database_unavailable, page_not_found
 from config.exceptions import database_unreachable, error_body
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,24 @@ class BodySizeLimitMiddleware:
                 status=413,
             )
         return self.get_response(request)
+
+
+class ApiNotFoundMiddleware:
+    """With DEBUG on Django answers a URL no route matches with its HTML debug page, also under
+    /api/ (handler404 only serves DEBUG off): API clients get the error shape either way."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code == 404
+            and request.path.startswith("/api/")
+            and "json" not in response.get("Content-Type", "")
+        ):
+            return page_not_found(request)
+        return response
 
 
 class DatabaseUnavailableMiddleware:

@@ -57,6 +57,14 @@ def test_unknown_api_route_is_json_404(api):
     assert set(response.json()) == {"detail", "code", "fields"}
 
 
+def test_unknown_api_route_is_json_404_with_debug_on_too(api, settings):
+    settings.DEBUG = True
+    response = api.get("/api/v1/nope/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Nicht gefunden.", "code": "not_found", "fields": {}}
+    assert api.get("/api/v1/topics/nope/").json()["code"] == "not_found"
+
+
 def test_malformed_json_is_400_in_error_shape(coordinator):
     client = client_for(coordinator)
     response = client.post(
