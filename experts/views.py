@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from consult import selectors as consult_selectors
 from consult.errors import DomainError, NotFound
 from consult.forms import add_domain_error
+from consult.models import ConsultationRequest
 from consult.pages import expert_required, in_viewer_zone, staff_required
 from experts import availability, match_selectors, services
 from experts.forms import ExceptionForm, ProfileForm, RuleForm
@@ -73,7 +74,15 @@ def request_matches(request: HttpRequest, pk: int) -> HttpResponse:
         }
         for index, m in enumerate(matches, 1)
     ]
-    return render(request, "experts/matches.html", {"consultation": target, "rows": rows})
+    bookable = target.status in (
+        ConsultationRequest.Status.OPEN,
+        ConsultationRequest.Status.MATCHED,
+    )
+    return render(
+        request,
+        "experts/matches.html",
+        {"consultation": target, "rows": rows, "bookable": bookable},
+    )
 
 
 # --- the expert's own pages --------------------------------------------------------------------

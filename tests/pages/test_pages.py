@@ -268,3 +268,20 @@ def test_expired_form_explains_itself_in_the_users_language(staff_user):
     client.cookies["django_language"] = "en"
     html = client.post("/vorhaben/neu/", {"title": "Kiezfonds"}).content.decode()
     assert '<html lang="en">' in html and "<h1>Form expired</h1>" in html
+
+
+def test_matches_of_a_booked_request_offer_no_slot_picker_and_say_why(staff_user, expert):
+    request = factories.RequestFactory(
+        plan__municipality=staff_user.municipal_staff.municipality, status="booked"
+    )
+    html = client_of(staff_user).get(f"/anfragen/{request.pk}/experten/").content.decode()
+    assert "Diese Anfrage ist nicht mehr offen" in html
+    assert f"/anfragen/{request.pk}/experten/{expert.pk}/termine/" not in html
+    assert f"<title>Passende Expert*innen für Anfrage #{request.pk}" in html
+
+
+def test_matches_of_an_open_request_link_to_the_slot_picker(staff_user, expert):
+    request = factories.RequestFactory(plan__municipality=staff_user.municipal_staff.municipality)
+    html = client_of(staff_user).get(f"/anfragen/{request.pk}/experten/").content.decode()
+    assert "Diese Anfrage ist nicht mehr offen" not in html
+    assert f"/anfragen/{request.pk}/experten/{expert.pk}/termine/" in html
