@@ -81,11 +81,11 @@ def recipients(booking: ConsultationBooking, roles: Iterable[str]) -> list[Recip
     return result
 
 
-def _attendee(recipient: Recipient | None, partstat: str) -> Attendee | None:
-    if recipient is None:
-        return None
+def _attendee(recipient: Recipient) -> Attendee | None:
     try:
-        return Attendee(email=recipient.email, name=recipient.name, partstat=partstat)  # type: ignore[arg-type]
+        # NEEDS-ACTION with RSVP for everybody (issue 7): the invitation asks each person to
+        # answer in their calendar; the booking's own state is the VEVENT's STATUS.
+        return Attendee(email=recipient.email, name=recipient.name)
     except ValueError:  # an address iCalendar cannot carry: leave it out of the invitation
         return None
 
@@ -93,16 +93,14 @@ def _attendee(recipient: Recipient | None, partstat: str) -> Attendee | None:
 def _invitation_text(
     booking: ConsultationBooking, method: str, people: list[Recipient], language: str, now: datetime
 ) -> str:
-    expert = next((r for r in people if r.role == "expert"), None)
-    municipality = next((r for r in people if r.role == "municipality"), None)
-    attendees = tuple(
-        a
-        for a in (
-            _attendee(expert, "ACCEPTED" if booking.status == Status.CONFIRMED else "NEEDS-ACTION"),
-            _attendee(municipality, "ACCEPTED"),
-        )
-        if a is not None
-    )
+    # Everybody the message goes to is an attendee: a calendar shows a meeting its owner is not
+    # invited to as someone else's (Outlook, Google).
+    by_address: dict[str, Attendee] = {}
+    for person in sorted(people, key=lambda p: p.role != "expert"):  # the expert first
+        attendee = _attendee(person)
+        if attendee is not None:
+            by_address.setdefault(attendee.email.lower(), attendee)
+    attendees = tuple(by_address.values())
     if not attendees:
         return ""
     names = (booking.request.plan.municipality.name, booking.expert.display_name)

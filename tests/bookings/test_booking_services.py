@@ -92,6 +92,24 @@ def test_new_request_writes_outbox_rows_with_request_invitation(staff_user, requ
         assert str(event["STATUS"]) == "TENTATIVE"
 
 
+def test_everybody_the_invitation_goes_to_is_an_attendee_asked_to_answer(
+    staff_user, request_, expert
+):
+    booking = book(staff_user, request_, expert, at(MONDAY, 10))
+
+    rows = outbox(booking, "requested")
+    assert len(rows) == EVERYONE
+    for row in rows:
+        attendees = assert_valid_invitation(row.ics, method="REQUEST").walk("VEVENT")[0]["ATTENDEE"]
+        assert sorted(str(a).removeprefix("mailto:") for a in attendees) == sorted(
+            r.recipient for r in rows
+        )
+        assert {(a.params["PARTSTAT"], a.params["RSVP"]) for a in attendees} == {
+            ("NEEDS-ACTION", "TRUE")
+        }
+        assert str(attendees[0]).removeprefix("mailto:") == expert.email  # the expert first
+
+
 def test_booking_and_its_outbox_rows_commit_together(staff_user, request_, expert, monkeypatch):
     """Invariant 3: if writing the notifications fails, the booking is not written either."""
 
