@@ -147,8 +147,10 @@ class PlanSerializer(serializers.ModelSerializer):
     municipality = id_field(source="municipality_id", required=False)
     stage = serializers.ChoiceField(Stage.choices, default=Stage.IDEA)
     procedure_type = serializers.ChoiceField(ProcedureType.choices)
+    # A JSON number, as it was sent (DRF's default would answer 50000 with "50000.00"); cents
+    # up to 10^12 EUR are exact in a double.
     budget_eur = serializers.DecimalField(
-        max_digits=14, decimal_places=2, required=False, allow_null=True
+        max_digits=14, decimal_places=2, required=False, allow_null=True, coerce_to_string=False
     )
     channels = serializers.ListField(child=serializers.ChoiceField(Channel.choices), default=list)
     target_groups = serializers.ListField(

@@ -16,7 +16,7 @@ VALID = {
     "title": "Jugendbudget",
     "stage": "introducing",
     "procedure_type": "youth-budget",
-    "budget_eur": "50000.00",
+    "budget_eur": 50000,
     "channels": ["online", "onsite"],
     "target_groups": ["youth"],
     "phases": [
@@ -35,7 +35,14 @@ def test_staff_creates_plan_of_own_municipality(staff_user, municipality):
     assert body["municipality"] == municipality.pk
     assert set(body["topics"]) == {"public-relations", "youth-school"}
     assert body["phases"][0] == {"phase": "information", "start": "2030-03-01", "end": "2030-03-31"}
-    assert body["budget_eur"] == "50000.00"
+    assert body["budget_eur"] == 50000  # a number, as sent
+
+
+def test_budget_given_as_a_decimal_string_comes_back_as_a_number(staff_user):
+    body = {**VALID, "budget_eur": "12345.67"}
+    response = client_for(staff_user).post("/api/v1/plans/", body, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["budget_eur"] == 12345.67
 
 
 @pytest.mark.parametrize("encoding", ["multipart", "urlencoded"])
