@@ -50,6 +50,7 @@ from experts.match_selectors import request_window
 from experts.models import AssignmentProposal, ExpertProfile
 from experts.selectors import experts_with_availability
 from experts.slots import Slot
+from notifications import ics
 from notifications import services as notification_services
 from notifications.models import Notification
 
@@ -198,7 +199,7 @@ def registration_ics(request: HttpRequest, token: str) -> HttpResponse:
         text = event_services.invitation_for(token=token)
     except NotFound as error:
         raise Http404 from error
-    response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
+    response = HttpResponse(text, content_type=ics.media_type(text))
     response["Content-Disposition"] = 'attachment; filename="veranstaltung.ics"'
     return response
 
@@ -340,6 +341,16 @@ def _detail_page(
             "expert_side": expert_side,
             "municipality_side": municipality_side,
             "future": booking.start > now,
+            # Either side may call a consultation off (issue 5); an open request the expert
+            # answers with "decline" instead.
+            "can_cancel": booking.start > now
+            and (
+                (
+                    municipality_side
+                    and booking.status in (Status.HELD, Status.REQUESTED, Status.CONFIRMED)
+                )
+                or (expert_side and booking.status == Status.CONFIRMED)
+            ),
             "cancel_form": ReasonForm(prefix="cancel"),
             "decline_form": DeclineForm(prefix="decline"),
             "reschedule_form": RescheduleForm(prefix="reschedule"),

@@ -285,3 +285,35 @@ def test_matches_of_an_open_request_link_to_the_slot_picker(staff_user, expert):
     html = client_of(staff_user).get(f"/anfragen/{request.pk}/experten/").content.decode()
     assert "Diese Anfrage ist nicht mehr offen" not in html
     assert f"/anfragen/{request.pk}/experten/{expert.pk}/termine/" in html
+
+
+def test_expert_can_call_off_a_confirmed_consultation_with_a_reason(staff_user):
+    booking = own_booking(staff_user, status="confirmed")
+    expert = client_of(booking.expert.user)
+    page = expert.get(f"/termine/{booking.pk}/").content.decode()
+    assert f'action="/termine/{booking.pk}/absagen/"' in page
+    response = expert.post(f"/termine/{booking.pk}/absagen/", {"cancel-reason": "Krank."})
+    assert response.status_code == 302
+    booking.refresh_from_db()
+    assert booking.status == "cancelled" and booking.reason == "Krank."
+
+
+def test_expert_answers_an_open_request_with_decline_not_cancel(staff_user):
+    booking = own_booking(staff_user)
+    page = client_of(booking.expert.user).get(f"/termine/{booking.pk}/").content.decode()
+    assert f'action="/termine/{booking.pk}/ablehnen/"' in page
+    assert f'action="/termine/{booking.pk}/absagen/"' not in page
+
+
+def test_downloaded_event_invitation_names_its_method_in_the_media_type(client):
+    from bookings import event_services
+
+    event = factories.EventFactory()
+    registration = event_services.register(
+        event_id=event.pk, name="Alex", email="alex@gemeinde.example", consent=True
+    ).registration
+    event_services.confirm(token=registration.token)
+    response = client.get(f"/registrations/{registration.token}/einladung.ics")
+    assert response.status_code == 200
+    assert "METHOD:REQUEST" in response.content.decode()
+    assert response["Content-Type"] == "text/calendar; method=REQUEST; charset=utf-8"
