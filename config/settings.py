@@ -259,6 +259,8 @@ LANGUAGES = [("de", _("Deutsch")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
+# English dates as written in Europe (config/formats/en/formats.py), not the American default.
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_TZ = True
 
 # --- static, media ----------------------------------------------------------------------------

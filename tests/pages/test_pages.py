@@ -317,3 +317,14 @@ def test_downloaded_event_invitation_names_its_method_in_the_media_type(client):
     assert response.status_code == 200
     assert "METHOD:REQUEST" in response.content.decode()
     assert response["Content-Type"] == "text/calendar; method=REQUEST; charset=utf-8"
+
+
+def test_english_pages_write_dates_day_before_month(staff_user):
+    factories.RequestFactory(
+        plan__municipality=staff_user.municipal_staff.municipality,
+        earliest=dt.date(2027, 6, 12),
+        latest=dt.date(2027, 7, 3),
+    )
+    html = english_client_of(staff_user).get("/anfragen/").content.decode()
+    assert "12 Jun 2027" in html and "3 Jul 2027" in html
+    assert "06/12/2027" not in html
