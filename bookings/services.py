@@ -607,6 +607,10 @@ def reschedule(
                 code="invalid_transition",
                 extra={"status": booking.status},
             )
+        if start == booking.start:
+            # Moved to where it is: nothing changes (a confirmed booking stays confirmed, no
+            # new SEQUENCE, no messages), so a repeated request is harmless.
+            return booking
         expert = _lock_expert(booking.expert_id)
         assert expert is not None  # PROTECT keeps a booked expert's row
         if not expert.active:

@@ -406,6 +406,15 @@ def test_reschedule_keeps_uid_raises_sequence_and_needs_confirmation_again(
     assert rows and all(r.dedup_key.split(":")[3] == "2" for r in rows)
 
 
+def test_reschedule_to_its_own_start_changes_nothing_and_sends_nothing(booking, expert, staff_user):
+    services.confirm(actor=expert.user, booking_id=booking.pk, now=NOW)
+    same = services.reschedule(
+        actor=staff_user, booking_id=booking.pk, start=booking.start.astimezone(UTC), now=NOW
+    )
+    assert (same.status, same.sequence, same.start) == (Status.CONFIRMED, 1, booking.start)
+    assert not outbox(same, "rescheduled")
+
+
 def test_reschedule_of_cancelled_booking_is_409_and_changes_nothing(booking, staff_user):
     services.cancel(actor=staff_user, booking_id=booking.pk, now=NOW)
     before = ConsultationBooking.objects.get(pk=booking.pk)
