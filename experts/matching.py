@@ -711,10 +711,14 @@ def _explain(request: RequestFeatures, facts: _Facts) -> tuple[str, str]:
     de: list[str] = []
     en: list[str] = []
     needed = len(request.topics)
-    if needed:
-        noun = "Thema" if needed == 1 else "Themen"
-        de.append(f"deckt {facts.covered} von {needed} benötigten {noun} ab")
-        en.append(f"covers {facts.covered} of {needed} needed topic{'' if needed == 1 else 's'}")
+    if needed == 1:
+        # "1 von 1 benötigten Thema" is neither good German nor good English.
+        negation = "" if facts.covered else " nicht"
+        de.append(f"deckt das benötigte Thema{negation} ab")
+        en.append("covers the needed topic" if facts.covered else "does not cover the needed topic")
+    elif needed:
+        de.append(f"deckt {facts.covered} von {needed} benötigten Themen ab")
+        en.append(f"covers {facts.covered} of {needed} needed topics")
     if facts.same_procedure:
         de.append("Erfahrung mit dieser Verfahrensart")
         en.append("has worked with this procedure type")

@@ -185,6 +185,20 @@ def test_ties_at_the_top_k_boundary_keep_the_lowest_ids() -> None:
     assert got == [100, *sorted(e.id for e in twins)[:2]]
 
 
+@pytest.mark.parametrize(
+    ("levels", "german", "english"),
+    [
+        ({"youth-school": 2}, "Deckt das benötigte Thema ab", "Covers the needed topic"),
+        ({"funding": 2}, "Deckt das benötigte Thema nicht ab", "Does not cover the needed topic"),
+    ],
+)
+def test_explanation_of_a_single_topic_request_reads_naturally(levels, german, english) -> None:
+    request = request_for(topics={"youth-school": 3})
+    [match] = rank_experts(ExpertMatrix.build([expert(1, topic_levels=levels)]), request)
+    assert match.explanation_de.startswith(german + ",") or match.explanation_de == german + "."
+    assert match.explanation_en.startswith(english)
+
+
 def test_explanations_name_topic_count_distance_and_slot() -> None:
     covers_three = expert(
         1,
