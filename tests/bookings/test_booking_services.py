@@ -493,3 +493,26 @@ def test_rescheduled_booking_gets_reminders_for_its_new_time_only(booking, exper
 def test_cancelled_booking_gets_no_reminder(booking, staff_user):
     services.cancel(actor=staff_user, booking_id=booking.pk, now=NOW)
     assert services.send_due_reminders(now=booking.start - timedelta(hours=23)) == 0
+
+
+# --- what the e-mails say ---------------------------------------------------------------------
+
+
+def test_german_booking_mail_names_the_zone_the_german_way_and_english_the_english_way(
+    staff_user, municipality
+):
+    german = book(
+        staff_user, another_request(municipality), factories.ExpertProfileFactory(), at(MONDAY, 10)
+    )
+    english_expert = factories.ExpertProfileFactory(languages=["en"])
+    english_request = factories.RequestFactory(
+        plan=factories.PlanFactory(municipality=municipality), language="en"
+    )
+    english = book(staff_user, english_request, english_expert, at(MONDAY, 10))
+
+    for row in outbox(german, "requested"):
+        for body in (row.body_text, row.body_html):
+            assert "10:00–11:00 MESZ" in body and "CEST" not in body
+    for row in outbox(english, "requested"):
+        for body in (row.body_text, row.body_html):
+            assert "10:00–11:00 CEST" in body and "MESZ" not in body
