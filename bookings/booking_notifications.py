@@ -14,6 +14,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 
 from bookings.models import ConsultationBooking
 from notifications.ics import Attendee, Invitation, Organizer, Session, build_invitation
@@ -141,6 +142,12 @@ def _rows(
     context: dict | None = None,
 ) -> list[Notification]:
     _roles, method = TRANSITIONS[transition]
+    # Absolute links: the booking's page (confirm, decline, cancel, move, rate) and, for a
+    # request that is open again, the request's expert suggestions.
+    links = {
+        "booking_url": settings.SITE_URL + reverse("booking-detail", args=[booking.pk]),
+        "matches_url": settings.SITE_URL + reverse("request-matches", args=[booking.request_id]),
+    }
     invitations: dict[str, str] = {}
     # Recipients of one side share name, role and language: one rendering serves them all.
     messages: dict[tuple[str, str, str], Rendered] = {}
@@ -162,6 +169,7 @@ def _rows(
                     "municipality_name": booking.request.plan.municipality.name,
                     "tz": booking.expert.timezone,
                     "site_url": settings.SITE_URL,
+                    **links,
                     **(context or {}),
                 },
                 language=person.language,

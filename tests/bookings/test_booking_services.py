@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
+from django.urls import resolve
 
 from bookings import services
 from bookings.models import ConsultationBooking
@@ -516,3 +518,30 @@ def test_german_booking_mail_names_the_zone_the_german_way_and_english_the_engli
     for row in outbox(english, "requested"):
         for body in (row.body_text, row.body_html):
             assert "10:00–11:00 CEST" in body and "MESZ" not in body
+
+
+def _links(text: str) -> list[str]:
+    """The links into the service, other than its home page."""
+    return [
+        word.strip(".,")
+        for word in text.split()
+        if word.startswith(settings.SITE_URL + "/") and word.strip(".,/") != settings.SITE_URL
+    ]
+
+
+def test_booking_mails_link_the_booking_page_and_a_decline_links_the_other_experts(booking, expert):
+    services.decline(actor=expert.user, booking_id=booking.pk, reason="Urlaub", now=NOW)
+
+    for row in outbox(booking, "requested") + outbox(booking, "declined"):
+        page = f"{settings.SITE_URL}/termine/{booking.pk}/"
+        assert page in row.body_text and f'href="{page}"' in row.body_html
+    for row in outbox(booking, "declined"):
+        links = {
+            resolve(link.removeprefix(settings.SITE_URL)).url_name for link in _links(row.body_text)
+        }
+        if row.recipient == expert.email:
+            assert links == {"booking-detail"}
+        else:
+            assert links == {"booking-detail", "request-matches"}
+            matches = f"{settings.SITE_URL}/anfragen/{booking.request_id}/experten/"
+            assert matches in row.body_text and f'href="{matches}"' in row.body_html
