@@ -545,3 +545,17 @@ def test_booking_mails_link_the_booking_page_and_a_decline_links_the_other_exper
             assert links == {"booking-detail", "request-matches"}
             matches = f"{settings.SITE_URL}/anfragen/{booking.request_id}/experten/"
             assert matches in row.body_text and f'href="{matches}"' in row.body_html
+
+
+def test_feedback_mail_tells_the_expert_the_comment_too(booking, expert, staff_user):
+    services.confirm(actor=expert.user, booking_id=booking.pk, now=NOW)
+    after = booking.end + timedelta(minutes=5)
+    services.complete(actor=expert.user, booking_id=booking.pk, now=after)
+    services.give_feedback(
+        actor=staff_user, booking_id=booking.pk, rating=4, comment="Klar & hilfreich", now=after
+    )
+
+    (row,) = outbox(booking, "feedback")
+    assert "mit 4 von 5 bewertet" in row.body_text
+    assert "Kommentar: Klar & hilfreich" in row.body_text
+    assert "Kommentar: Klar &amp; hilfreich" in row.body_html
