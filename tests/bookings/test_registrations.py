@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -313,3 +314,61 @@ def test_cancelling_a_confirmed_registration_raises_sequence_and_a_new_request_i
     renewed = assert_valid_invitation(again.ics, method="REQUEST").walk("VEVENT")[0]
     assert str(renewed["UID"]) == str(requested["UID"])
     assert int(renewed["SEQUENCE"]) >= int(cancelled["SEQUENCE"])
+
+
+def _berlin_session(hour: int) -> tuple[datetime, datetime]:
+    day = timezone.localdate() + timedelta(days=14)
+    start = datetime(day.year, day.month, day.day, hour, tzinfo=ZoneInfo("Europe/Berlin"))
+    return start, start + timedelta(hours=6)
+
+
+def test_event_mails_give_berlin_times_with_the_zone_named_whatever_zone_the_page_ran_in():
+    start, end = _berlin_session(10)
+    event = factories.EventFactory(sessions=[(start, end)])
+    summer = bool(start.dst())
+    # The registration page renders in the visitor's zone (the browser's, from a cookie).
+    with timezone.override("America/New_York"):
+        german = _register(event, 1).registration
+        with translation.override("en"):
+            english = _register(event, 2).registration
+
+    de = Notification.objects.get(recipient=german.email)
+    en = Notification.objects.get(recipient=english.email)
+    for body in (de.body_text, de.body_html):
+        assert f"10:00–16:00 Uhr {'MESZ' if summer else 'MEZ'}" in body
+    for body in (en.body_text, en.body_html):
+        assert f"10:00–16:00 {'CEST' if summer else 'CET'}" in body
+
+
+def test_event_cancellation_gives_the_reason_as_a_sentence_of_its_own():
+    event = factories.EventFactory()
+    german = _confirmed(event, 1)
+    with translation.override("en"):
+        english = _confirmed(event, 2)
+    services.cancel_event(
+        event_id=event.pk, by=factories.coordinator(), reason="Zu wenige Anmeldungen"
+    )
+
+    de = Notification.objects.get(kind="event.event_cancelled", recipient=german.email)
+    en = Notification.objects.get(kind="event.event_cancelled", recipient=english.email)
+    assert "entfernt.\n\nGrund: Zu wenige Anmeldungen\n" in de.body_text
+    assert "<p>Grund: Zu wenige Anmeldungen</p>" in de.body_html
+    assert "Unfortunately we have to cancel" in en.body_text
+    assert "calendar.\n\nReason: Zu wenige Anmeldungen\n" in en.body_text
+    assert "<p>Reason: Zu wenige Anmeldungen</p>" in en.body_html
+
+
+def test_event_reminder_names_the_berlin_start_with_its_zone():
+    start, end = _berlin_session(10)
+    event = factories.EventFactory(sessions=[(start, end)])
+    german = _confirmed(event, 1)
+    with translation.override("en"):
+        english = _confirmed(event, 2)
+    services.send_reminders(now=start - timedelta(hours=40))
+
+    summer = bool(start.dst())
+    de = Notification.objects.get(kind="event.event_reminder", recipient=german.email)
+    en = Notification.objects.get(kind="event.event_reminder", recipient=english.email)
+    assert f"um 10:00 Uhr {'MESZ' if summer else 'MEZ'}." in de.body_text
+    assert f"We look forward to seeing you: “{event.title_en}” starts on" in en.body_text
+    assert f"at 10:00 {'CEST' if summer else 'CET'}." in en.body_text
