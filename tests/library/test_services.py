@@ -257,3 +257,50 @@ def test_beat_task_runs_the_sweep(db) -> None:  # type: ignore[no-untyped-def]
     entry = settings.CELERY_BEAT_SCHEDULE["library-funding-deadline-reminders"]
     assert entry["task"] == tasks.remind_funding_deadlines.name
     assert tasks.remind_funding_deadlines() == 0
+
+
+def _deadline_mail(programme: Resource, days_left: int, language: str):  # type: ignore[no-untyped-def]
+    from notifications.services import render_message
+
+    return render_message(
+        "library/email/funding_deadline",
+        {
+            "programme": programme,
+            "municipality": factories.MunicipalityFactory(name="Leipzig"),
+            "days_left": days_left,
+            "recipient_name": "",
+        },
+        language=language,
+    )
+
+
+def test_deadline_reminder_without_funder_or_on_the_last_day_reads_right(db) -> None:  # type: ignore[no-untyped-def]
+    factories.staff_for(factories.MunicipalityFactory(state="Sachsen"))
+    funding(funder="", deadline=TODAY)
+
+    assert services.remind_funding_deadlines(today=TODAY) == 1
+    note = Notification.objects.get()
+    assert "„Demokratie vor Ort“ endet die Antragsfrist heute" in note.body_text
+    assert "()" not in note.body_text + note.body_html
+    assert "0 Tagen" not in note.body_text
+
+
+def test_english_deadline_reminder_is_english_throughout(db) -> None:  # type: ignore[no-untyped-def]
+    programme = funding(
+        title_en="Democracy on the ground",
+        summary_de="Fördert Beteiligung.",
+        summary_en="Funds participation.",
+        deadline=dt.date(2027, 6, 10),
+    )
+
+    mail = _deadline_mail(programme, 5, "en")
+    assert mail.subject == "Application deadline on 10 Jun 2027: Democracy on the ground"
+    assert mail.text.startswith("Hello,\n\nThe application deadline for the funding programme")
+    assert "“Democracy on the ground” (Landesstiftung) ends in 5 days, on 10 Jun 2027." in mail.text
+    assert "Funds participation." in mail.text and "Funds participation." in mail.html
+    assert '<html lang="en">' in mail.html
+    for german in ("Demokratie", "Fördert", "10.06.2027", "Bürgerhaushalt"):
+        assert german not in mail.subject + mail.text + mail.html
+    assert _deadline_mail(programme, 5, "de").subject == (
+        "Antragsfrist am 10.06.2027: Demokratie vor Ort"
+    )
