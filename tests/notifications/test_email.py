@@ -260,3 +260,33 @@ def test_language_variant_of_a_template_is_preferred_and_the_common_one_is_the_f
     assert "Text DE" in german.text and "Geschäftsstelle" in german.text
     # No .en.html: the common HTML template, laid out in the recipient's language.
     assert "<p>HTML</p>" in english.html and '<html lang="en">' in english.html
+
+
+@pytest.mark.parametrize(
+    ("language", "term", "other"),
+    [("de", "als Expert*in vor", "Berater"), ("en", "as your expert", "adviser")],
+)
+def test_expert_proposal_says_expert_and_links_the_requests_suggestions(language, term, other):
+    from django.conf import settings
+    from django.urls import resolve
+
+    rendered = render_message(
+        "experts/email/expert_proposed",
+        {
+            "municipality": "Leipzig",
+            "plan": "Bürgerhaushalt 2028",
+            "request_id": 7,
+            "expert": "Dr. Anna Beispiel",
+            "organisation": "",
+            "earliest": datetime(2027, 6, 1).date(),
+            "latest": datetime(2027, 7, 1).date(),
+        },
+        language=language,
+    )
+
+    link = f"{settings.SITE_URL}/anfragen/7/experten/"
+    assert resolve("/anfragen/7/experten/").url_name == "request-matches"
+    assert link in rendered.text and f'href="{link}"' in rendered.html
+    for part in (rendered.subject, rendered.text, rendered.html):
+        assert other not in part
+    assert term in rendered.text and term in rendered.html
