@@ -105,6 +105,50 @@ def test_typed_name_of_a_member_links_the_municipality_and_other_names_stay_text
     assert typed.municipality_name == "Gemeinde ohne Mitgliedschaft"
 
 
+def _between_look_and_lock(monkeypatch, meanwhile) -> None:  # type: ignore[no-untyped-def]
+    """Run `meanwhile` once, after register's unlocked look at the event and before its lock:
+    what another request may do in that gap."""
+    look = services._preview
+    pending = [meanwhile]
+
+    def look_then_meanwhile(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen = look(*args, **kwargs)
+        if pending:
+            pending.pop()()
+        return seen
+
+    monkeypatch.setattr(services, "_preview", look_then_meanwhile)
+
+
+def _personal(mail: Notification, registration: Registration) -> str:
+    return mail.body_text.replace(registration.name, "NAME").replace(registration.token, "TOKEN")
+
+
+def test_the_last_seat_taken_between_look_and_lock_puts_the_late_one_in_line(monkeypatch):
+    event = factories.EventFactory(capacity=1)
+    _between_look_and_lock(monkeypatch, lambda: _register(event, 2))
+    late = _register(event, 1)
+    assert not late.registration.holds_seat and late.position == 1
+    mail = Notification.objects.get(recipient="person1@gemeinde.example")
+    assert "Platz 1 auf der Warteliste" in mail.body_text
+    assert "Platz 1 auf der Warteliste" in mail.body_html
+    assert "position-" not in mail.body_text + mail.body_html + mail.subject
+
+
+def test_an_event_moved_between_look_and_lock_mails_its_new_time(monkeypatch, coordinator):
+    event = factories.EventFactory()
+    moved = [(s.start + timedelta(days=7), s.end + timedelta(days=7)) for s in event.sessions.all()]
+    _between_look_and_lock(
+        monkeypatch,
+        lambda: services.update_event(event_id=event.pk, by=coordinator, sessions=moved),
+    )
+    raced = _register(event, 1).registration
+    after = _register(event, 2).registration
+    raced_mail = Notification.objects.get(recipient=raced.email)
+    after_mail = Notification.objects.get(recipient=after.email)
+    assert _personal(raced_mail, raced) == _personal(after_mail, after)
+
+
 def test_cancellation_promotes_the_first_in_line_in_the_same_transaction():
     event = factories.EventFactory(capacity=1)
     seat = _confirmed(event, 1)
