@@ -40,13 +40,12 @@ from bookings import event_selectors as selectors
 from bookings.event_notifications import (
     Span,
     dedup_key,
-    event_context,
     event_invitation,
     fan_out,
     for_participant,
     notify,
     queue_with_invitations,
-    self_service_url,
+    registration_received,
 )
 from bookings.models import Event, EventSession, Registration
 from consult.errors import Busy, Conflict, Forbidden, Invalid, NotFound
@@ -54,7 +53,7 @@ from consult.models import Municipality, new_token
 from consult.roles import is_coordinator
 from notifications import ics
 from notifications.models import Notification
-from notifications.services import Rendered, render_message
+from notifications.services import Rendered
 
 PENDING = Registration.Status.PENDING
 CONFIRMED = Registration.Status.CONFIRMED
@@ -410,7 +409,9 @@ def register(
             with transaction.atomic(durable=True):
                 return _again(existing, now=now)
     guess_seat = guess["seats"] < preview.capacity
-    message = _received(registration, preview, sessions, position=None if guess_seat else marker)
+    message = registration_received(
+        registration, preview, sessions, position=None if guess_seat else marker
+    )
     with transaction.atomic(durable=True):
         event = _lock_event(event_id)
         _check_open(event, now)
@@ -430,7 +431,7 @@ def register(
         if changed:  # the event changed meanwhile, and its sessions may have moved with it
             sessions = _sessions(event)
         if changed or registration.holds_seat != guess_seat:
-            message = _received(registration, event, sessions, position=position)
+            message = registration_received(registration, event, sessions, position=position)
         elif position is not None:
             message = Rendered(
                 subject=message.subject.replace(marker, str(position)),
@@ -446,27 +447,6 @@ def register(
             now=now,
         )
     return Registered(registration=registration, created=True, position=position)
-
-
-def _received(
-    registration: Registration,
-    event: Event,
-    sessions: Sequence[EventSession],
-    *,
-    position: int | str | None,
-) -> Rendered:
-    with translation.override(registration.language):
-        context = {
-            **event_context(event, sessions, confirmed=False),
-            "registration": registration,
-            "name": registration.name,
-            "link": self_service_url(registration.token),
-            "position": position,
-            "hold_hours": settings.REGISTRATION_HOLD_HOURS,
-        }
-        return render_message(
-            "bookings/email/registration_received", context, language=registration.language
-        )
 
 
 def _again(registration: Registration, *, now: datetime) -> Registered:

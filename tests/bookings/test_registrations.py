@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,7 +10,9 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.utils import timezone, translation
+from django.utils.html import escape
 
+from bookings import event_notifications
 from bookings import event_services as services
 from bookings.event_notifications import self_service_url
 from bookings.models import Registration
@@ -147,6 +150,46 @@ def test_an_event_moved_between_look_and_lock_mails_its_new_time(monkeypatch, co
     raced_mail = Notification.objects.get(recipient=raced.email)
     after_mail = Notification.objects.get(recipient=after.email)
     assert _personal(raced_mail, raced) == _personal(after_mail, after)
+
+
+def test_each_registrant_gets_their_own_name_and_link_and_the_event_as_it_is_now(coordinator):
+    event = factories.EventFactory(capacity=1, title_de="Alter Titel")
+    first = _register(event, 1, name='Ann <b>"A&B"</b>').registration
+    second = _register(event, 2, name="Bea O'Neil").registration
+    services.update_event(event_id=event.pk, by=coordinator, title_de="Neuer Titel")
+    third = _register(event, 3, name="Cem").registration
+    mails = {
+        mail.recipient: mail for mail in Notification.objects.filter(kind__endswith="received")
+    }
+    for registration, other in ((first, second), (second, third), (third, first)):
+        mail = mails[registration.email]
+        assert f"Guten Tag {registration.name}," in mail.body_text
+        assert f"Guten Tag {escape(registration.name)}," in mail.body_html
+        assert mail.body_text.count(registration.token) == 1
+        assert mail.body_html.count(registration.token) == 2
+        assert other.token not in mail.body_text + mail.body_html
+    assert "Warteliste" not in mails[first.email].body_text
+    assert "Platz 1 auf der Warteliste" in mails[second.email].body_text
+    assert "Platz 2 auf der Warteliste" in mails[third.email].body_text
+    assert "Alter Titel" in mails[second.email].subject
+    assert "Neuer Titel" in mails[third.email].subject
+    assert "Alter Titel" not in mails[third.email].body_text + mails[third.email].body_html
+
+
+def test_marks_the_template_changed_fall_back_to_rendering_for_the_registrant(monkeypatch):
+    # As if a template put a filter on the name: its marker comes out changed, never found.
+    monkeypatch.setattr(event_notifications, "_MARKED", re.compile("(?!)"))
+    monkeypatch.setattr(event_notifications, "_received_cache", {})
+    event = factories.EventFactory(capacity=1)
+    outcomes = [_register(event, n, name=f"Person <{n}>") for n in (1, 2)]
+    for outcome in outcomes:
+        registration = outcome.registration
+        mail = Notification.objects.get(recipient=registration.email)
+        assert f"Guten Tag {registration.name}," in mail.body_text
+        assert f"Guten Tag {escape(registration.name)}," in mail.body_html
+        assert registration.token in mail.body_text
+        assert event_notifications._MARK not in mail.body_text + mail.body_html
+    assert "Platz 1 auf der Warteliste" in mail.body_text
 
 
 def test_cancellation_promotes_the_first_in_line_in_the_same_transaction():
