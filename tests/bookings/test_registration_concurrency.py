@@ -158,3 +158,38 @@ def test_cancellations_racing_new_registrations_never_exceed_capacity_on_sqlite(
     if connection.vendor != "sqlite":
         pytest.skip("the SQLite variant of the race")
     _cancellations_race_registrations(10)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_event_lock_not_had_within_lock_timeout_is_busy_and_writes_nothing():
+    from django.db import transaction
+
+    from bookings.models import Event
+
+    event = factories.EventFactory(capacity=5)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_lock() -> None:
+        try:
+            with transaction.atomic():
+                Event.objects.select_for_update().get(pk=event.pk)
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '100ms'")
+        with pytest.raises(Busy):
+            _register(event.pk, 1)()
+    finally:
+        release.set()
+        holder.join()
+        connection.close()  # back to the configured lock_timeout
+    assert not Registration.objects.filter(event=event).exists()
+    assert _register(event.pk, 1)().created  # once the lock is free
