@@ -294,6 +294,8 @@ def test_a_fresh_hold_after_promotion_ends_at_the_event_start_at_the_latest():
         ({"email": '"a b"@example.org'}, "email"),
         ({"consent": False}, "consent"),
         ({"municipality_id": 999_999}, "municipality"),
+        ({"municipality_id": "Eberswalde"}, "municipality"),
+        ({"municipality_id": 2**64}, "municipality"),
         ({"municipality_name": "Stadt\x07"}, "municipality_name"),
     ],
 )
