@@ -281,12 +281,18 @@ def fan_out(
     numbers: Sequence[int] | None = None,
     extra: dict | None = None,
     confirmed: bool = True,
+    shown: Sequence[EventSession | Span] | None = None,
 ) -> list[int]:
     """Outbox rows for many participants in one bulk INSERT (queue_many).
 
     The message is rendered once per language with placeholders for name and link, which are
     substituted per recipient; the invitation is built once per language and only its attendee
     changes per recipient. No query per participant.
+
+    `sessions` are those of the invitation (`numbers` picks which of them get a row). With
+    `shown` (a CANCEL of dropped sessions), the text lists `shown`, the sessions that apply now,
+    and each row's text names the session it cancels as `dropped` (rendered once per language
+    and session).
     """
     if not registrations:
         return []
@@ -294,37 +300,50 @@ def fan_out(
     name_mark, link_mark = f"name-{marker}", f"link-{marker}"
     total = len(sessions)
     numbers = list(numbers or range(1, total + 1))
-    templates: dict[str, tuple[Rendered, ics.Invitation | None]] = {}
+    messages: dict[tuple[str, int], Rendered] = {}
+    invitations: dict[str, ics.Invitation | None] = {}
     rows: list[Notification] = []
-    for registration in registrations:
-        language = registration.language if registration.language in ("de", "en") else "de"
-        if language not in templates:
+
+    def as_rows(spans: Sequence[EventSession | Span]) -> list:
+        return [s if not isinstance(s, tuple) else {"start": s[0], "end": s[1]} for s in spans]
+
+    def rendered(language: str, number: int) -> Rendered:
+        """The message in `language`; with `shown`, the one naming session `number` as dropped."""
+        at = (language, number if shown is not None else 0)
+        if at not in messages:
             with translation.override(language):
                 context = {
                     **event_context(event, [], confirmed=confirmed),
-                    "sessions": [
-                        s if not isinstance(s, tuple) else {"start": s[0], "end": s[1]}
-                        for s in sessions
-                    ],
+                    "sessions": as_rows(sessions if shown is None else shown),
                     "name": name_mark,
                     "link": link_mark,
                     **(extra or {}),
                 }
-                message = render_message(f"bookings/email/{template}", context, language=language)
-                invitation = (
+                if shown is not None and number:
+                    context["dropped"] = as_rows([sessions[number - 1]])[0]
+                messages[at] = render_message(
+                    f"bookings/email/{template}", context, language=language
+                )
+        return messages[at]
+
+    for registration in registrations:
+        language = registration.language if registration.language in ("de", "en") else "de"
+        if language not in invitations:
+            with translation.override(language):
+                invitations[language] = (
                     event_invitation(event, sessions, language=language, method=method, now=now)
                     if method and sessions
                     else None
                 )
-            templates[language] = (message, invitation)
-        message, invitation = templates[language]
+        invitation = invitations[language]
         link = self_service_url(registration.token)
-        text = message.text.replace(name_mark, registration.name).replace(link_mark, link)
-        html = message.html.replace(name_mark, escape(registration.name)).replace(
-            link_mark, escape(link)
-        )
         personal = for_participant(invitation, registration) if invitation else None
         for number in numbers if personal else [0]:
+            message = rendered(language, number)
+            text = message.text.replace(name_mark, registration.name).replace(link_mark, link)
+            html = message.html.replace(name_mark, escape(registration.name)).replace(
+                link_mark, escape(link)
+            )
             rows.append(
                 Notification(
                     recipient=registration.email,

@@ -976,6 +976,8 @@ def update_event(
                 method="CANCEL",
                 sessions=old_spans,
                 numbers=range(len(new_spans) + 1, len(old_spans) + 1),
+                # The invitation cancels the old session; the text shows what applies now.
+                shown=new_spans,
             )
     if merged["capacity"] > seats_taken:
         _settle(event, now=now)

@@ -266,3 +266,39 @@ def test_demo_events_are_seeded_once():
     assert series.sessions.count() == 3
     full = Event.objects.get(title_de=events_demo.NEARLY_FULL)
     assert full.registrations.filter(holds_seat=True).count() == full.capacity - 1
+
+
+def test_the_cancel_for_a_dropped_session_shows_the_sessions_that_apply_now(coordinator):
+    from zoneinfo import ZoneInfo
+
+    from django.utils import translation
+    from django.utils.dateformat import format as date_format
+
+    berlin = ZoneInfo("Europe/Berlin")
+    start = timezone.now().replace(microsecond=0) + timedelta(days=20)
+    series = [
+        (start, start + timedelta(hours=2)),
+        (start + timedelta(days=8), start + timedelta(days=8, hours=3)),
+    ]
+    event = factories.EventFactory(sessions=series)
+    _confirmed_participants(event, 2, language="en")  # one German, one English
+    services.update_event(event_id=event.pk, by=coordinator, sessions=series[:1])
+
+    def line(span, language):
+        with translation.override(language):
+            day = "l, j F Y, H:i" if language == "en" else "l, j. F Y, H:i"
+            return f"- {date_format(span[0].astimezone(berlin), day)}–"
+
+    cancels = list(Notification.objects.filter(ics_method="CANCEL"))
+    assert {row.language for row in cancels} == {"de", "en"}
+    for row in cancels:
+        cal = assert_valid_invitation(row.ics, method="CANCEL")
+        vevent = cal.walk("VEVENT")[0]
+        assert str(vevent["UID"]) == f"{event.uid}-s2"
+        assert int(vevent["SEQUENCE"]) == 1
+        assert vevent.decoded("DTSTART") == series[1][0]
+        # The text lists what applies now (session 1 only) and names the dropped session.
+        assert line(series[0], row.language) in row.body_text
+        assert line(series[1], row.language) not in row.body_text
+        assert ("dropped" if row.language == "en" else "entfällt") in row.body_text
+        assert ("dropped" if row.language == "en" else "entfällt") in row.body_html
