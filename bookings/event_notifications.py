@@ -219,7 +219,9 @@ def registration_received(
     with translation.override(language):
         shared = {
             **event_context(event, sessions, confirmed=False),
-            "registration": registration,
+            # Only what the key below holds: a rendering shared by registrants must not
+            # carry one registrant's data (a template reading the e-mail address, say).
+            "registration": {"status": registration.status},
             "hold_hours": settings.REGISTRATION_HOLD_HOURS,
         }
         key = (

@@ -98,6 +98,16 @@ def test_same_email_twice_returns_the_existing_registration():
     assert again.registration.name == "Person 1"
 
 
+def test_registering_again_when_confirmed_says_so_and_asks_nothing():
+    event = factories.EventFactory()
+    _confirmed(event, 1)
+    _register(event, 1)
+    mail = Notification.objects.filter(kind="event.registration_received").latest("pk")
+    assert "bereits angemeldet" in mail.body_text and "Ihr Platz ist bestätigt" in mail.body_text
+    assert "verfällt" not in mail.body_text and "reserviert" not in mail.body_text
+    assert "bereits angemeldet" in mail.body_html
+
+
 def test_typed_name_of_a_member_links_the_municipality_and_other_names_stay_text():
     event = factories.EventFactory()
     member = factories.MunicipalityFactory(name="Eberswalde")
@@ -266,8 +276,11 @@ def test_promotion_gives_an_unconfirmed_person_a_fresh_hold_to_confirm_in():
     expected = promoted_at + timedelta(hours=settings.REGISTRATION_HOLD_HOURS)
     assert in_line.holds_seat and in_line.hold_expires_at == expected
     message = Notification.objects.get(kind="event.registration_promoted")
-    deadline = timezone.localtime(expected).strftime("%-d.%-m.%Y %H:%M")
-    assert f"bis {deadline} Uhr" in message.body_text
+    # In Berlin time with the zone named, whatever zone the request was made in.
+    local = expected.astimezone(ZoneInfo("Europe/Berlin"))
+    zone = "MESZ" if local.dst() else "MEZ"
+    assert f"{local.day}. " in message.body_text
+    assert f"{local:%Y, %H:%M} Uhr {zone} über diesen Link" in message.body_text
     with time_machine.travel(promoted_at + timedelta(hours=2), tick=False):
         assert services.confirm(token=in_line.token).status == "confirmed"
 
