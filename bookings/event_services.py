@@ -643,8 +643,9 @@ def forget(*, token: str, now: datetime | None = None) -> None:
 
 
 def invitation_for(*, token: str, now: datetime | None = None) -> str:
-    """The .ics of a confirmed registration: one session an iTIP REQUEST; a series a calendar
-    with one entry per session, with the same UIDs and SEQUENCE as the e-mailed invitations."""
+    """The .ics of a confirmed registration: one session an iTIP REQUEST; a series a plain
+    calendar file (no METHOD) with one entry per session, with the same UIDs and SEQUENCE as
+    the e-mailed invitations (which update and cancel the entries)."""
     now = _now(now)
     registration = _by_token(token)
     if registration.status != CONFIRMED:
@@ -677,6 +678,7 @@ def invitation_for(*, token: str, now: datetime | None = None) -> str:
             for number, session in enumerate(sessions, 1)
         ],
         inv.summary,
+        method="",  # one entry per session, each its own UID: a file to import, no iTIP
     )
 
 

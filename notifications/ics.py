@@ -411,10 +411,12 @@ def _local(name: str, value: datetime) -> str:
 
 
 def _calendar(method: str, properties: str = "") -> str:
-    """The VCALENDAR's opening lines up to and including the VTIMEZONE (no VEVENT yet)."""
+    """The VCALENDAR's opening lines up to and including the VTIMEZONE (no VEVENT yet); no
+    METHOD line for an empty ``method`` (a plain calendar file, not an iTIP message)."""
+    method_line = f"METHOD:{method}\r\n" if method else ""
     return (
         f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:{PRODID}\r\nCALSCALE:GREGORIAN\r\n"
-        f"METHOD:{method}\r\n{properties}{_VTIMEZONE_TEXT}"
+        f"{method_line}{properties}{_VTIMEZONE_TEXT}"
     )
 
 
@@ -502,8 +504,15 @@ def build_invitations(inv: Invitation) -> list[str]:
     return [build_invitation(inv, number) for number in range(1, len(inv.sessions) + 1)]
 
 
-def build_feed(entries: Iterable[FeedEntry], name: str) -> str:
-    """A private subscription feed (METHOD:PUBLISH) of ``entries``; cancelled ones are left out."""
+def build_feed(entries: Iterable[FeedEntry], name: str, *, method: str = "PUBLISH") -> str:
+    """A private subscription feed (METHOD:PUBLISH) of ``entries``; cancelled ones are left out.
+
+    ``method=""`` makes it a plain calendar file without METHOD, for a one-off download of
+    something that may still change: issue 7 wants no PUBLISH for that (Google cannot cancel a
+    published entry), and an iTIP REQUEST carries one UID only.
+    """
+    if method not in ("PUBLISH", ""):
+        raise ValueError(f"a feed is PUBLISH or has no METHOD, got {method!r}")
     calendar_name = normalize_text(name).replace("\n", " ")
     # NAME is RFC 7986 (TEXT); X-WR-CALNAME is the older spelling most clients still read, TEXT
     # as well. Escaped like every TEXT, so that strict clients read a "," or ";" in the name.
@@ -511,7 +520,7 @@ def build_feed(entries: Iterable[FeedEntry], name: str) -> str:
     # their own interval. The header ends with the VTIMEZONE, so even an empty feed is valid
     # (a VCALENDAR needs at least one component).
     header = _calendar(
-        "PUBLISH",
+        method,
         f"{_fold(f'NAME:{_text(calendar_name)}')}\r\n"
         f"{_fold(f'X-WR-CALNAME:{_text(calendar_name)}')}\r\n"
         "REFRESH-INTERVAL;VALUE=DURATION:PT1H\r\nX-PUBLISHED-TTL:PT1H\r\n",

@@ -6,6 +6,7 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import icalendar
 import pytest
 import time_machine
 from django.conf import settings
@@ -396,6 +397,22 @@ def test_invitation_download_only_once_confirmed():
         services.invitation_for(token=registration.token)
     services.confirm(token=registration.token)
     assert_valid_invitation(services.invitation_for(token=registration.token), method="REQUEST")
+
+
+def test_series_download_is_a_calendar_file_without_publish():
+    """Issue 7: never METHOD:PUBLISH for what may change; the e-mailed REQUESTs update it."""
+    first = timezone.now() + timedelta(days=20)
+    event = factories.EventFactory(
+        sessions=[
+            (first, first + timedelta(hours=2)),
+            (first + timedelta(days=7), first + timedelta(days=7, hours=2)),
+        ]
+    )
+    registration = services.confirm(token=_register(event, 1).registration.token)
+    text = services.invitation_for(token=registration.token)
+    assert "METHOD:" not in text
+    vevents = icalendar.Calendar.from_ical(text).walk("VEVENT")
+    assert [str(v["UID"]) for v in vevents] == [event.uid, f"{event.uid}-s2"]
 
 
 def test_cancelling_a_confirmed_registration_raises_sequence_and_a_new_request_is_not_older():
