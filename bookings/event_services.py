@@ -122,7 +122,8 @@ def _lock_event(event_id: int) -> Event:
         sql += " FOR UPDATE"
     try:
         with connection.cursor() as cursor:
-            cursor.execute(sql, [event_id])
+            # Out-of-range ids match nothing (the ORM's rule; raw SQL would overflow SQLite).
+            cursor.execute(sql, [_as_id(event_id)])
             row = cursor.fetchone()
     except OperationalError as exc:
         if (
@@ -186,7 +187,7 @@ _MUNICIPALITY_BY_ID, _MUNICIPALITY_BY_NAME = (
     )
     for where in ("id = %s", "UPPER(name) = UPPER(%s)")
 )
-_MAX_ID = 2**63 - 1
+_MAX_ID = 2**63 - 1  # a bigint primary key
 
 
 def _as_id(value: Any) -> int:
@@ -390,6 +391,7 @@ def _preview(
     event_id: int, *, email: str, now: datetime
 ) -> tuple[Event, list[EventSession], dict[str, int]] | None:
     """The event, its sessions and the unlocked counts; None if there is no such event."""
+    event_id = _as_id(event_id)  # out of range: no such event (not an overflow)
     with connection.cursor() as cursor:
         cursor.execute(_PREVIEW_SQL, [*_counts_params(event_id, email, now), event_id])
         rows = cursor.fetchall()
