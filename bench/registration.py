@@ -96,30 +96,27 @@ def make_event(capacity: int) -> int:
     return event.pk
 
 
-def bench_service(count: int) -> float:
+def register_many(event_id: int, count: int, prefix: str) -> None:
+    """``count`` registrations of distinct people for ``event_id`` through the service."""
     from bookings import event_services
 
-    # Warm-up on an event of its own, as the HTTP run warms its workers: imports, the first
-    # template compilation and the connection are not what is measured.
-    warm_event = make_event(capacity=5)
-    for n in range(5):
-        event_services.register(
-            event_id=warm_event,
-            name=f"Warm {n}",
-            email=f"warm{n}@gemeinde.example",
-            consent=True,
-            municipality_name="Leipzig",
-        )
-    event_id = make_event(capacity=count // 2)
-    started = time.perf_counter()
     for n in range(count):
         event_services.register(
             event_id=event_id,
             name=f"Teilnehmerin {n}",
-            email=f"service{n}@gemeinde.example",
+            email=f"{prefix}{n}@gemeinde.example",
             consent=True,
             municipality_name="Leipzig",
         )
+
+
+def bench_service(count: int) -> float:
+    # Warm-up on an event of its own, as the HTTP run warms its workers: imports, the first
+    # template compilation and the connection are not what is measured.
+    register_many(make_event(capacity=5), 5, "warm")
+    event_id = make_event(capacity=count // 2)
+    started = time.perf_counter()
+    register_many(event_id, count, "service")
     return count / (time.perf_counter() - started)
 
 
