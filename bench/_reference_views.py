@@ -16,9 +16,10 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.authtoken.models import Token
 
-from bookings.models import ConsultationBooking, Event, EventSession
+from bookings.models import ConsultationBooking
 from consult.models import ConsultationRequest
-from consult.roles import municipality_id_of
+from core.roles import municipality_id_of
+from events.models import Event, EventSession
 from experts.models import ExpertProfile, ExpertTopic
 
 PAGE = 20

@@ -271,8 +271,8 @@ def prepare(bookings_needed: int) -> None:
     from django.db.models import Count
     from django.utils import timezone
 
-    from bookings.models import Event, EventSession, Registration
     from consult.models import ConsultationRequest, ParticipationPlan, StaffMembership
+    from events.models import Event, EventSession, Registration
     from experts.models import ExpertProfile, ExpertTopic
 
     now = timezone.now()

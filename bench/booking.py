@@ -281,8 +281,8 @@ def race(staff, expert, start: datetime) -> tuple[float, int, int]:  # type: ign
     from django.db import connection
 
     from bookings import services
-    from consult.errors import Conflict
     from consult.models import ConsultationRequest
+    from core.errors import Conflict
 
     plan_id = ConsultationRequest.objects.values_list("plan_id", flat=True).first()
     requests = ConsultationRequest.objects.bulk_create(

@@ -9,7 +9,7 @@ rows say so); Redis from REDIS_URL on a private queue, or a redis-server on a fr
 with a message if none is installed); an aiosmtpd sink in this process; the worker started and
 answering a ping before the clock starts.
 
-Timed: `bookings.event_services.update_event` moving the session (rendering, 2,000 .ics,
+Timed: `events.services.update_event` moving the session (rendering, 2,000 .ics,
 one bulk outbox insert, commit, 20 `deliver_batch` tasks of 100 ids enqueued after commit) until
 the SMTP sink holds all 2,000 messages; checked: every row `sent`, every Message-ID once.
 Without the events service, the 2,000 rows are written with `queue_many` and invitations built
@@ -139,8 +139,8 @@ def make_event(count: int) -> tuple[int, object]:
     from django.contrib.auth.models import Group
     from django.utils import timezone
 
-    from bookings.models import Event, EventSession, Registration
-    from consult.roles import COORDINATOR, ensure_role_groups
+    from core.roles import COORDINATOR, ensure_role_groups
+    from events.models import Event, EventSession, Registration
 
     ensure_role_groups()
     coordinator = get_user_model().objects.create_user("bench-coordinator", is_staff=True)
@@ -185,8 +185,8 @@ def change_event(event_id: int, coordinator: object, count: int) -> str:
     from datetime import timedelta
 
     try:
-        from bookings import event_services
-        from bookings.models import EventSession
+        from events import services as event_services
+        from events.models import EventSession
     except ImportError:
         return fallback_change(event_id, count)
     session = EventSession.objects.get(event_id=event_id)
@@ -203,7 +203,7 @@ def fallback_change(event_id: int, count: int) -> str:
     from django.db import transaction
     from django.utils import timezone
 
-    from bookings.models import Event, Registration
+    from events.models import Event, Registration
     from notifications import ics
     from notifications.models import Notification
     from notifications.services import queue_many

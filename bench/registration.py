@@ -78,7 +78,7 @@ def make_event(capacity: int) -> int:
 
     from django.utils import timezone
 
-    from bookings.models import Event, EventSession
+    from events.models import Event, EventSession
 
     now = timezone.now()
     event = Event.objects.create(
@@ -98,7 +98,7 @@ def make_event(capacity: int) -> int:
 
 def register_many(event_id: int, count: int, prefix: str) -> None:
     """``count`` registrations of distinct people for ``event_id`` through the service."""
-    from bookings import event_services
+    from events import services as event_services
 
     for n in range(count):
         event_services.register(
@@ -153,7 +153,7 @@ def bench_http_sequential(port: int, count: int) -> float:
 
 
 def bench_race(port: int, clients: int, places: int) -> float:
-    from bookings.models import Registration
+    from events.models import Registration
 
     event_id = make_event(capacity=places)
     barrier = threading.Barrier(clients + 1)

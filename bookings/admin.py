@@ -38,6 +38,3 @@ class ConsultationBookingAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return False
-
-
-from bookings import admin_events  # noqa: E402, F401

@@ -30,10 +30,10 @@ from rest_framework.views import APIView
 
 from bookings import selectors, services
 from bookings.models import ConsultationBooking
-from consult.api_fields import MAX_ID, id_field
-from consult.errors import Invalid, NotFound
 from consult.models import Municipality
-from consult.roles import municipality_id_of
+from core.api_fields import MAX_ID, id_field
+from core.errors import Invalid, NotFound
+from core.roles import municipality_id_of
 from experts import availability
 from experts.models import AvailabilityException, ExpertProfile
 from experts.selectors import availability_of, exceptions_shown_from

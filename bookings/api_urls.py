@@ -1,6 +1,6 @@
-"""Routes of the bookings API under /api/v1/; the events API has its own module, included here."""
+"""Routes of the bookings API under /api/v1/."""
 
-from django.urls import include, path
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from bookings import api
@@ -28,5 +28,4 @@ urlpatterns = [
     ),
     path("calendar-feeds/", api.CalendarFeedsView.as_view(), name="calendar-feeds"),
     path("calendar-feeds/rotate/", api.RotateFeedView.as_view(), name="calendar-feeds-rotate"),
-    path("", include("bookings.event_api_urls")),
 ]

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class BookingsConfig(AppConfig):
     name = "bookings"
-    verbose_name = _("Buchungen und Veranstaltungen")
+    verbose_name = _("Beratungstermine")
 
     def ready(self) -> None:
         # The experts app computes slots but may not import bookings (DESIGN.md 2): it asks
@@ -13,5 +13,3 @@ class BookingsConfig(AppConfig):
         from experts.selectors import register_busy_source
 
         register_busy_source(busy_intervals)
-        # Celery autodiscovers only tasks.py; the events' sweeps live in their own module.
-        import bookings.event_tasks  # noqa: F401

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,8 +10,8 @@ from django.utils import timezone
 
 from bookings import selectors, services
 from bookings.models import ConsultationBooking
-from consult.errors import DomainError
 from consult.models import ConsultationRequest
+from core.errors import DomainError
 from experts.models import ExpertProfile
 
 DEMO_BOOKINGS = 4
@@ -82,5 +80,3 @@ def seed(*, options: dict[str, Any], out: Any) -> None:
             break
         made += _book_one(request, experts, now)
     out.write(f"  Beratungstermine: {ConsultationBooking.objects.count()}")
-    if importlib.util.find_spec("bookings.events_demo") is not None:
-        importlib.import_module("bookings.events_demo").seed(options=options, out=out)

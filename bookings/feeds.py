@@ -16,9 +16,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
 
-from bookings import event_selectors, selectors
-from bookings.event_notifications import event_location
-from bookings.models import ConsultationBooking, Event, EventSession
+from bookings import selectors
+from bookings.models import ConsultationBooking
+from events import selectors as event_selectors
+from events.models import Event, EventSession
+from events.notifications import event_location
 from experts.models import ExpertProfile
 from notifications.ics import FeedEntry, build_feed, media_type, session_uid
 

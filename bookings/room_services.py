@@ -31,7 +31,7 @@ from bookings.meeting_rooms import (
     parse_answer,
 )
 from bookings.models import ConsultationBooking
-from consult.errors import Conflict, Invalid, NotFound, Unavailable
+from core.errors import Conflict, Invalid, NotFound, Unavailable
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from bookings.meeting_rooms import RoomState, opens_at, room_state
 from bookings.models import ConsultationBooking
 from consult.models import Municipality
-from consult.roles import is_coordinator, municipality_id_of
+from core.roles import is_coordinator, municipality_id_of
 from experts import selectors as expert_selectors
 from experts.models import ExpertProfile
 from experts.slots import Busy, Slot

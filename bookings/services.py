@@ -36,9 +36,9 @@ from bookings.booking_notifications import notify, notify_reminders
 from bookings.meeting_rooms import new_room_id
 from bookings.models import ConsultationBooking
 from bookings.room_services import room_url
-from consult.errors import Busy, Conflict, Forbidden, Invalid, NotFound
 from consult.models import ConsultationRequest, Municipality, new_token
-from consult.roles import is_coordinator, municipality_id_of
+from core.errors import Busy, Conflict, Forbidden, Invalid, NotFound
+from core.roles import is_coordinator, municipality_id_of
 from experts import selectors as expert_selectors
 from experts.models import ExpertProfile
 from experts.slots import Reason

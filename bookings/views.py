@@ -1,5 +1,5 @@
-"""Pages of bookings and events: participants' self-service, municipal bookings, the expert's
-requests and the coordinators' dashboard.
+"""Pages of consultation bookings: the municipality's slots and bookings, the expert's requests,
+online rooms.
 
 Thin like the API: a form checks the shape, one service call does the work, a redirect shows
 the result. Domain errors land on the form (``add_domain_error``); "not yours" is 404.
@@ -17,197 +17,40 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from bookings import event_selectors, event_services, room_services, selectors, services
+from bookings import room_services, selectors, services
 from bookings.forms import (
     DeclineForm,
     FeedbackForm,
     ReasonForm,
-    RegistrationForm,
     RescheduleForm,
     RoomEntryForm,
     SlotForm,
 )
-from bookings.models import ConsultationBooking, Event
+from bookings.models import ConsultationBooking
 from consult import selectors as consult_selectors
-from consult.errors import DomainError, NotFound
 from consult.forms import add_domain_error
 from consult.models import ConsultationRequest, Municipality
-from consult.pages import (
-    coordinator_required,
+from core.errors import DomainError, NotFound
+from core.pages import (
     expert_required,
     in_viewer_zone,
     staff_required,
 )
-from consult.rate_limits import RateLimit, client_address
-from consult.roles import municipality_id_of
-from experts import services as expert_services
+from core.rate_limits import RateLimit, client_address
+from core.roles import municipality_id_of
 from experts.match_selectors import request_window
-from experts.models import AssignmentProposal, ExpertProfile
+from experts.models import ExpertProfile
 from experts.selectors import experts_with_availability
 from experts.slots import Slot
-from notifications import ics
-from notifications import services as notification_services
-from notifications.models import Notification
 
 Status = ConsultationBooking.Status
 # A person picks from a list, not a calendar dump: the first free slots are enough.
 MAX_SLOTS_SHOWN = 40
-
-# --- events: browse, register, self-service ----------------------------------------------------
-
-
-def _published_event(request: HttpRequest, pk: int) -> Event:
-    event = event_selectors.events_for(request.user).filter(pk=pk).first()
-    if event is None:
-        raise Http404
-    return event
-
-
-def _seats_left(event: Event) -> int:
-    return max(event.capacity - event.seats_taken, 0)
-
-
-@in_viewer_zone
-def event_list(request: HttpRequest) -> HttpResponse:
-    now = timezone.now()
-    events = [
-        e
-        for e in event_selectors.events_for(request.user).filter(status=Event.Status.PUBLISHED)
-        if e.first_start is None or e.first_start >= now
-    ]
-    for event in events:
-        event.seats_left = _seats_left(event)
-        event.open_for_registration = event.registration_opens <= now < event.registration_closes
-    return render(request, "bookings/event_list.html", {"events": events})
-
-
-@in_viewer_zone
-def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    event = _published_event(request, pk)
-    now = timezone.now()
-    form = RegistrationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = event_services.register(
-                event_id=event.pk,
-                name=form.cleaned_data["name"],
-                email=form.cleaned_data["email"],
-                municipality_name=form.cleaned_data["municipality_name"],
-                consent=form.cleaned_data["consent"],
-                language=translation.get_language(),
-            )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            if result.position is None:
-                text = _(
-                    "Fast geschafft: Ein Platz ist für Sie reserviert. Bitte bestätigen Sie "
-                    "die Anmeldung über den Link, den wir an %(email)s geschickt haben."
-                )
-            else:
-                text = _(
-                    "Die Veranstaltung ist ausgebucht: Sie stehen auf Platz %(position)d der "
-                    "Warteliste. Bitte bestätigen Sie über den Link, den wir an %(email)s "
-                    "geschickt haben."
-                )
-            messages.success(
-                request, text % {"email": form.cleaned_data["email"], "position": result.position}
-            )
-            return redirect("event-detail", pk=event.pk)
-    event.seats_left = _seats_left(event)
-    return render(
-        request,
-        "bookings/event_detail.html",
-        {
-            "event": event,
-            "form": form,
-            "open_for_registration": event.status == Event.Status.PUBLISHED
-            and event.registration_opens <= now < event.registration_closes,
-            "not_yet_open": now < event.registration_opens,
-            "member_names": consult_selectors.member_names(),
-        },
-        status=400 if request.method == "POST" else 200,
-    )
-
-
-def _registration(token: str):  # type: ignore[no-untyped-def]
-    registration = event_selectors.registration_by_token(token)
-    if registration is None:
-        raise Http404
-    return registration
-
-
-@in_viewer_zone
-def registration_page(request: HttpRequest, token: str) -> HttpResponse:
-    """The participant's private page behind the e-mailed link (token = proof of the address)."""
-    registration = _registration(token)
-    return render(
-        request,
-        "bookings/registration.html",
-        {
-            "registration": registration,
-            "event": registration.event,
-            "position": event_selectors.waitlist_position(registration),
-            "token": token,
-        },
-    )
-
-
-def _registration_action(request: HttpRequest, token: str, action, done: str) -> HttpResponse:  # type: ignore[no-untyped-def]
-    try:
-        action(token=token)
-    except NotFound as error:
-        raise Http404 from error
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, done)
-    return redirect("registration", token=token)
-
-
-@require_POST
-def registration_confirm(request: HttpRequest, token: str) -> HttpResponse:
-    return _registration_action(
-        request, token, event_services.confirm, _("Vielen Dank, Ihre E-Mail-Adresse ist bestätigt.")
-    )
-
-
-@require_POST
-def registration_cancel(request: HttpRequest, token: str) -> HttpResponse:
-    return _registration_action(
-        request, token, event_services.cancel, _("Ihre Anmeldung ist storniert.")
-    )
-
-
-@require_POST
-def registration_forget(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        event_services.forget(token=token)
-    except NotFound as error:
-        raise Http404 from error
-    messages.success(request, _("Ihre Daten zu dieser Anmeldung sind gelöscht."))
-    return redirect("event-list")
-
-
-def registration_ics(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        text = event_services.invitation_for(token=token)
-    except NotFound as error:
-        raise Http404 from error
-    response = HttpResponse(text, content_type=ics.media_type(text))
-    response["Content-Disposition"] = 'attachment; filename="veranstaltung.ics"'
-    return response
-
-
-def registration_short_link(request: HttpRequest, token: str) -> HttpResponse:
-    """The German path of the self-service page leads to the one the e-mails link to."""
-    return redirect(reverse("registration", kwargs={"token": token}), permanent=True)
-
 
 # --- consultation bookings: pick a slot, see, cancel, reschedule, give feedback -----------------
 
@@ -602,83 +445,3 @@ def feed_rotate(request: HttpRequest) -> HttpResponse:
     )
     messages.success(request, _("Die Kalender-Adresse ist erneuert; die alte gilt nicht mehr."))
     return redirect("expert-requests" if expert else "booking-list")
-
-
-# --- coordination -------------------------------------------------------------------------------
-
-
-@coordinator_required
-@in_viewer_zone
-def coordination(request: HttpRequest) -> HttpResponse:
-    """What needs a coordinator's eye: open requests, unconfirmed bookings, events, failures,
-    and the batch assignment of open requests to experts."""
-    now = timezone.now()
-    events = [
-        e
-        for e in event_selectors.events_for(request.user).filter(status=Event.Status.PUBLISHED)
-        if e.first_start is None or e.first_start >= now
-    ]
-    for event in events:
-        event.seats_left = _seats_left(event)
-        event.fill_percent = round(100 * min(event.seats_taken, event.capacity) / event.capacity)
-    proposal = (
-        AssignmentProposal.objects.filter(status=AssignmentProposal.Status.PROPOSED)
-        .prefetch_related("items__request__plan__municipality", "items__expert")
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    return render(
-        request,
-        "bookings/coordination.html",
-        {
-            "open_requests": consult_selectors.requests_for(request.user).filter(
-                status__in=[ConsultationRequest.Status.OPEN, ConsultationRequest.Status.MATCHED]
-            )[:50],
-            "pending": selectors.bookings_for(request.user).filter(
-                status=Status.REQUESTED, start__gt=now
-            )[:50],
-            "events": events,
-            # The outbox is the notifications app's; failed rows are what a person must see.
-            "failed": Notification.objects.filter(status=Notification.Status.FAILED)[:50],
-            "proposal": proposal,
-        },
-    )
-
-
-@coordinator_required
-@require_POST
-def coordination_propose(request: HttpRequest) -> HttpResponse:
-    proposal = expert_services.propose_assignment(actor=request.user, now=timezone.now())
-    if proposal.preview_items:
-        messages.success(
-            request, _("Ein Zuordnungsvorschlag liegt vor. Bitte prüfen und annehmen.")
-        )
-    else:
-        messages.info(request, _("Für die offenen Anfragen gibt es gerade keinen Vorschlag."))
-    return redirect("coordination")
-
-
-@coordinator_required
-@require_POST
-def coordination_accept(request: HttpRequest, proposal_id: int) -> HttpResponse:
-    try:
-        expert_services.accept_assignment(actor=request.user, proposal_id=proposal_id)
-    except NotFound as error:
-        raise Http404 from error
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request, _("Der Vorschlag ist angenommen; die Kommunen werden informiert.")
-        )
-    return redirect("coordination")
-
-
-@coordinator_required
-@require_POST
-def coordination_resend(request: HttpRequest, notification_id: int) -> HttpResponse:
-    if notification_services.resend(notification_id):
-        messages.success(request, _("Die Nachricht wird erneut gesendet."))
-    else:
-        messages.info(request, _("Diese Nachricht ist nicht (mehr) fehlgeschlagen."))
-    return redirect("coordination")

@@ -43,11 +43,14 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     # Order matters for `seed_demo`: each app's demo data may use the apps above it.
+    "core",
     "notifications",
     "consult",
     "experts",
     "bookings",
+    "events",
     "library",
+    "coordination",
 ]
 
 MIDDLEWARE = [
@@ -170,10 +173,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Periodic work; every sweep is idempotent, so a missed or doubled beat does no harm.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "notifications-sweep-outbox": {"task": "notifications.sweep_outbox", "schedule": 60.0},
-    "events-expire-holds": {"task": "bookings.events.expire_holds", "schedule": 300.0},
-    "events-send-reminders": {"task": "bookings.events.send_reminders", "schedule": 900.0},
+    "events-expire-holds": {"task": "events.expire_holds", "schedule": 300.0},
+    "events-send-reminders": {"task": "events.send_reminders", "schedule": 900.0},
     "events-anonymise-participants": {
-        "task": "bookings.events.anonymise_participants",
+        "task": "events.anonymise_participants",
         "schedule": 24 * 3600.0,
     },
     "bookings-expire-holds": {"task": "bookings.expire_holds", "schedule": 60.0},
@@ -229,16 +232,16 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Distinct names for choice sets whose field names recur across apps (status, format, kind).
     "ENUM_NAME_OVERRIDES": {
-        "BookingStatusEnum": "bookings.models.consultations.ConsultationBooking.Status",
-        "BookingFormatEnum": "bookings.models.consultations.ConsultationBooking.Format",
+        "BookingStatusEnum": "bookings.models.ConsultationBooking.Status",
+        "BookingFormatEnum": "bookings.models.ConsultationBooking.Format",
         "AvailabilityExceptionKindEnum": "experts.models.AvailabilityException.Kind",
         "CalendarFeedKindEnum": ["expert", "municipality"],
         "ConsultationFormatEnum": "consult.choices.ConsultationFormat",
         "RequestStatusEnum": "consult.models.ConsultationRequest.Status",
         "LanguageEnum": "consult.choices.LANGUAGE_CHOICES",
-        "EventKindEnum": "bookings.models.events.Event.Kind",
-        "EventStatusEnum": "bookings.models.events.Event.Status",
-        "RegistrationStatusEnum": "bookings.models.events.Registration.Status",
+        "EventKindEnum": "events.models.Event.Kind",
+        "EventStatusEnum": "events.models.Event.Status",
+        "RegistrationStatusEnum": "events.models.Registration.Status",
         "ResourceKindEnum": "library.models.Resource.Kind",
         "ResourceStatusEnum": "library.models.Resource.Status",
         "AssignmentStatusEnum": "experts.models.AssignmentProposal.Status",

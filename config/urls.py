@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("consult.api_urls")),
     path("", include("experts.api_urls")),
     path("", include("bookings.api_urls")),
+    path("", include("events.api_urls")),
     path("", include("library.api_urls")),
     path("", include("notifications.api_urls")),
 ]
@@ -28,6 +29,8 @@ urlpatterns = [
     path("", include("consult.urls")),
     path("", include("experts.urls")),
     path("", include("bookings.urls")),
+    path("", include("events.urls")),
+    path("", include("coordination.urls")),
     path("", include("library.urls")),
 ]
 urlpatterns += (

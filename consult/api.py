@@ -20,7 +20,6 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from consult import selectors, services
-from consult.api_fields import id_field
 from consult.choices import (
     LANGUAGE_CHOICES,
     Channel,
@@ -30,7 +29,8 @@ from consult.choices import (
     TargetGroup,
 )
 from consult.models import ConsultationRequest, Municipality, ParticipationPlan, Topic
-from consult.roles import is_coordinator
+from core.api_fields import id_field
+from core.roles import is_coordinator
 
 
 class TopicSerializer(serializers.ModelSerializer):

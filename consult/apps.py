@@ -8,6 +8,6 @@ class ConsultConfig(AppConfig):
     verbose_name = _("Kommunen und Anfragen")
 
     def ready(self) -> None:
-        from consult.roles import ensure_role_groups
+        from core.roles import ensure_role_groups
 
         post_migrate.connect(ensure_role_groups, dispatch_uid="consult.ensure_role_groups")

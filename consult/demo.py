@@ -22,7 +22,7 @@ from consult.models import (
     StaffMembership,
     Topic,
 )
-from consult.roles import COORDINATOR, MUNICIPAL_STAFF
+from core.roles import COORDINATOR, MUNICIPAL_STAFF
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - documented demo logins, DEBUG only
 

@@ -21,9 +21,9 @@ from consult.choices import (
     Stage,
     TargetGroup,
 )
-from consult.errors import DomainError
 from consult.models import Topic
-from consult.rate_limits import RateLimit, client_address
+from core.errors import DomainError
+from core.rate_limits import RateLimit, client_address
 
 # Failed logins allowed per username and client address within the window; then 429.
 LOGIN_MAX_FAILURES = 10
@@ -42,7 +42,7 @@ class LoginThrottled(Exception):
 
 class ThrottledAuthenticationForm(AuthenticationForm):
     """Django's login form with a limit on failed attempts per username and client address
-    (consult.rate_limits: counted in the shared cache, so every web process sees it)."""
+    (core.rate_limits: counted in the shared cache, so every web process sees it)."""
 
     # Django's German text asks to "enter" user name and password, which the person just did.
     error_messages = {

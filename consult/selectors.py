@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from consult.models import ConsultationRequest, Municipality, ParticipationPlan, Topic
 from consult.peers import Peer, PlanFeatures, similar_plans
-from consult.roles import is_coordinator, municipality_id_of
+from core.roles import is_coordinator, municipality_id_of
 
 
 def topics() -> QuerySet[Topic]:

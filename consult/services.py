@@ -1,7 +1,7 @@
 """Writes of the municipal side: one function per use case, each in one transaction.
 
 Shape (types, required fields) is checked by the serializers; the rules live here and raise
-`consult.errors.Invalid` with the offending fields named, before anything is written.
+`core.errors.Invalid` with the offending fields named, before anything is written.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from consult.choices import (
     Stage,
     TargetGroup,
 )
-from consult.errors import Conflict, FieldErrors, Invalid, NotFound
 from consult.models import (
     ConsultationRequest,
     Municipality,
@@ -33,7 +32,8 @@ from consult.models import (
     RequestTopic,
     Topic,
 )
-from consult.roles import is_coordinator, municipality_id_of
+from core.errors import Conflict, FieldErrors, Invalid, NotFound
+from core.roles import is_coordinator, municipality_id_of
 
 Status = ConsultationRequest.Status
 

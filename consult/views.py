@@ -16,7 +16,6 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from consult import selectors, services
-from consult.errors import DomainError
 from consult.forms import (
     LOGIN_MAX_FAILURES,
     LOGIN_WINDOW_SECONDS,
@@ -27,7 +26,8 @@ from consult.forms import (
     add_domain_error,
 )
 from consult.models import ParticipationPlan
-from consult.pages import in_viewer_zone, staff_required
+from core.errors import DomainError
+from core.pages import in_viewer_zone, staff_required
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -22,10 +22,10 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from consult import selectors as consult_selectors
-from consult.api_fields import id_field
 from consult.choices import LANGUAGES, ConsultationFormat
-from consult.errors import NotFound
-from consult.roles import is_coordinator
+from core.api_fields import id_field
+from core.errors import NotFound
+from core.roles import is_coordinator
 from experts import match_selectors, services
 from experts.matching import Match
 from experts.models import AssignmentItem, AssignmentProposal, ExpertProfile, ExpertTopic

@@ -14,8 +14,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from consult.errors import Invalid, NotFound
-from consult.roles import is_coordinator
+from core.errors import Invalid, NotFound
+from core.roles import is_coordinator
 from experts.models import AvailabilityException, AvailabilityRule, ExpertProfile
 
 MAX_RULES = 70  # ten windows a day is already more than anyone keeps

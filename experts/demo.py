@@ -16,7 +16,7 @@ from tqdm import tqdm
 from consult.choices import FederalState, ProcedureType, SizeClass
 from consult.cities import german_cities
 from consult.models import Municipality, Topic
-from consult.roles import EXPERT
+from core.roles import EXPERT
 from experts.models import AvailabilityRule, ExpertProfile, ExpertTopic
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - documented demo logins, DEBUG only

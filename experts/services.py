@@ -1,7 +1,7 @@
 """Writes of the experts app: profiles, what staff were shown, batch assignments.
 
 Who may: an expert edits their own profile, coordinators every profile; another user's profile
-does not exist for the caller (404). Rules raise `consult.errors.Invalid` with the fields named.
+does not exist for the caller (404). Rules raise `core.errors.Invalid` with the fields named.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 
 from consult import services as consult_services
 from consult.choices import LANGUAGES, FederalState, ProcedureType, SizeClass
-from consult.errors import Conflict, FieldErrors, Invalid, NotFound
 from consult.models import ConsultationRequest, Municipality, Topic
-from consult.roles import EXPERT, is_coordinator
+from core.errors import Conflict, FieldErrors, Invalid, NotFound
+from core.roles import EXPERT, is_coordinator
 from experts import match_selectors
 from experts.matching import Match, Weights, assign_batch, score_requests
 from experts.models import (

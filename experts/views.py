@@ -17,10 +17,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from consult import selectors as consult_selectors
-from consult.errors import DomainError, NotFound
 from consult.forms import add_domain_error
 from consult.models import ConsultationRequest
-from consult.pages import expert_required, in_viewer_zone, staff_required
+from core.errors import DomainError, NotFound
+from core.pages import expert_required, in_viewer_zone, staff_required
 from experts import availability, match_selectors, services
 from experts.forms import ExceptionForm, ProfileForm, RuleForm
 from experts.models import AvailabilityRule, ExpertProfile

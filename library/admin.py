@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from consult.errors import DomainError
+from core.errors import DomainError
 from library import services
 from library.models import Resource
 

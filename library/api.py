@@ -18,8 +18,8 @@ from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
 from consult.choices import LANGUAGES, FederalState, ProcedureType
-from consult.errors import NotFound
-from consult.roles import is_coordinator
+from core.errors import NotFound
+from core.roles import is_coordinator
 from library import search, selectors, services
 from library.models import Resource
 

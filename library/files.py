@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
-from consult.errors import Invalid
+from core.errors import Invalid
 
 FILE_MAX_BYTES = 10 * 1_048_576
 

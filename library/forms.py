@@ -48,7 +48,7 @@ class SearchForm(forms.Form):
         self.fields["topic"].choices = _ANY + [(t.slug, t.name) for t in Topic.objects.all()]
 
     def clean_q(self) -> str:
-        from consult.errors import Invalid
+        from core.errors import Invalid
 
         try:
             return search.clean_query(self.cleaned_data.get("q"))

@@ -31,7 +31,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from consult.errors import Invalid
+from core.errors import Invalid
 
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 16

@@ -11,10 +11,10 @@ from django.db import connection
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from consult.errors import NotFound
 from consult.models import Municipality, ParticipationPlan, Topic
 from consult.peers import size_class
-from consult.roles import is_coordinator, municipality_id_of
+from core.errors import NotFound
+from core.roles import is_coordinator, municipality_id_of
 from library import search
 from library.models import Resource
 from library.relevance import (

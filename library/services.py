@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consult.choices import FederalState, MunicipalityKind, ProcedureType, SizeClass
-from consult.errors import Conflict, Forbidden, Invalid, NotFound
 from consult.models import Municipality, StaffMembership, Topic
-from consult.roles import is_coordinator, municipality_id_of
+from core.errors import Conflict, Forbidden, Invalid, NotFound
+from core.roles import is_coordinator, municipality_id_of
 from library import files
 from library.models import Resource, http_url
 from library.search import strip_unsafe

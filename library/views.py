@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consult.choices import FederalState, MunicipalityKind, ProcedureType
-from consult.errors import Invalid, NotFound
-from consult.roles import is_coordinator, municipality_id_of
+from core.errors import Invalid, NotFound
+from core.roles import is_coordinator, municipality_id_of
 from library import selectors, services
 from library.forms import SearchForm, SubmissionForm, kinds_for
 from library.models import Resource

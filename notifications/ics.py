@@ -63,11 +63,18 @@ Decisions
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
+
+
+def new_uid() -> str:
+    """A globally unique iCalendar UID (RFC 5545 3.8.4.7) for a booking or an event."""
+    return f"{uuid.uuid4()}@consult.buergerhaushalt-netzwerk.de"
+
 
 __all__ = [
     "PRODID",

@@ -62,7 +62,7 @@ _DB_FIXTURES = {"db", "transactional_db", "live_server"}
 # machine's server grants all test processes together.
 MANY_CONNECTIONS_MODULES = (
     "tests/bookings/test_booking_concurrency.py",
-    "tests/bookings/test_registration_concurrency.py",
+    "tests/events/test_registration_concurrency.py",
 )
 
 

@@ -17,7 +17,7 @@ from consult.models import (
     StaffMembership,
     Topic,
 )
-from consult.roles import COORDINATOR, EXPERT, MUNICIPAL_STAFF, ensure_role_groups
+from core.roles import COORDINATOR, EXPERT, MUNICIPAL_STAFF, ensure_role_groups
 from experts.models import AvailabilityRule, ExpertProfile, ExpertTopic
 
 
@@ -172,7 +172,7 @@ class EventFactory(factory.django.DjangoModelFactory):
     day in two weeks, 10:00–16:00)."""
 
     class Meta:
-        model = "bookings.Event"
+        model = "events.Event"
         skip_postgeneration_save = True
 
     kind = "seminar"
@@ -187,7 +187,7 @@ class EventFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def sessions(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
-        from bookings.models import EventSession
+        from events.models import EventSession
 
         if extracted is None:
             day = timezone.localtime() + dt.timedelta(days=14)

@@ -16,8 +16,8 @@ from django.db import IntegrityError, connection, transaction
 
 from bookings import services
 from bookings.models import ConsultationBooking
-from consult.errors import Busy, Conflict, DomainError
 from consult.models import Topic
+from core.errors import Busy, Conflict, DomainError
 from tests import factories
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -12,8 +12,8 @@ from django.urls import resolve
 
 from bookings import services
 from bookings.models import ConsultationBooking
-from consult.errors import Conflict, Forbidden, Invalid, NotFound
 from consult.models import ConsultationRequest
+from core.errors import Conflict, Forbidden, Invalid, NotFound
 from experts.models import AvailabilityException
 from notifications.models import Notification
 from tests import factories

@@ -31,10 +31,10 @@ from rest_framework.views import APIView
 
 from bench.registration import service_env
 from bench.scratch import create_database, free_port, migrate, start_gunicorn
-from bookings.models import Registration
 from config import errors
 from config.exceptions import DATABASE_RETRY_AFTER, database_unreachable
 from config.urls import urlpatterns as project_urls
+from events.models import Registration
 from tests.workers import ROOT, PostgresServer, postgres_server, wait_for
 
 

@@ -16,8 +16,8 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
 from config.exceptions import exception_handler
-from consult.errors import Busy, Unavailable
 from consult.models import Municipality, Topic
+from core.errors import Busy, Unavailable
 from tests import factories
 from tests.conftest import client_for
 

@@ -1,4 +1,4 @@
-"""The pages' rate limits (consult.rate_limits): counting in the cache, the window, the client's
+"""The pages' rate limits (core.rate_limits): counting in the cache, the window, the client's
 address behind trusted proxies, and the count on a real Redis under concurrent requests."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.test import RequestFactory
 
-from consult.rate_limits import RateLimit, client_address
+from core.rate_limits import RateLimit, client_address
 
 WINDOW_START = "2027-03-01 10:00:00+01:00"  # a multiple of the window since the epoch
 

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from consult import services
-from consult.errors import Conflict, Invalid, NotFound
 from consult.models import ConsultationRequest, ParticipationPlan
+from core.errors import Conflict, Invalid, NotFound
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from consult.errors import Invalid, NotFound
+from core.errors import Invalid, NotFound
 from experts import availability, selectors
 from experts.models import AvailabilityException
 from experts.slots import Busy

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from consult.errors import Invalid
+from core.errors import Invalid
 from library import search
 from library.models import Resource
 from library.selectors import SearchParams, headlines_for, search_resources

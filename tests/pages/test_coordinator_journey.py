@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from bookings import event_services
 from consult.models import ConsultationRequest
+from events import services as event_services
 from experts.models import AssignmentProposal
 from notifications.models import Notification
 from tests import factories

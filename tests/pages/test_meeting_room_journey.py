@@ -14,7 +14,7 @@ from django.utils import timezone
 from playwright.sync_api import Page
 
 from bookings import views
-from consult.rate_limits import RateLimit
+from core.rate_limits import RateLimit
 from tests import factories
 from tests.bookings.fake_bbb import FakeBigBlueButton, running_bbb, signed_join_params
 from tests.pages.browser import ANY_IMPACT, Journey

@@ -306,7 +306,7 @@ def test_expert_answers_an_open_request_with_decline_not_cancel(staff_user):
 
 
 def test_downloaded_event_invitation_names_its_method_in_the_media_type(client):
-    from bookings import event_services
+    from events import services as event_services
 
     event = factories.EventFactory()
     registration = event_services.register(

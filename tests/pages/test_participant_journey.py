@@ -8,7 +8,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from bookings.models import Event, EventSession, Registration
+from events.models import Event, EventSession, Registration
 from notifications.models import Notification
 from tests.pages.browser import Journey
 

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from bookings.models import ConsultationBooking, Registration
+from bookings.models import ConsultationBooking
+from events.models import Registration
 from tests import factories
 from tests.conftest import client_for
 

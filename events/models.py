@@ -1,0 +1,141 @@
+"""Seminars, workshops and webinars of the network, and registrations for them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from consult.models import Municipality, new_token
+from notifications.ics import new_uid
+
+
+class Event(models.Model):
+    class Kind(models.TextChoices):
+        SEMINAR = "seminar", _("Seminar")
+        WORKSHOP = "workshop", _("Workshop")
+        WEBINAR = "webinar", _("Webinar")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Entwurf")
+        PUBLISHED = "published", _("veröffentlicht")
+        CANCELLED = "cancelled", _("abgesagt")
+
+    kind = models.CharField(_("Art"), max_length=10, choices=Kind.choices)
+    title_de = models.CharField(_("Titel (deutsch)"), max_length=200)
+    title_en = models.CharField(_("Titel (englisch)"), max_length=200, blank=True)
+    description_de = models.TextField(_("Beschreibung (deutsch)"), blank=True)
+    description_en = models.TextField(_("Beschreibung (englisch)"), blank=True)
+    target_audience = models.CharField(_("Zielgruppe"), max_length=300, blank=True)
+    place = models.CharField(_("Ort"), max_length=200, blank=True)
+    address = models.CharField(_("Adresse"), max_length=300, blank=True)
+    online_url = models.URLField(_("Online-Link"), blank=True)
+    capacity = models.PositiveIntegerField(_("Plätze"))
+    registration_opens = models.DateTimeField(_("Anmeldung ab"))
+    registration_closes = models.DateTimeField(_("Anmeldung bis"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    organisers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="organised_events"
+    )
+    uid = models.CharField(max_length=200, unique=True, default=new_uid, editable=False)
+    sequence = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        # The tables keep the names they had when events lived in bookings/ (no data moves).
+        db_table = "bookings_event"
+        ordering = ["registration_closes", "id"]
+        verbose_name = _("Veranstaltung")
+        verbose_name_plural = _("Veranstaltungen")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(registration_closes__gt=models.F("registration_opens")),
+                name="event_registration_window",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def title(self) -> str:
+        return (
+            (self.title_en or self.title_de)
+            if translation.get_language() == "en"
+            else (self.title_de)
+        )
+
+
+class EventSession(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sessions")
+    start = models.DateTimeField(_("Beginn"))
+    end = models.DateTimeField(_("Ende"))
+
+    class Meta:
+        db_table = "bookings_eventsession"
+        ordering = ["start", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="session_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event}: {self.start:%Y-%m-%d %H:%M}"
+
+
+class Registration(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Bestätigung ausstehend")
+        CONFIRMED = "confirmed", _("bestätigt")
+        WAITLISTED = "waitlisted", _("Warteliste")
+        CANCELLED = "cancelled", _("storniert")
+        EXPIRED = "expired", _("verfallen")
+
+    # Registrations that still count: they hold a seat or a place in line.
+    LIVE = (Status.PENDING, Status.CONFIRMED, Status.WAITLISTED)
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations")
+    name = models.CharField(_("Name"), max_length=200)
+    email = models.EmailField(_("E-Mail"))
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    municipality_name = models.CharField(_("Kommune"), max_length=200, blank=True)
+    language = models.CharField(max_length=8, default="de")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    # A pending registration holds a seat or a waiting-list place until confirmed or expired;
+    # a confirmed one always holds a seat. The waiting-list position is derived from arrival
+    # order (created_at, id) among those in line, never stored: storing it would mean
+    # renumbering every row behind a promotion.
+    holds_seat = models.BooleanField(default=False)
+    hold_expires_at = models.DateTimeField(null=True, blank=True)
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    consent_at = models.DateTimeField(_("Einwilligung am"))
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    attended = models.BooleanField(null=True, blank=True)
+    anonymised_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "bookings_registration"
+        ordering = ["created_at", "id"]
+        verbose_name = _("Anmeldung")
+        verbose_name_plural = _("Anmeldungen")
+        indexes = [
+            models.Index(fields=["event", "status"], name="registration_event_status"),
+            models.Index(fields=["status", "hold_expires_at"], name="registration_holds"),
+        ]
+        constraints = [
+            # One live registration per e-mail and event (registering twice returns it).
+            models.UniqueConstraint(
+                fields=["event", "email"],
+                condition=Q(status__in=["pending", "confirmed", "waitlisted"]),
+                name="registration_once_per_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.event} ({self.status})"

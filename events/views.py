@@ -1,0 +1,172 @@
+"""Pages of events: browse, register, and the participant's self-service (the e-mailed link)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from bookings.models import ConsultationBooking
+from consult import selectors as consult_selectors
+from consult.forms import add_domain_error
+from core.errors import DomainError, NotFound
+from core.pages import (
+    in_viewer_zone,
+)
+from events import selectors as event_selectors
+from events import services as event_services
+from events.forms import RegistrationForm
+from events.models import Event
+from notifications import ics
+
+Status = ConsultationBooking.Status
+# A person picks from a list, not a calendar dump: the first free slots are enough.
+MAX_SLOTS_SHOWN = 40
+
+
+def _published_event(request: HttpRequest, pk: int) -> Event:
+    event = event_selectors.events_for(request.user).filter(pk=pk).first()
+    if event is None:
+        raise Http404
+    return event
+
+
+@in_viewer_zone
+def event_list(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    events = [
+        e
+        for e in event_selectors.events_for(request.user).filter(status=Event.Status.PUBLISHED)
+        if e.first_start is None or e.first_start >= now
+    ]
+    for event in events:
+        event.seats_left = event_selectors.seats_left(event)
+        event.open_for_registration = event.registration_opens <= now < event.registration_closes
+    return render(request, "events/event_list.html", {"events": events})
+
+
+@in_viewer_zone
+def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    event = _published_event(request, pk)
+    now = timezone.now()
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = event_services.register(
+                event_id=event.pk,
+                name=form.cleaned_data["name"],
+                email=form.cleaned_data["email"],
+                municipality_name=form.cleaned_data["municipality_name"],
+                consent=form.cleaned_data["consent"],
+                language=translation.get_language(),
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            if result.position is None:
+                text = _(
+                    "Fast geschafft: Ein Platz ist für Sie reserviert. Bitte bestätigen Sie "
+                    "die Anmeldung über den Link, den wir an %(email)s geschickt haben."
+                )
+            else:
+                text = _(
+                    "Die Veranstaltung ist ausgebucht: Sie stehen auf Platz %(position)d der "
+                    "Warteliste. Bitte bestätigen Sie über den Link, den wir an %(email)s "
+                    "geschickt haben."
+                )
+            messages.success(
+                request, text % {"email": form.cleaned_data["email"], "position": result.position}
+            )
+            return redirect("event-detail", pk=event.pk)
+    event.seats_left = event_selectors.seats_left(event)
+    return render(
+        request,
+        "events/event_detail.html",
+        {
+            "event": event,
+            "form": form,
+            "open_for_registration": event.status == Event.Status.PUBLISHED
+            and event.registration_opens <= now < event.registration_closes,
+            "not_yet_open": now < event.registration_opens,
+            "member_names": consult_selectors.member_names(),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _registration(token: str):  # type: ignore[no-untyped-def]
+    registration = event_selectors.registration_by_token(token)
+    if registration is None:
+        raise Http404
+    return registration
+
+
+@in_viewer_zone
+def registration_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The participant's private page behind the e-mailed link (token = proof of the address)."""
+    registration = _registration(token)
+    return render(
+        request,
+        "events/registration.html",
+        {
+            "registration": registration,
+            "event": registration.event,
+            "position": event_selectors.waitlist_position(registration),
+            "token": token,
+        },
+    )
+
+
+def _registration_action(request: HttpRequest, token: str, action, done: str) -> HttpResponse:  # type: ignore[no-untyped-def]
+    try:
+        action(token=token)
+    except NotFound as error:
+        raise Http404 from error
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return redirect("registration", token=token)
+
+
+@require_POST
+def registration_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    return _registration_action(
+        request, token, event_services.confirm, _("Vielen Dank, Ihre E-Mail-Adresse ist bestätigt.")
+    )
+
+
+@require_POST
+def registration_cancel(request: HttpRequest, token: str) -> HttpResponse:
+    return _registration_action(
+        request, token, event_services.cancel, _("Ihre Anmeldung ist storniert.")
+    )
+
+
+@require_POST
+def registration_forget(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        event_services.forget(token=token)
+    except NotFound as error:
+        raise Http404 from error
+    messages.success(request, _("Ihre Daten zu dieser Anmeldung sind gelöscht."))
+    return redirect("event-list")
+
+
+def registration_ics(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        text = event_services.invitation_for(token=token)
+    except NotFound as error:
+        raise Http404 from error
+    response = HttpResponse(text, content_type=ics.media_type(text))
+    response["Content-Disposition"] = 'attachment; filename="veranstaltung.ics"'
+    return response
+
+
+def registration_short_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The German path of the self-service page leads to the one the e-mails link to."""
+    return redirect(reverse("registration", kwargs={"token": token}), permanent=True)
