@@ -14,10 +14,7 @@ from bookings.models import ConsultationBooking
 from consult import selectors as consult_selectors
 from consult.models import ConsultationRequest
 from core.errors import DomainError, NotFound
-from core.pages import (
-    coordinator_required,
-    in_viewer_zone,
-)
+from core.pages import coordinator_required, in_viewer_zone
 from events import selectors as event_selectors
 from events.models import Event
 from experts import services as expert_services

@@ -10,22 +10,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from bookings.models import ConsultationBooking
 from consult import selectors as consult_selectors
 from consult.forms import add_domain_error
 from core.errors import DomainError, NotFound
-from core.pages import (
-    in_viewer_zone,
-)
+from core.pages import in_viewer_zone
 from events import selectors as event_selectors
 from events import services as event_services
 from events.forms import RegistrationForm
 from events.models import Event
 from notifications import ics
-
-Status = ConsultationBooking.Status
-# A person picks from a list, not a calendar dump: the first free slots are enough.
-MAX_SLOTS_SHOWN = 40
 
 
 def _published_event(request: HttpRequest, pk: int) -> Event:
