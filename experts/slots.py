@@ -148,12 +148,17 @@ class ExceptionWindow:
 
 @dataclass(frozen=True, slots=True)
 class Busy:
-    """An active booking; its own stored buffers win over the policy's when given."""
+    """An active booking; its own stored buffers win over the policy's when given.
+
+    ``counts_toward_limits`` is False for busy time that is not a consultation (an appointment
+    in the expert's own calendar): it blocks slots but not the per-day and per-week limits.
+    """
 
     start: datetime
     end: datetime
     buffer_before_minutes: int | None = None
     buffer_after_minutes: int | None = None
+    counts_toward_limits: bool = True
 
     def __post_init__(self) -> None:
         _require_aware(self.start, "Busy.start")
@@ -287,7 +292,9 @@ class _Calendar:
         if policy.max_per_day is not None or policy.max_per_week is not None:
             zone = self.zone
             self.day_counts.update(
-                datetime.fromtimestamp(b.start.timestamp(), zone).date() for b in busy
+                datetime.fromtimestamp(b.start.timestamp(), zone).date()
+                for b in busy
+                if b.counts_toward_limits
             )
             for day, n in self.day_counts.items():
                 self.week_counts[_iso_week(day)] += n

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import importlib
+import importlib.util
 import os
 import shutil
 import socket
@@ -41,6 +42,8 @@ def _absent(marker: str) -> str | None:
         shutil.which("chromium") or os.path.exists("/usr/bin/chromium")
     ):
         return "needs Chromium (apt-get install chromium)"
+    if marker == "caldav" and importlib.util.find_spec("radicale") is None:
+        return "needs Radicale (pip install -r requirements-dev.txt)"
     return None
 
 
@@ -51,12 +54,13 @@ def _absent(marker: str) -> str | None:
 ENGINE_INDEPENDENT_MODULES = (
     "tests/experts/test_matching.py",
     "tests/experts/test_slots.py",
+    "tests/experts/test_busy_time.py",
     "tests/notifications/test_ics.py",
     "tests/consult/test_peers.py",
     "tests/library/test_relevance.py",
     "tests/security/test_email_headers.py",
 )
-_SERVICE_MARKERS = ("postgres", "redis", "celery", "smtp", "browser")
+_SERVICE_MARKERS = ("postgres", "redis", "celery", "smtp", "browser", "caldav")
 _DB_FIXTURES = {"db", "transactional_db", "live_server"}
 # Thread races holding up to 50 and 40 PostgreSQL connections at once, of the 100 that the
 # machine's server grants all test processes together.
@@ -89,7 +93,7 @@ def _engine_independent(item: pytest.Item) -> bool:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        for marker in ("postgres", "redis", "browser"):
+        for marker in ("postgres", "redis", "browser", "caldav"):
             if item.get_closest_marker(marker) and (reason := _absent(marker)):
                 item.add_marker(pytest.mark.skip(reason=reason))
     if config.getoption("engine_dependent_only"):
