@@ -1,63 +1,6 @@
-"""iCalendar invitations (iTIP/iMIP, RFC 5545/5546/6047) and private feeds, built from plain data.
+"""iCalendar invitations (iTIP/iMIP, RFC 5545/5546/6047) and private feeds, built with icalendar.
 
-Pure: no Django, no ORM, no I/O, no clock. Callers hand in frozen dataclasses and get the .ics
-text back; ``tests/ics_rules.py`` holds the checks every output must pass.
-
-Public API
-----------
-``Organizer(email, name)``, ``Attendee(email, name, partstat="NEEDS-ACTION", rsvp=True,
-role="REQ-PARTICIPANT")``, ``Session(start, end)`` and ``Invitation(uid=, sequence=, summary=,
-organizer=, attendees=, sessions=, dtstamp=, method="REQUEST", status="CONFIRMED",
-description="", location="", url="")`` describe one invitation; ``FeedEntry(uid=, sequence=,
-summary=, start=, end=, dtstamp=, status="CONFIRMED", description="", location="", url="")`` one
-entry of a feed. Invalid data (naive datetimes, end before start, CANCEL without CANCELLED, ...)
-raises ``ValueError`` when the dataclass is created, so a bad invitation is never built.
-
-``build_invitation(inv, session=1) -> str`` is the iTIP message for one session,
-``build_invitations(inv) -> list[str]`` the messages for all sessions, ``build_feed(entries,
-name) -> str`` a subscription feed, ``session_uid(uid, number) -> str`` the UID of a session,
-``media_type(calendar) -> str`` the Content-Type to serve or attach a built calendar with.
-
-Decisions
----------
-* **Text, not bytes.** The result is a ``str`` with CRLF line endings and lines folded at 75
-  octets of UTF-8. The outbox stores it in a text column and Django encodes it as UTF-8 for
-  the e-mail part and the HTTP response, so returning bytes would only add a decode per row.
-* **METHOD.** ``REQUEST`` for new and changed invitations, ``CANCEL`` (always with
-  ``STATUS:CANCELLED``) for cancelled ones; never ``PUBLISH`` for something that may change.
-  Feeds are ``PUBLISH``: that is what a read-only subscription is.
-* **Time zone.** Every DTSTART/DTEND is written as local time with ``TZID=Europe/Berlin`` (aware
-  datetimes in any zone are converted), preceded by a hand-written VTIMEZONE with the EU rules
-  as two RRULEs. Local time keeps the event at "10:00" in clients that show the organiser's
-  zone; RRULEs are what Outlook understands (icalendar's generated VTIMEZONE lists every
-  transition as RDATEs, which Outlook mishandles). The rules match tzdata from 1996 on; a test
-  compares them with ``zoneinfo`` up to 2037 so a change of the EU rules fails loudly. Other
-  zones are not supported: the service and its users are in Germany. DTSTAMP is UTC (``Z``).
-* **Multi-session events: one UID per session, one iTIP message per session.** Session 1 keeps
-  the event's UID, session *n* > 1 gets ``<uid>-s<n>``. The alternatives do not reach every
-  client: Outlook imports RDATE on a VEVENT only together with an RRULE and only as whole days
-  (MS-OXCICAL 2.1.3.1.1.20.18), and RECURRENCE-ID instances without a master fare no better;
-  an iTIP message is about one calendar object (one UID), clients act on one object per
-  message, and CalConnect's iMIP practice is one calendar object per e-mail. So the mailer
-  sends one message per session. Keeping session 1 on the bare UID means bookings (one
-  session) and events that later gain a session never orphan an existing calendar entry.
-  Sessions must be given in start order and are numbered in it; when a session is removed,
-  the later ones move up (a reschedule) and the caller sends a CANCEL, built from the old
-  invitation, for the numbers that no longer exist.
-* **Attendees.** For events, pass only the recipient as attendee: participants must not see
-  each other's addresses, and a per-recipient message is what an event change sends anyway.
-* **Feeds omit cancelled entries** rather than marking them: a subscribed calendar is replaced
-  on each refresh, so a missing entry disappears everywhere, while not every client honours
-  ``STATUS:CANCELLED`` in a feed.
-* **Escaping.** TEXT is escaped (``\\``, ``;``, ``,``, newlines) and lines are folded. Before
-  that, ``normalize_text`` makes text representable (see its docstring) and
-  ``normalize_parameter`` makes parameter values (CN) safe; no input can add a property or a
-  parameter. Addresses, URLs and UIDs are not free text: anything unsafe in them is rejected.
-* **Serialised by hand, not by icalendar.** icalendar's property objects, parameter sorting and
-  per-character folding were over nine tenths of an invitation's cost (event fan-outs build one per
-  participant, bookings one inside their transaction). The text is still icalendar's, byte for
-  byte, but for one fix (a literal ``\\N`` in TEXT stays literal); icalendar remains the
-  reference the tests compare with (``tests/notifications/ics_oracle.py``) and parse with.
+Pure: frozen dataclasses in, .ics text out; docs/architecture-notifications.md explains the choices.
 """
 
 from __future__ import annotations
@@ -66,9 +9,12 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar.parser import Contentline
 
 
 def new_uid() -> str:
@@ -83,13 +29,16 @@ __all__ = [
     "FeedEntry",
     "Invitation",
     "Organizer",
+    "PreparedInvitation",
     "Session",
     "build_feed",
     "build_invitation",
     "build_invitations",
     "media_type",
+    "new_uid",
     "normalize_parameter",
     "normalize_text",
+    "prepare_invitation",
     "session_uid",
 ]
 
@@ -109,8 +58,8 @@ _ROLES = {"REQ-PARTICIPANT", "OPT-PARTICIPANT", "NON-PARTICIPANT", "CHAIR"}
 
 _END = "END:VCALENDAR\r\n"
 _MAX_INTEGER = 2**31 - 1
-# The EU rules since 1996 as two RRULEs, in the common shape libical-based clients export; one
-# yearly rule per observance is also what Outlook's own time zone structure can hold.
+# The EU rules since 1996 as two RRULEs (BYMONTH before BYDAY, as libical-based clients export
+# them; icalendar would reorder the parts), a constant block the builder puts before the VEVENT.
 _VTIMEZONE_TEXT = (
     "BEGIN:VTIMEZONE\r\n"
     "TZID:Europe/Berlin\r\n"
@@ -139,6 +88,8 @@ _LINE_BREAKS = re.compile("\r\n|[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 # escaped (\n), so it survives. Lone surrogates cannot be encoded as UTF-8.
 _CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _SURROGATES = re.compile("[\ud800-\udfff]")
+# What normalize_text could change: without any of it the text is returned as it is.
+_NOT_NORMAL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 # UIDs stay within visible ASCII minus the TEXT specials, so they need no escaping anywhere
 # (RFC 7986 recommends simple ASCII UIDs; clients compare them byte-wise).
 _UID = re.compile(r"[!#-+\--:<-\[\]-~]{1,200}")
@@ -154,6 +105,8 @@ def normalize_text(value: str) -> str:
     Line breaks of any kind (CRLF, CR, VT, FF, NEL, U+2028, ...) become ``\\n``, other control
     characters are dropped, lone surrogates become U+FFFD. Parsing the output gives exactly this.
     """
+    if not _NOT_NORMAL.search(value):
+        return value
     value = _SURROGATES.sub("\ufffd", value)
     value = _LINE_BREAKS.sub("\n", value)
     return _CONTROLS.sub("", value)
@@ -165,7 +118,7 @@ def normalize_parameter(value: str) -> str:
     RFC 5545 allows neither control characters nor DQUOTE in a quoted parameter value, so line
     breaks and tabs become spaces, double quotes are dropped and the ends are stripped.
     Backslashes are dropped too: parameters have no backslash escaping, yet parsers (icalendar's
-    among them) read ``CN=\\:mailto:...`` as an escaped colon. The builder quotes the rest where
+    among them) read ``CN=\\:mailto:...`` as an escaped colon. icalendar quotes the rest where
     needed and escapes ``^`` (RFC 6868). Parsing the output gives exactly this.
     """
     text = normalize_text(value).replace("\n", " ").replace("\t", " ")
@@ -179,7 +132,7 @@ def session_uid(uid: str, number: int) -> str:
     return uid if number == 1 else f"{uid}-s{number}"
 
 
-# The METHOD property as this module writes it: its own line of the VCALENDAR header. TEXT
+# The METHOD property as icalendar writes it: its own line of the VCALENDAR header. TEXT
 # values escape their line breaks and folded lines start with a space, so nothing else matches.
 _METHOD_LINE = re.compile(r"\r\nMETHOD:([A-Z-]+)\r\n")
 
@@ -330,104 +283,53 @@ class FeedEntry:
         _check_span(self.start, self.end)
 
 
-# --- Serialisation ------------------------------------------------------------------------------
-#
-# Written by hand: icalendar built a property object per value, sorted parameters and folded
-# character by character: over nine tenths of the time an invitation took. The text is the
-# same as icalendar's, byte for byte (property order, parameter quoting, folding), except that a
-# literal backslash-N in TEXT stays literal (icalendar turned it into a line break, so parsing
-# the output did not give ``normalize_text`` back); tests/notifications/test_ics_serialisation.py
-# compares the two on generated invitations and feeds.
-
-# Octets of content per physical line: icalendar folds before a character that would make 75,
-# so a line holds at most 74 and a continuation line, with its leading space, 75.
-_FOLD_AT = 74
-_UTF8_CONTINUATION = 0x80  # 0b10xxxxxx: not the first octet of a character
-# A fold right after a backslash or a caret would split a TEXT escape (\n, \;) or an RFC 6868
-# one (^^): valid, but some clients mishandle it, so icalendar (issue #1501) moves it over.
-_ESCAPE_OCTETS = frozenset(b"\\^")
-_FOLD = b"\r\n "
-# RFC 5545 3.2: a parameter value with ",", ";" or ":" must be quoted; icalendar also quotes a CN
-# with a space or an apostrophe (and U+2019, its typographic twin). DQUOTE cannot occur.
-_QUOTED_PARAMETER = re.compile("[ ',:;\u2019]")
-# What normalize_text could change: without any of it the text is returned as it is.
-_NOT_NORMAL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# --- Serialisation through icalendar ----------------------------------------------------------
 
 
-def _fold(line: str) -> str:
-    """``line`` folded (RFC 5545 3.1): CRLF and a space after at most 74 octets of UTF-8.
+class _Text(vText):
+    """TEXT escaped as RFC 5545 3.3.11 says. icalendar's writer first turns a literal ``\\N``
+    into a line break, so ``C:\\Neu`` would read back as ``C:`` and ``eu`` on two lines."""
 
-    A fold never splits a character and never follows a ``\\`` or ``^`` (see
-    ``_ESCAPE_OCTETS``). No CRLF at the end: the caller adds it.
-    """
-    if len(line) <= _FOLD_AT and line.isascii():
-        return line
-    data = line.encode("utf-8")
-    size = len(data)
-    if size <= _FOLD_AT:
-        return line
-    parts = []
-    start = 0
-    while size - start > _FOLD_AT:
-        cut = start + _FOLD_AT
-        while data[cut] & 0xC0 == _UTF8_CONTINUATION:
-            cut -= 1
-        if data[cut - 1] in _ESCAPE_OCTETS:
-            cut -= 1
-        parts.append(data[start:cut])
-        start = cut
-    parts.append(data[start:])
-    return _FOLD.join(parts).decode("utf-8")
+    __slots__ = ()
+
+    def to_ical(self) -> bytes:
+        escaped = self.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+        return escaped.replace("\n", "\\n").encode("utf-8")
 
 
-def _text(value: str) -> str:
-    """TEXT (RFC 5545 3.3.11) for ``value``, already normalised (so no CR is left)."""
-    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+def _header(method: str, *properties: tuple[str, object, dict[str, str] | None]) -> str:
+    """The VCALENDAR's opening lines (icalendar's) up to and including the VTIMEZONE; no METHOD
+    line for an empty ``method`` (a plain calendar file, not an iTIP message)."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    if method:
+        cal.add("method", method)
+    for name, value, parameters in properties:
+        cal.add(name, value, parameters=parameters)
+    return cal.to_ical().decode("utf-8").removesuffix(_END) + _VTIMEZONE_TEXT
 
 
-def _normal(value: str) -> str:
-    """``normalize_text(value)``, without its three substitutions for text that needs none."""
-    return normalize_text(value) if _NOT_NORMAL.search(value) else value
+_INVITATION_HEADERS = {method: _header(method) for method in _METHODS}
 
 
-def _cn(name: str) -> str:
-    """The ``;CN=...`` parameter for ``name``, or nothing when no name is left."""
-    cn = normalize_parameter(name)
-    if not cn:
-        return ""
-    cn = cn.replace("^", "^^")  # RFC 6868; DQUOTE and line breaks are gone already
-    return f';CN="{cn}"' if _QUOTED_PARAMETER.search(cn) else f";CN={cn}"
-
-
-def _utc(value: datetime) -> str:
-    utc = value.astimezone(UTC)
-    return f"{utc.year:04}{utc.month:02}{utc.day:02}T{utc.hour:02}{utc.minute:02}{utc.second:02}Z"
-
-
-def _local(name: str, value: datetime) -> str:
-    """``name`` with ``value`` as Berlin local time (whole seconds), or in UTC where it must be."""
+def _local(value: datetime) -> datetime:
+    """``value`` in Berlin time, or in UTC where it must be: RFC 5545 3.3.5 reads a local time
+    that occurs twice (the hour the clocks go back) as its first occurrence."""
     local = value.astimezone(_BERLIN)
-    # RFC 5545 3.3.5: a local time that occurs twice (the hour the clocks go back) means its
-    # first occurrence, so the second one can only be written in UTC.
     if local.fold and local.replace(fold=0).utcoffset() != local.utcoffset():
-        return f"{name}:{_utc(value)}"
-    return (
-        f"{name};TZID={TIMEZONE}:{local.year:04}{local.month:02}{local.day:02}"
-        f"T{local.hour:02}{local.minute:02}{local.second:02}"
-    )
+        return value.astimezone(UTC)
+    return local
 
 
-def _calendar(method: str, properties: str = "") -> str:
-    """The VCALENDAR's opening lines up to and including the VTIMEZONE (no VEVENT yet); no
-    METHOD line for an empty ``method`` (a plain calendar file, not an iTIP message)."""
-    method_line = f"METHOD:{method}\r\n" if method else ""
-    return (
-        f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:{PRODID}\r\nCALSCALE:GREGORIAN\r\n"
-        f"{method_line}{properties}{_VTIMEZONE_TEXT}"
-    )
-
-
-_INVITATION_HEADERS = {method: _calendar(method) for method in _METHODS}
+def _address(email: str, name: str, **params: str) -> vCalAddress:
+    address = vCalAddress(f"mailto:{email}")
+    if cn := normalize_parameter(name):
+        address.params["CN"] = cn
+    for key, value in params.items():
+        address.params[key] = value
+    return address
 
 
 def _event(
@@ -442,53 +344,60 @@ def _event(
     description: str,
     location: str,
     url: str,
-    attendees: str = "",
-    organizer: str = "",
-) -> str:
-    """One VEVENT; ``attendees`` and ``organizer`` are finished lines (folded, no final CRLF).
-
-    The order is icalendar's: SUMMARY, DTSTART, DTEND, DTSTAMP, UID, SEQUENCE, then the rest
-    alphabetically. UID and STATUS need no escaping (their checks allow no TEXT special), URL
-    is a URI and is never escaped.
-    """
-    lines = [
-        "BEGIN:VEVENT",
-        _fold(f"SUMMARY:{_text(_normal(summary))}"),
-        _local("DTSTART", start),
-        _local("DTEND", end),
-        f"DTSTAMP:{_utc(dtstamp)}",
-        _fold(f"UID:{uid}"),
-        f"SEQUENCE:{sequence}",
-    ]
-    if attendees:
-        lines.append(attendees)
-    # Optional text is left out when nothing of it survives normalisation.
-    if description := _normal(description):
-        lines.append(_fold(f"DESCRIPTION:{_text(description)}"))
-    if location := _normal(location):
-        lines.append(_fold(f"LOCATION:{_text(location)}"))
-    if organizer:
-        lines.append(organizer)
-    lines.append(f"STATUS:{status}")
+) -> Event:
+    """One VEVENT; icalendar orders it SUMMARY, DTSTART, DTEND, DTSTAMP, UID, SEQUENCE, then
+    the rest by name. Optional text is left out when nothing of it survives normalisation."""
+    event = Event()
+    event.add("uid", uid)
+    event.add("sequence", sequence)
+    event.add("dtstamp", dtstamp.astimezone(UTC))
+    event.add("dtstart", _local(start))
+    event.add("dtend", _local(end))
+    event.add("status", status)
+    event.add("summary", _Text(normalize_text(summary)))
+    if description := normalize_text(description):
+        event.add("description", _Text(description))
+    if location := normalize_text(location):
+        event.add("location", _Text(location))
     if url:
-        lines.append(_fold(f"URL:{url}"))
-    lines.append("END:VEVENT\r\n")
-    return "\r\n".join(lines)
+        event.add("url", url)
+    return event
 
 
-def build_invitation(inv: Invitation, session: int = 1) -> str:
-    """The iTIP message (one VCALENDAR, one VEVENT) for session ``session`` (1-based) of ``inv``."""
+def _attendee_line(attendee: Attendee) -> str:
+    address = _address(
+        attendee.email,
+        attendee.name,
+        ROLE=attendee.role,
+        PARTSTAT=attendee.partstat,
+        RSVP="TRUE" if attendee.rsvp else "FALSE",
+    )
+    return Contentline.from_parts("ATTENDEE", address.params, address).to_ical().decode() + "\r\n"
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedInvitation:
+    """One session's iTIP message built but for its ATTENDEE lines, which ``text`` puts in.
+
+    Built once per event, session and language, it serves every recipient of a fan-out.
+    """
+
+    head: str  # the calendar up to the VEVENT's SEQUENCE line
+    tail: str  # the VEVENT's other properties and the end of the calendar
+
+    def text(self, attendees: Iterable[Attendee]) -> str:
+        """The message with ``attendees`` (at least one) as its ATTENDEE lines."""
+        lines = "".join(_attendee_line(attendee) for attendee in attendees)
+        if not lines:
+            raise ValueError("an iTIP REQUEST/CANCEL needs at least one ATTENDEE")
+        return self.head + lines + self.tail
+
+
+def prepare_invitation(inv: Invitation, session: int = 1) -> PreparedInvitation:
+    """The iTIP message for session ``session`` (1-based) of ``inv``, without attendees."""
     if not 1 <= session <= len(inv.sessions):
         raise ValueError(f"session {session} not in 1..{len(inv.sessions)}")
     span = inv.sessions[session - 1]
-    attendees = "\r\n".join(
-        _fold(
-            f"ATTENDEE{_cn(attendee.name)};PARTSTAT={attendee.partstat};ROLE={attendee.role}"
-            f";RSVP={'TRUE' if attendee.rsvp else 'FALSE'}:mailto:{attendee.email}"
-        )
-        for attendee in inv.attendees
-    )
-    organizer = _fold(f"ORGANIZER{_cn(inv.organizer.name)}:mailto:{inv.organizer.email}")
     event = _event(
         uid=session_uid(inv.uid, session),
         sequence=inv.sequence,
@@ -500,10 +409,17 @@ def build_invitation(inv: Invitation, session: int = 1) -> str:
         description=inv.description,
         location=inv.location,
         url=inv.url,
-        attendees=attendees,
-        organizer=organizer,
     )
-    return _INVITATION_HEADERS[inv.method] + event + _END
+    event.add("organizer", _address(inv.organizer.email, inv.organizer.name))
+    text = event.to_ical().decode("utf-8")
+    # ATTENDEE sorts first after SEQUENCE; nothing before it can hold a bare CRLF + "SEQUENCE:".
+    cut = text.index(f"\r\nSEQUENCE:{inv.sequence}\r\n") + len(f"\r\nSEQUENCE:{inv.sequence}\r\n")
+    return PreparedInvitation(_INVITATION_HEADERS[inv.method] + text[:cut], text[cut:] + _END)
+
+
+def build_invitation(inv: Invitation, session: int = 1) -> str:
+    """The iTIP message (one VCALENDAR, one VEVENT) for session ``session`` (1-based) of ``inv``."""
+    return prepare_invitation(inv, session).text(inv.attendees)
 
 
 def build_invitations(inv: Invitation) -> list[str]:
@@ -515,22 +431,19 @@ def build_feed(entries: Iterable[FeedEntry], name: str, *, method: str = "PUBLIS
     """A private subscription feed (METHOD:PUBLISH) of ``entries``; cancelled ones are left out.
 
     ``method=""`` makes it a plain calendar file without METHOD, for a one-off download of
-    something that may still change: issue 7 wants no PUBLISH for that (Google cannot cancel a
-    published entry), and an iTIP REQUEST carries one UID only.
+    something that may still change (issue 7: no PUBLISH for that; an iTIP REQUEST carries one
+    UID only). Refreshed hourly where the client honours it; NAME (RFC 7986) and the older
+    X-WR-CALNAME name it.
     """
     if method not in ("PUBLISH", ""):
         raise ValueError(f"a feed is PUBLISH or has no METHOD, got {method!r}")
     calendar_name = normalize_text(name).replace("\n", " ")
-    # NAME is RFC 7986 (TEXT); X-WR-CALNAME is the older spelling most clients still read, TEXT
-    # as well. Escaped like every TEXT, so that strict clients read a "," or ";" in the name.
-    # Refresh hourly (RFC 7986 and the older Microsoft spelling); clients that ignore both use
-    # their own interval. The header ends with the VTIMEZONE, so even an empty feed is valid
-    # (a VCALENDAR needs at least one component).
-    header = _calendar(
+    header = _header(
         method,
-        f"{_fold(f'NAME:{_text(calendar_name)}')}\r\n"
-        f"{_fold(f'X-WR-CALNAME:{_text(calendar_name)}')}\r\n"
-        "REFRESH-INTERVAL;VALUE=DURATION:PT1H\r\nX-PUBLISHED-TTL:PT1H\r\n",
+        ("name", _Text(calendar_name), None),
+        ("x-wr-calname", _Text(calendar_name), None),
+        ("refresh-interval", timedelta(hours=1), {"VALUE": "DURATION"}),
+        ("x-published-ttl", "PT1H", None),
     )
     events = "".join(
         _event(
@@ -545,6 +458,8 @@ def build_feed(entries: Iterable[FeedEntry], name: str, *, method: str = "PUBLIS
             location=entry.location,
             url=entry.url,
         )
+        .to_ical()
+        .decode("utf-8")
         for entry in entries
         if entry.status != "CANCELLED"
     )

@@ -1,9 +1,9 @@
-"""The icalendar-based builder notifications/ics.py used before it wrote the text by hand.
+"""Every invitation and feed built whole through icalendar, property by property.
 
-Kept only as the oracle for tests/notifications/test_ics_serialisation.py: the hand-written
-serialisation must give what this gives (byte for byte, but for the one bug noted there). The
-validation (dataclasses), the normalisation and the VTIMEZONE are shared with the module; what
-is here is the serialisation through icalendar, as it was in d658e75..ee2e802.
+The oracle for tests/notifications/test_ics_serialisation.py: notifications/ics.py, which
+prepares an event once and puts each attendee in, must give what this gives (byte for byte, but
+for the one bug noted there). The validation (dataclasses), the normalisation and the VTIMEZONE
+are shared with the module.
 """
 
 from __future__ import annotations

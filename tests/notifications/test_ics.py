@@ -25,6 +25,7 @@ from notifications.ics import (
     media_type,
     normalize_parameter,
     normalize_text,
+    prepare_invitation,
     session_uid,
 )
 from tests.ics_rules import (
@@ -634,3 +635,18 @@ def test_the_feed_name_is_escaped_as_text() -> None:
     feed = build_feed([], "Beratungen; Leipzig, Sachsen")
     assert "\r\nNAME:Beratungen\\; Leipzig\\, Sachsen\r\n" in feed
     assert "\r\nX-WR-CALNAME:Beratungen\\; Leipzig\\, Sachsen\r\n" in feed
+
+
+def test_a_prepared_invitation_gives_each_attendee_their_own_whole_invitation() -> None:
+    inv = three_sessions()
+    bert = Attendee("bert@example.org", 'Bert "B" Weiß, Dr.')
+    prepared = prepare_invitation(inv, 2)
+
+    for_anna, for_bert = prepared.text((ANNA,)), prepared.text((bert,))
+
+    assert for_anna == build_invitation(replace(inv, attendees=(ANNA,)), 2)
+    assert for_bert == build_invitation(replace(inv, attendees=(bert,)), 2)
+    assert "bert@example.org" not in for_anna and "anna@example.org" not in for_bert
+    assert_valid_invitation(for_bert, method="REQUEST")
+    with pytest.raises(ValueError, match="ATTENDEE"):
+        prepared.text(())

@@ -1,11 +1,12 @@
-"""notifications/ics.py writes iCalendar by hand: the same text icalendar wrote, proven here.
+"""notifications/ics.py builds through icalendar, prepared once and attendees put in: the same
+text as building every invitation whole with icalendar, proven here.
 
-The oracle is the icalendar-based builder the module used before (tests/notifications/
-ics_oracle.py). For generated invitations and feeds (any code point, iCalendar's delimiters,
-CR/LF, emoji, long text, several sessions, REQUEST and CANCEL, times in any zone, the repeated
-hour) the new text must equal the oracle's byte for byte, and parse with icalendar to the same
-components, properties, parameters and values. The one intended difference: a literal ``\\N``
-in TEXT, which icalendar's writer turned into a line break; there the TEXT must read back as
+The oracle is the whole-invitation icalendar builder (tests/notifications/ics_oracle.py). For
+generated invitations and feeds (any code point, iCalendar's delimiters, CR/LF, emoji, long
+text, several sessions, REQUEST and CANCEL, times in any zone, the repeated hour) the module's
+text must equal the oracle's byte for byte, and parse with icalendar to the same components,
+properties, parameters and values. The one intended difference: a literal ``\\N`` in TEXT,
+which icalendar's writer turns into a line break; there the TEXT must read back as
 ``normalize_text`` of the input, and every other line must still be the same to the byte.
 """
 
@@ -260,7 +261,7 @@ def test_a_literal_backslash_n_stays_literal() -> None:
 
 
 def test_a_sequence_beyond_rfc_5545_integers_is_refused_when_created() -> None:
-    # icalendar refused it when writing; the hand-written builder relies on the dataclasses.
+    # icalendar refuses it only when writing; the module refuses it when the data is created.
     span = Session(DTSTAMP, DTSTAMP + timedelta(hours=1))
     with pytest.raises(ValueError, match="SEQUENCE"):
         Invitation(
