@@ -1,4 +1,7 @@
-"""Demo data of the municipal side: real municipalities, their staff logins, plans, requests."""
+"""Demo data of the municipal side: real municipalities, their staff logins, plans, requests.
+
+The data lives in `consult/demo_data/*.yaml`; this module only loads it (idempotent).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,6 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 from django.utils.text import slugify
 
-from consult.choices import Phase, ProcedureType, Stage
 from consult.cities import city
 from consult.models import (
     ConsultationRequest,
@@ -22,140 +24,14 @@ from consult.models import (
     StaffMembership,
     Topic,
 )
+from core import demo_data
 from core.roles import COORDINATOR, MUNICIPAL_STAFF
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - documented demo logins, DEBUG only
-
-# About 40 real municipalities from every federal state (population and coordinates from the CSV).
-MUNICIPALITIES = [
-    "Berlin",
-    "Hamburg",
-    "München",
-    "Köln",
-    "Leipzig",
-    "Dresden",
-    "Chemnitz",
-    "Görlitz",
-    "Freiburg im Breisgau",
-    "Stuttgart",
-    "Tübingen",
-    "Potsdam",
-    "Cottbus/Chóśebuz",
-    "Eberswalde",
-    "Bremen",
-    "Bremerhaven",
-    "Frankfurt am Main",
-    "Darmstadt",
-    "Kassel",
-    "Marburg",
-    "Rostock",
-    "Schwerin",
-    "Greifswald",
-    "Hannover",
-    "Oldenburg",
-    "Göttingen",
-    "Münster",
-    "Bonn",
-    "Solingen",
-    "Wuppertal",
-    "Mainz",
-    "Trier",
-    "Saarbrücken",
-    "Neunkirchen",
-    "Kiel",
-    "Lübeck",
-    "Erfurt",
-    "Jena",
-    "Magdeburg",
-    "Halle (Saale)",
-    "Bamberg",
-    "Regensburg",
-]
-OPEN_TO_EXCHANGE = {
-    "Leipzig",
-    "Potsdam",
-    "Bonn",
-    "Jena",
-    "Solingen",
-    "Eberswalde",
-    "Trier",
-    "Freiburg im Breisgau",
-    "Greifswald",
-    "Halle (Saale)",
-    "Marburg",
-    "Köln",
-}
-
-PLANS: list[dict[str, Any]] = [
-    {
-        "city": "Leipzig",
-        "procedure_type": ProcedureType.YOUTH_BUDGET,
-        "stage": Stage.INTRODUCING,
-        "budget_eur": 50_000,
-        "channels": ["online", "onsite"],
-        "target_groups": ["youth", "pupils"],
-        "topics": ["youth-school", "public-relations"],
-        "title": "Jugendbudget Leipzig",
-        "description": "Jugendliche von 12 bis 21 Jahren entscheiden über 50.000 Euro "
-        "für Projekte im Stadtteil.",
-    },
-    {
-        "city": "Potsdam",
-        "procedure_type": ProcedureType.CITIZENS_BUDGET,
-        "stage": Stage.RUNNING,
-        "budget_eur": 1_000_000,
-        "channels": ["hybrid"],
-        "target_groups": ["all"],
-        "topics": ["voting-methods", "online-platform", "accountability-evaluation"],
-        "title": "Bürgerhaushalt Potsdam",
-        "description": "Jährlicher Bürgerhaushalt mit Bürgerbefragung und Rechenschaftsbericht.",
-    },
-    {
-        "city": "Eberswalde",
-        "procedure_type": ProcedureType.CITIZENS_BUDGET,
-        "stage": Stage.RUNNING,
-        "budget_eur": 100_000,
-        "channels": ["onsite", "online"],
-        "target_groups": ["all"],
-        "topics": ["voting-methods", "public-relations"],
-        "title": "Bürgerbudget Eberswalde",
-        "description": "Bürgerbudget mit Abstimmung auf dem Marktplatz und online.",
-    },
-    {
-        "city": "Bonn",
-        "procedure_type": ProcedureType.CONSULTATION_BUDGET,
-        "stage": Stage.DEVELOPING,
-        "budget_eur": None,
-        "channels": ["online"],
-        "target_groups": ["all", "migrants"],
-        "topics": ["online-platform", "outreach-inclusion", "feasibility-administration"],
-        "title": "Bonn packt's an",
-        "description": "Vorschlagsorientierter Bürgerhaushalt, der aufsuchender und "
-        "inklusiver werden soll.",
-    },
-    {
-        "city": "Jena",
-        "procedure_type": ProcedureType.NEIGHBOURHOOD_FUND,
-        "stage": Stage.IDEA,
-        "budget_eur": 30_000,
-        "channels": ["onsite"],
-        "target_groups": ["families", "seniors"],
-        "topics": ["neighbourhood-funds", "funding", "budget-law"],
-        "title": "Kiezfonds Jena-Lobeda",
-        "description": "Ein Stadtteilfonds, über den eine Bürgerjury entscheidet.",
-    },
-    {
-        "city": "Görlitz",
-        "procedure_type": ProcedureType.SCHOOL_BUDGET,
-        "stage": Stage.IDEA,
-        "budget_eur": 20_000,
-        "channels": ["onsite"],
-        "target_groups": ["pupils"],
-        "topics": ["youth-school", "procedure-design"],
-        "title": "Schulbudget Görlitz",
-        "description": "Schüler*innen aller weiterführenden Schulen planen ihr eigenes Budget.",
-    },
-]
+COORDINATOR_LOGIN: dict[str, Any] = demo_data.load("consult", "coordinator")
+MUNICIPALITIES: list[dict[str, Any]] = demo_data.load("consult", "municipalities")["municipalities"]
+PLANS: dict[str, Any] = demo_data.load("consult", "plans")
+PLAN_FIELDS = ("procedure_type", "stage", "budget_eur", "channels", "target_groups")
 
 
 @cache
@@ -174,92 +50,81 @@ def _user(username: str, *, email: str, group: str, **extra: Any) -> Any:
 
 def _phases(start: dt.date) -> list[dict[str, str]]:
     phases, day = [], start
-    for phase, weeks in [
-        (Phase.INFORMATION, 4),
-        (Phase.PROPOSALS, 6),
-        (Phase.FEASIBILITY, 8),
-        (Phase.VOTE, 3),
-        (Phase.IMPLEMENTATION, 26),
-        (Phase.ACCOUNTABILITY, 4),
-    ]:
+    for phase, weeks in PLANS["phase_weeks"].items():
         end = day + dt.timedelta(weeks=weeks)
-        phases.append({"phase": str(phase), "start": day.isoformat(), "end": end.isoformat()})
+        phases.append({"phase": phase, "start": day.isoformat(), "end": end.isoformat()})
         day = end
     return phases
 
 
-def seed(*, options: dict[str, Any], out: Any) -> None:
-    _user(
-        "coordinator",
-        email="koordination@buergerhaushalt-netzwerk.de",
-        group=COORDINATOR,
-        is_staff=True,
-        first_name="Kim",
-        last_name="Koordination",
+def _municipality(entry: dict[str, Any]) -> None:
+    known = city(entry["city"])
+    display = entry["city"].split("/")[0]
+    slug = slugify(display.replace("ß", "ss"))
+    municipality, _ = Municipality.objects.update_or_create(
+        slug=slug,
+        defaults={
+            "name": display,
+            "state": known.state,
+            "district": known.district,
+            "population": known.population,
+            "latitude": known.latitude,
+            "longitude": known.longitude,
+            "kind": "stadt",
+            "open_to_exchange": entry.get("open_to_exchange", False),
+            "member_since": dt.date(2015 + len(slug) % 10, 1 + len(slug) % 12, 1),
+            "contact_email": f"buergerhaushalt@{slug}.example",
+        },
     )
-    today = timezone.localdate()
-    for name in MUNICIPALITIES:
-        entry = city(name)
-        display = name.split("/")[0]
-        slug = slugify(display.replace("ß", "ss"))
-        municipality, _ = Municipality.objects.update_or_create(
-            slug=slug,
-            defaults={
-                "name": display,
-                "state": entry.state,
-                "district": entry.district,
-                "population": entry.population,
-                "latitude": entry.latitude,
-                "longitude": entry.longitude,
-                "kind": "stadt",
-                "open_to_exchange": name in OPEN_TO_EXCHANGE,
-                "member_since": dt.date(2015 + len(slug) % 10, 1 + len(slug) % 12, 1),
-                "contact_email": f"buergerhaushalt@{slug}.example",
-            },
-        )
-        user = _user(
-            f"staff-{slug}",
-            email=f"staff@{slug}.example",
-            group=MUNICIPAL_STAFF,
-            first_name="Team",
-            last_name=display,
-        )
-        StaffMembership.objects.update_or_create(user=user, defaults={"municipality": municipality})
+    user = _user(
+        f"staff-{slug}",
+        email=f"staff@{slug}.example",
+        group=MUNICIPAL_STAFF,
+        first_name="Team",
+        last_name=display,
+    )
+    StaffMembership.objects.update_or_create(user=user, defaults={"municipality": municipality})
+
+
+def _plan(spec: dict[str, Any], *, index: int, today: dt.date, topics: dict[str, Topic]) -> None:
+    plan, created = ParticipationPlan.objects.get_or_create(
+        municipality=Municipality.objects.get(name=spec["city"]),
+        title=spec["title"],
+        defaults={key: spec[key] for key in PLAN_FIELDS}
+        | {
+            "description": spec["description"],
+            "phases": _phases(today + dt.timedelta(weeks=4 * index)),
+        },
+    )
+    if not created:
+        return
+    plan.topics.set([topics[slug] for slug in spec["topics"]])
+    shared = PLANS["request"]
+    request = ConsultationRequest.objects.create(
+        plan=plan,
+        format=spec["request"]["format"],
+        language=shared["language"],
+        earliest=today + dt.timedelta(days=shared["earliest_in_days"]),
+        latest=today + dt.timedelta(days=shared["latest_in_days"]),
+        duration_minutes=spec["request"]["duration_minutes"],
+        notes=shared["notes"],
+    )
+    # The first three topics, weighted 3, 2, 1 in the order the plan names them.
+    RequestTopic.objects.bulk_create(
+        RequestTopic(request=request, topic=topics[slug], weight=3 - i)
+        for i, slug in enumerate(spec["topics"][:3])
+    )
+
+
+def seed(*, options: dict[str, Any], out: Any) -> None:
+    login = dict(COORDINATOR_LOGIN)
+    _user(login.pop("username"), email=login.pop("email"), group=COORDINATOR, **login)
+    for entry in MUNICIPALITIES:
+        _municipality(entry)
     topics = {topic.slug: topic for topic in Topic.objects.all()}
-    for index, spec in enumerate(PLANS):
-        municipality = Municipality.objects.get(name=spec["city"])
-        plan, created = ParticipationPlan.objects.get_or_create(
-            municipality=municipality,
-            title=spec["title"],
-            defaults={
-                key: spec[key]
-                for key in (
-                    "procedure_type",
-                    "stage",
-                    "budget_eur",
-                    "channels",
-                    "target_groups",
-                    "description",
-                )
-            }
-            | {"phases": _phases(today + dt.timedelta(weeks=4 * index))},
-        )
-        if not created:
-            continue
-        plan.topics.set([topics[slug] for slug in spec["topics"]])
-        request = ConsultationRequest.objects.create(
-            plan=plan,
-            format=["online", "onsite", "either"][index % 3],
-            language="de",
-            earliest=today + dt.timedelta(days=7),
-            latest=today + dt.timedelta(days=49),
-            duration_minutes=60 if index % 2 else 90,
-            notes="Wir brauchen Unterstützung beim Start des Verfahrens.",
-        )
-        RequestTopic.objects.bulk_create(
-            RequestTopic(request=request, topic=topics[slug], weight=3 - i)
-            for i, slug in enumerate(spec["topics"][:3])
-        )
+    today = timezone.localdate()
+    for index, spec in enumerate(PLANS["plans"]):
+        _plan(spec, index=index, today=today, topics=topics)
     out.write(
         f"  Kommunen: {Municipality.objects.count()}, Vorhaben: "
         f"{ParticipationPlan.objects.count()}, Anfragen: "

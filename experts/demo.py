@@ -1,4 +1,7 @@
-"""Demo experts: 30 fictional advisers, and `--experts N` synthetic ones for benchmarks."""
+"""Demo experts: 30 fictional advisers, and `--experts N` synthetic ones for benchmarks.
+
+The names and the pools drawn from live in `experts/demo_data/experts.yaml`.
+"""
 
 from __future__ import annotations
 
@@ -16,105 +19,17 @@ from tqdm import tqdm
 from consult.choices import FederalState, ProcedureType, SizeClass
 from consult.cities import german_cities
 from consult.models import Municipality, Topic
+from core import demo_data
 from core.roles import EXPERT
 from experts.models import AvailabilityRule, ExpertProfile, ExpertTopic
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - documented demo logins, DEBUG only
-FIRST = [
-    "Anna",
-    "Jonas",
-    "Leonie",
-    "Mehmet",
-    "Sophie",
-    "Lukas",
-    "Fatma",
-    "Felix",
-    "Marie",
-    "Paul",
-    "Aylin",
-    "Tobias",
-    "Clara",
-    "Noah",
-    "Hannah",
-    "Emil",
-    "Lena",
-    "Jan",
-    "Mia",
-    "Ole",
-    "Zeynep",
-    "David",
-    "Ida",
-    "Karl",
-    "Greta",
-    "Milan",
-    "Nora",
-    "Theo",
-    "Johanna",
-    "Samuel",
-]
-LAST = [
-    "Schneider",
-    "Weber",
-    "Krüger",
-    "Yılmaz",
-    "Hoffmann",
-    "Neumann",
-    "Schulz",
-    "Wagner",
-    "Becker",
-    "Lehmann",
-    "Kaya",
-    "Braun",
-    "Zimmermann",
-    "Hartmann",
-    "Richter",
-    "Wolf",
-    "Schröder",
-    "Krause",
-    "Meyer",
-    "Lange",
-    "Demir",
-    "Fischer",
-    "Koch",
-    "Bauer",
-    "Vogel",
-    "Peters",
-    "Jung",
-    "Keller",
-    "Schmitt",
-    "Frank",
-]
-ORGS = [
-    "Büro für Bürgerbeteiligung",
-    "Institut für Partizipation",
-    "freiberuflich",
-    "Kommunalberatung Nord",
-    "Agentur Mitreden",
-    "Hochschule für Verwaltung",
-    "Landeszentrale für politische Bildung",
-    "Beteiligungswerkstatt",
-]
+DATA: dict[str, Any] = demo_data.load("experts", "experts")
+FIRST: list[str] = DATA["first_names"]
+LAST: list[str] = DATA["last_names"]
 # The first demo experts are chosen so that hand-checkable matches exist (Saxony, youth).
-FIXED = [
-    {
-        "city": "Dresden",
-        "states": ["Sachsen"],
-        "topics": {"youth-school": 3, "public-relations": 3, "procedure-design": 2},
-        "procedure_types": ["youth-budget"],
-    },
-    {
-        "city": "Potsdam",
-        "states": ["Brandenburg", "Berlin"],
-        "topics": {"voting-methods": 3, "online-platform": 2, "accountability-evaluation": 3},
-        "procedure_types": ["citizens-budget"],
-    },
-    {
-        "city": "Köln",
-        "states": ["Nordrhein-Westfalen"],
-        "topics": {"online-platform": 3, "outreach-inclusion": 3},
-        "procedure_types": ["consultation-budget"],
-    },
-]
+FIXED: list[dict[str, Any]] = DATA["fixed"]
+CHOICES: dict[str, list[Any]] = DATA["choices"]
 
 
 def _profile_fields(rng: random.Random, n: int, topics: list[str]) -> dict[str, Any]:
@@ -126,8 +41,8 @@ def _profile_fields(rng: random.Random, n: int, topics: list[str]) -> dict[str, 
         if fixed
         else sorted({home.state, *rng.sample(list(FederalState.values), rng.randint(0, 3))})
     )
-    languages = ["de", *rng.sample(["en", "fr", "tr", "pl", "ar"], rng.randint(0, 2))]
-    formats = rng.choice([["online"], ["online", "onsite"], ["online", "onsite"], ["onsite"]])
+    languages = ["de", *rng.sample(CHOICES["languages"], rng.randint(0, 2))]
+    formats = list(rng.choice(CHOICES["formats"]))  # a copy: each profile owns its list
     topic_levels = (
         fixed["topics"]
         if fixed
@@ -136,12 +51,10 @@ def _profile_fields(rng: random.Random, n: int, topics: list[str]) -> dict[str, 
     return {
         "display_name": f"{FIRST[n % len(FIRST)]} {LAST[(n * 7) % len(LAST)]}"
         + ("" if n <= len(FIRST) else f" ({n})"),
-        "organisation": rng.choice(ORGS),
+        "organisation": rng.choice(DATA["organisations"]),
         "email": f"expert-{n}@beratung.example",
-        "bio_de": "Berät Kommunen bei Planung, Einführung und Weiterentwicklung von "
-        "Bürgerhaushalten.",
-        "bio_en": "Advises municipalities on planning, introducing and improving participatory "
-        "budgets.",
+        "bio_de": DATA["bio_de"],
+        "bio_en": DATA["bio_en"],
         "procedure_types": fixed["procedure_types"]
         if fixed
         else rng.sample(list(ProcedureType.values), rng.randint(1, 3)),
@@ -152,20 +65,20 @@ def _profile_fields(rng: random.Random, n: int, topics: list[str]) -> dict[str, 
         "home_latitude": home.latitude,
         "home_longitude": home.longitude,
         "home_city": home.name,
-        "travel_radius_km": rng.choice([50, 100, 150, 250, 400]),
-        "monthly_capacity": rng.randint(2, 8),
-        "durations": rng.choice([[60], [60, 90], [45, 90], [90, 120]]),
+        "travel_radius_km": rng.choice(CHOICES["travel_radius_km"]),
+        "monthly_capacity": rng.randint(*CHOICES["monthly_capacity"]),
+        "durations": list(rng.choice(CHOICES["durations"])),
         "auto_confirm": n % 4 == 0,
         "meeting_url": f"https://meet.jit.si/buergerhaushalt-expert-{n}",
-        "max_per_day": rng.choice([None, 2, 3]),
-        "max_per_week": rng.choice([None, 5, 8]),
+        "max_per_day": rng.choice(CHOICES["max_per_day"]),
+        "max_per_week": rng.choice(CHOICES["max_per_week"]),
         "_topics": topic_levels,
     }
 
 
 def _rules(rng: random.Random) -> list[tuple[int, dt.time, dt.time]]:
     days = sorted(rng.sample(range(5), rng.randint(2, 4)))
-    windows = [(9, 12), (13, 17), (10, 16), (14, 18)]
+    windows = CHOICES["windows"]
     return [(day, dt.time(a), dt.time(b)) for day in days for a, b in rng.sample(windows, 1)]
 
 
