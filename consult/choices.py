@@ -40,6 +40,25 @@ class MunicipalityKind(models.TextChoices):
     BEZIRK = "bezirk", _("Bezirk")
 
 
+class OrganisationKind(models.TextChoices):
+    """Who can be a member: the four municipal kinds first, then everyone else (issue 17)."""
+
+    GEMEINDE = "gemeinde", _("Gemeinde")
+    STADT = "stadt", _("Stadt")
+    LANDKREIS = "landkreis", _("Landkreis")
+    BEZIRK = "bezirk", _("Bezirk")
+    ASSOCIATION = "association", _("Verein oder Verband")
+    SCHOOL = "school", _("Schule oder Schüler*innenvertretung")
+    YOUTH_PARLIAMENT = "youth_parliament", _("Kinder- oder Jugendparlament")
+    RESEARCH = "research", _("Forschungseinrichtung")
+    NETWORK = "network", _("Netzwerk")
+    PERSON = "person", _("Einzelperson")
+    OTHER = "other", _("Andere Organisation")
+
+
+MUNICIPAL_KINDS = frozenset(MunicipalityKind.values)
+
+
 class Stage(models.TextChoices):
     IDEA = "idea", _("Idee")
     INTRODUCING = "introducing", _("Einführung")

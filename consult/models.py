@@ -1,4 +1,5 @@
-"""The municipal side: municipalities, their staff, plans and consultation requests.
+"""The members' side: organisations (municipalities and the other kinds), their people, plans
+and consultation requests.
 
 The topic taxonomy lives here too: plans, requests, experts and the library all use it, and this
 is the ground floor every other app may import.
@@ -9,21 +10,25 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from consult.choices import (
     LANGUAGE_CHOICES,
+    MUNICIPAL_KINDS,
     ConsultationFormat,
     FederalState,
-    MunicipalityKind,
+    OrganisationKind,
     ProcedureType,
     Stage,
     size_class,
 )
+from consult.countries import is_country_code
+from core.validators import no_control_characters, no_control_characters_multiline
 
 
 def new_token() -> str:
@@ -33,8 +38,12 @@ def new_token() -> str:
 
 class Topic(models.Model):
     slug = models.SlugField(unique=True)
-    name_de = models.CharField(_("Name (deutsch)"), max_length=120)
-    name_en = models.CharField(_("Name (englisch)"), max_length=120)
+    name_de = models.CharField(
+        _("Name (deutsch)"), max_length=120, validators=[no_control_characters]
+    )
+    name_en = models.CharField(
+        _("Name (englisch)"), max_length=120, validators=[no_control_characters]
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -51,7 +60,10 @@ class Topic(models.Model):
 
 
 class Municipality(models.Model):
-    name = models.CharField(_("Name"), max_length=200)
+    """A member organisation. Named Municipality in code and table because every foreign key,
+    the API `/api/v1/municipalities/` and the data predate the other kinds (see `Organisation`)."""
+
+    name = models.CharField(_("Name"), max_length=200, validators=[no_control_characters])
     slug = models.SlugField(unique=True, max_length=200)
     ags = models.CharField(
         _("Amtlicher Gemeindeschlüssel"),
@@ -59,11 +71,24 @@ class Municipality(models.Model):
         blank=True,
         validators=[RegexValidator(r"^\d{8}$", _("Der AGS hat genau 8 Ziffern."))],
     )
-    state = models.CharField(_("Bundesland"), max_length=40, choices=FederalState.choices)
-    kind = models.CharField(
-        _("Art"), max_length=20, choices=MunicipalityKind.choices, default=MunicipalityKind.STADT
+    # Required where the country is Germany (checked in clean() and by a constraint).
+    state = models.CharField(
+        _("Bundesland"), max_length=40, choices=FederalState.choices, blank=True
     )
-    district = models.CharField(_("Landkreis"), max_length=200, blank=True)
+    kind = models.CharField(
+        _("Art"), max_length=20, choices=OrganisationKind.choices, default=OrganisationKind.STADT
+    )
+    country = models.CharField(
+        _("Land (ISO 3166)"),
+        max_length=2,
+        default="DE",
+        validators=[RegexValidator(r"^[A-Z]{2}$", _("Zwei Großbuchstaben (ISO 3166-1)."))],
+    )
+    website = models.URLField(_("Website"), blank=True)
+    listed = models.BooleanField(_("im öffentlichen Mitgliederverzeichnis"), default=False)
+    district = models.CharField(
+        _("Landkreis"), max_length=200, blank=True, validators=[no_control_characters]
+    )
     population = models.PositiveIntegerField(_("Einwohner*innen"), null=True, blank=True)
     latitude = models.FloatField(
         _("Breitengrad"), validators=[MinValueValidator(-90), MaxValueValidator(90)]
@@ -83,6 +108,9 @@ class Municipality(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["ags"], condition=~Q(ags=""), name="municipality_ags"),
             models.CheckConstraint(
+                condition=~Q(country="DE") | ~Q(state=""), name="organisation_state_in_germany"
+            ),
+            models.CheckConstraint(
                 condition=Q(latitude__gte=-90, latitude__lte=90)
                 & Q(longitude__gte=-180, longitude__lte=180),
                 name="municipality_coordinates",
@@ -96,14 +124,36 @@ class Municipality(models.Model):
     def size_class(self) -> str:
         return size_class(self.population)
 
+    @property
+    def is_municipal(self) -> bool:
+        return self.kind in MUNICIPAL_KINDS
+
+    def clean(self) -> None:
+        super().clean()
+        if self.country == "DE" and not self.state:
+            raise ValidationError({"state": _("Für Deutschland bitte das Bundesland angeben.")})
+        if self.country and not is_country_code(self.country):
+            raise ValidationError({"country": _("Unbekannter Ländercode (ISO 3166-1 alpha-2).")})
+
+
+# The domain's name for a member (DESIGN.md 4): one model whatever the kind.
+Organisation = Municipality
+
 
 class StaffMembership(models.Model):
-    """Binds a user to the one municipality they work for (role: municipal staff)."""
+    """Binds a user to the one organisation they work for ("Person of an organisation"); its
+    admin invites and removes colleagues and may hand the role on."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Administration")
+        STAFF = "staff", _("Mitarbeiter*in")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="municipal_staff"
     )
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="staff")
+    role = models.CharField(_("Rolle"), max_length=10, choices=Role.choices, default=Role.STAFF)
+    created_at = models.DateTimeField(_("seit"), default=timezone.now)
 
     class Meta:
         verbose_name = _("Mitarbeiter*in einer Kommune")
@@ -115,7 +165,9 @@ class StaffMembership(models.Model):
 
 class ParticipationPlan(models.Model):
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="plans")
-    title = models.CharField(_("Titel"), max_length=200, blank=True)
+    title = models.CharField(
+        _("Titel"), max_length=200, blank=True, validators=[no_control_characters]
+    )
     stage = models.CharField(_("Stand"), max_length=20, choices=Stage.choices, default=Stage.IDEA)
     procedure_type = models.CharField(
         _("Verfahrensart"), max_length=30, choices=ProcedureType.choices
@@ -134,7 +186,9 @@ class ParticipationPlan(models.Model):
     # [{"phase": Phase value, "start": "YYYY-MM-DD", "end": "YYYY-MM-DD"}], in order.
     phases = models.JSONField(_("Phasen"), default=list, blank=True)
     topics = models.ManyToManyField(Topic, blank=True, related_name="plans")
-    description = models.TextField(_("Beschreibung"), blank=True)
+    description = models.TextField(
+        _("Beschreibung"), blank=True, validators=[no_control_characters_multiline]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -173,7 +227,9 @@ class ConsultationRequest(models.Model):
     duration_minutes = models.PositiveSmallIntegerField(
         _("Dauer (Minuten)"), default=60, validators=[MinValueValidator(15), MaxValueValidator(480)]
     )
-    notes = models.TextField(_("Anmerkungen"), blank=True)
+    notes = models.TextField(
+        _("Anmerkungen"), blank=True, validators=[no_control_characters_multiline]
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -214,3 +270,20 @@ class RequestTopic(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic} ×{self.weight}"
+
+
+# Membership applications and invitations live in their own module (one concern per module).
+from consult.membership_models import Invitation, MembershipApplication  # noqa: E402
+
+__all__ = [
+    "ConsultationRequest",
+    "Invitation",
+    "MembershipApplication",
+    "Municipality",
+    "Organisation",
+    "ParticipationPlan",
+    "RequestTopic",
+    "StaffMembership",
+    "Topic",
+    "new_token",
+]
