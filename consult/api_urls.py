@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from consult import api
+from consult import api, membership_api
 
 router = SimpleRouter()
 router.register("topics", api.TopicViewSet, basename="topic")
@@ -9,7 +9,32 @@ router.register("municipalities", api.MunicipalityViewSet, basename="municipalit
 router.register("plans", api.PlanViewSet, basename="plan")
 router.register("requests", api.RequestViewSet, basename="request")
 
+router.register(
+    "membership-applications",
+    membership_api.MembershipApplicationViewSet,
+    basename="membership-application",
+)
+router.register("invitations", membership_api.InvitationViewSet, basename="invitation")
+
+people = membership_api.PeopleViewSet
+
 urlpatterns = [
     path("auth/token/", api.TokenView.as_view(), name="api-token"),
+    path("cities/", membership_api.CitySuggestionView.as_view(), name="city-suggestions"),
+    path(
+        "organisations/<int:organisation_id>/people/",
+        people.as_view({"get": "list"}),
+        name="organisation-people",
+    ),
+    path(
+        "organisations/<int:organisation_id>/people/<int:user_id>/",
+        people.as_view({"delete": "destroy"}),
+        name="organisation-person",
+    ),
+    path(
+        "organisations/<int:organisation_id>/people/<int:user_id>/make-admin/",
+        people.as_view({"post": "make_admin"}),
+        name="organisation-person-make-admin",
+    ),
     *router.urls,
 ]

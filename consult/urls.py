@@ -3,6 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from consult import membership_views as joining
 from consult import views
 
 urlpatterns = [
@@ -16,4 +17,28 @@ urlpatterns = [
     path("anfragen/neu/", views.request_create, name="request-create"),
     path("anfragen/<int:pk>/", views.request_detail, name="request-detail"),
     path("austausch/", views.peers, name="peers"),
+    # Joining, the coordinators' decision, the first password, an organisation's people.
+    path("mitglied-werden/", joining.join, name="membership-join"),
+    path("mitglied-werden/danke/", joining.applied, name="membership-applied"),
+    path("mitglied-werden/orte/", joining.city_suggestions, name="membership-cities"),
+    path("mitglied-werden/bestaetigen/<str:token>/", joining.confirm, name="membership-confirm"),
+    path("koordination/mitglieder/", joining.decisions, name="membership-decisions"),
+    path(
+        "koordination/mitglieder/<int:pk>/<slug:decision>/",
+        joining.decide,
+        name="membership-decide",
+    ),
+    path("konto/passwort-setzen/<str:token>/", joining.set_password, name="set-password"),
+    path("einladung/<str:token>/", joining.accept_invitation, name="invitation-accept"),
+    path("organisation/", joining.organisation, name="organisation"),
+    path(
+        "organisation/<slug:action>/",
+        joining.organisation_action,
+        name="organisation-action",
+    ),
+    path(
+        "organisation/<slug:action>/<int:pk>/",
+        joining.organisation_action,
+        name="organisation-action-on",
+    ),
 ]
