@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "bookings",
     "events",
     "library",
+    "exchange",
     "coordination",
 ]
 
@@ -183,6 +184,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "bookings-send-due-reminders": {"task": "bookings.send_due_reminders", "schedule": 60.0},
     "library-funding-deadline-reminders": {
         "task": "library.remind_funding_deadlines",
+        "schedule": 24 * 3600.0,
+    },
+    "exchange-send-digests": {
+        "task": "exchange.send_digests",
         "schedule": 24 * 3600.0,
     },
 }
@@ -388,3 +393,7 @@ if NOTIFICATION_BATCH_SECONDS + EMAIL_TIMEOUT + EMAIL_DATA_TIMEOUT >= CELERY_TAS
 NOTIFICATION_LEASE_SECONDS = CELERY_TASK_TIME_LIMIT + 60
 REMINDER_CONSULTATION_HOURS = [24, 1]
 REMINDER_EVENT_HOURS = [48]
+# Forum (exchange/): attachment size, and the flood limit for accounts younger than N days.
+EXCHANGE_ATTACHMENT_MAX_BYTES = env.int("EXCHANGE_ATTACHMENT_MAX_BYTES", default=5 * 1_048_576)
+EXCHANGE_NEW_ACCOUNT_DAYS = env.int("EXCHANGE_NEW_ACCOUNT_DAYS", default=7)
+EXCHANGE_NEW_ACCOUNT_POSTS_PER_HOUR = env.int("EXCHANGE_NEW_ACCOUNT_POSTS_PER_HOUR", default=5)

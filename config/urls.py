@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("bookings.api_urls")),
     path("", include("events.api_urls")),
     path("", include("library.api_urls")),
+    path("", include("exchange.api_urls")),
     path("", include("notifications.api_urls")),
 ]
 
@@ -32,6 +33,7 @@ urlpatterns = [
     path("", include("events.urls")),
     path("", include("coordination.urls")),
     path("", include("library.urls")),
+    path("", include("exchange.urls")),
 ]
 urlpatterns += (
     static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) if settings.DEBUG else []

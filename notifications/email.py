@@ -25,6 +25,8 @@ from django.core.mail import EmailMultiAlternatives, SafeMIMEText
 from notifications.models import Notification
 
 _CALENDAR = "text/calendar"
+# The headers a row's `headers` may add; anything else there is ignored.
+EXTRA_HEADERS = ("List-Unsubscribe", "List-Unsubscribe-Post", "List-Id")
 # Anything a mail parser or str.splitlines() treats as a line break, plus other controls.
 _BREAKS_AND_CONTROLS = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
@@ -71,6 +73,11 @@ def build_email(notification: Notification) -> EmailMultiAlternatives:
             # RFC 3834: no vacation auto-replies to an automated message.
             "Auto-Submitted": "auto-generated",
             "Content-Language": notification.language,
+            **{
+                name: one_line(str(value), 2000)
+                for name, value in (notification.headers or {}).items()
+                if name in EXTRA_HEADERS
+            },
         },
     )
     if notification.body_html:

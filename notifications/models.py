@@ -24,6 +24,9 @@ class Notification(models.Model):
     # The iCalendar invitation (RFC 5546), and its METHOD for the text/calendar part.
     ics = models.TextField(blank=True)
     ics_method = models.CharField(max_length=16, blank=True)
+    # Extra headers a sender needs (List-Unsubscribe, RFC 8058); only names in
+    # notifications.email.EXTRA_HEADERS are sent.
+    headers = models.JSONField(default=dict, db_default={}, blank=True)
     dedup_key = models.CharField(max_length=200, unique=True)
     # db_default too: the bulk upsert's RETURNING then brings each row's status back (a new row
     # pending, an existing one as it is), so queue_many needs no second query to tell them apart.
