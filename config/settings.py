@@ -182,6 +182,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
     "bookings-expire-holds": {"task": "bookings.expire_holds", "schedule": 60.0},
     "bookings-send-due-reminders": {"task": "bookings.send_due_reminders", "schedule": 60.0},
+    "experts-sync-calendars": {"task": "experts.sync_due_calendars", "schedule": 300.0},
     "library-funding-deadline-reminders": {
         "task": "library.remind_funding_deadlines",
         "schedule": 24 * 3600.0,
@@ -357,6 +358,13 @@ DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=DEBUG)
 BOOKING_HOLD_MINUTES = env.int("BOOKING_HOLD_MINUTES", default=10)
 REGISTRATION_HOLD_HOURS = env.int("REGISTRATION_HOLD_HOURS", default=24)
 PARTICIPANT_DATA_RETENTION_DAYS = env.int("PARTICIPANT_DATA_RETENTION_DAYS", default=90)
+# Experts' own calendars (issue 18). The fetcher refuses private, loopback and link-local hosts
+# unless this allows them (the embedded run and an intranet Nextcloud). Passwords are encrypted
+# with a Fernet key derived from CALENDAR_SECRET_KEY (unset: from SECRET_KEY; changing it makes
+# stored passwords unreadable, and the expert is asked to enter them again).
+CALENDAR_ALLOW_PRIVATE_HOSTS = env.bool("CALENDAR_ALLOW_PRIVATE_HOSTS", default=DEBUG)
+CALENDAR_SECRET_KEY = env.str("CALENDAR_SECRET_KEY", default="")
+CALENDAR_SYNC_MINUTES = env.int("CALENDAR_SYNC_MINUTES", default=15)
 # Online rooms. "jitsi": an unguessable room name under MEETING_BASE_URL (a Jitsi room exists once
 # someone joins). "bbb": the service's own link /raum/<room>/, which creates the meeting on the
 # BigBlueButton server at BBB_URL and sends each person on with a join URL signed by BBB_SECRET.
