@@ -34,6 +34,7 @@ from consult.models import (
 )
 from core.errors import Conflict, FieldErrors, Invalid, NotFound
 from core.roles import is_coordinator, municipality_id_of
+from core.validators import check_text
 
 Status = ConsultationRequest.Status
 
@@ -203,6 +204,7 @@ def _validate_plan_fields(errors: FieldErrors, fields: dict[str, Any]) -> None:
         fields["phases"] = _clean_phases(errors, fields["phases"])
     if "title" in fields and len(fields["title"] or "") > 200:
         errors.add("title", _("Höchstens 200 Zeichen."))
+    check_text(errors, fields, single_line=["title"], multi_line=["description"])
 
 
 # --- plans ------------------------------------------------------------------------------------
@@ -331,6 +333,7 @@ def _validate_request_fields(
         errors.add("latest", _("„spätestens“ liegt vor „frühestens“."))
     if creating and earliest is not None and earliest < today:
         errors.add("earliest", _("„frühestens“ liegt in der Vergangenheit."))
+    check_text(errors, fields, multi_line=["notes"])
 
 
 def _check_not_too_far_ahead(
