@@ -20,6 +20,7 @@ from rest_framework.viewsets import GenericViewSet
 from consult.choices import LANGUAGES, FederalState, ProcedureType
 from core.errors import NotFound
 from core.roles import is_coordinator
+from core.validators import no_control_characters, no_control_characters_multiline
 from library import search, selectors, services
 from library.models import Resource
 
@@ -153,11 +154,25 @@ class ResourceListSerializer(ResourceSerializer):
 
 class SubmissionSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Kind.choices)
-    title_de = serializers.CharField(max_length=250)
-    title_en = serializers.CharField(max_length=250, required=False, allow_blank=True)
-    summary_de = serializers.CharField(max_length=4000)
-    summary_en = serializers.CharField(max_length=4000, required=False, allow_blank=True)
-    body = serializers.CharField(max_length=50_000, required=False, allow_blank=True)
+    title_de = serializers.CharField(max_length=250, validators=[no_control_characters])
+    title_en = serializers.CharField(
+        max_length=250, required=False, allow_blank=True, validators=[no_control_characters]
+    )
+    summary_de = serializers.CharField(
+        max_length=4000, validators=[no_control_characters_multiline]
+    )
+    summary_en = serializers.CharField(
+        max_length=4000,
+        required=False,
+        allow_blank=True,
+        validators=[no_control_characters_multiline],
+    )
+    body = serializers.CharField(
+        max_length=50_000,
+        required=False,
+        allow_blank=True,
+        validators=[no_control_characters_multiline],
+    )
     url = serializers.CharField(max_length=500, required=False, allow_blank=True)
     file = serializers.FileField(required=False, allow_empty_file=True)
     topics = _list_of(max_length=50)
@@ -167,9 +182,15 @@ class SubmissionSerializer(serializers.Serializer):
     countries = _list_of(max_length=2)
     language = serializers.CharField(max_length=8, required=False, default="de")
     year = serializers.IntegerField(required=False, allow_null=True, min_value=1980, max_value=2100)
-    source = serializers.CharField(max_length=250, required=False, allow_blank=True)
-    licence = serializers.CharField(max_length=120, required=False, allow_blank=True)
-    funder = serializers.CharField(max_length=250, required=False, allow_blank=True)
+    source = serializers.CharField(
+        max_length=250, required=False, allow_blank=True, validators=[no_control_characters]
+    )
+    licence = serializers.CharField(
+        max_length=120, required=False, allow_blank=True, validators=[no_control_characters]
+    )
+    funder = serializers.CharField(
+        max_length=250, required=False, allow_blank=True, validators=[no_control_characters]
+    )
     amount_min_eur = serializers.DecimalField(
         max_digits=12, decimal_places=2, required=False, allow_null=True, min_value=0
     )

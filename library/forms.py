@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consult.choices import LANGUAGE_CHOICES, FederalState, ProcedureType, SizeClass
 from consult.models import Topic
+from core.validators import no_control_characters, no_control_characters_multiline
 from library import search
 from library.files import FILE_MAX_BYTES
 from library.models import Resource
@@ -64,23 +65,34 @@ def _multiple(label: Any, choices: Any) -> forms.MultipleChoiceField:
 
 class SubmissionForm(forms.Form):
     kind = forms.ChoiceField(label=_("Art"))
-    title_de = forms.CharField(label=_("Titel (deutsch)"), max_length=250)
+    title_de = forms.CharField(
+        label=_("Titel (deutsch)"), max_length=250, validators=[no_control_characters]
+    )
     title_en = forms.CharField(
-        label=_("Titel (englisch, optional)"), max_length=250, required=False
+        label=_("Titel (englisch, optional)"),
+        max_length=250,
+        required=False,
+        validators=[no_control_characters],
     )
     summary_de = forms.CharField(
         label=_("Zusammenfassung (deutsch)"),
         max_length=4000,
+        validators=[no_control_characters_multiline],
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     summary_en = forms.CharField(
         label=_("Zusammenfassung (englisch, optional)"),
         max_length=4000,
+        validators=[no_control_characters_multiline],
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     body = forms.CharField(
-        label=_("Text"), max_length=50_000, required=False, widget=forms.Textarea(attrs={"rows": 8})
+        label=_("Text"),
+        max_length=50_000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        validators=[no_control_characters_multiline],
     )
     url = forms.CharField(label=_("Link (http/https)"), max_length=500, required=False)
     file = forms.FileField(
@@ -96,8 +108,12 @@ class SubmissionForm(forms.Form):
     states = _multiple(_("Bundesländer"), FederalState.choices)
     language = forms.ChoiceField(label=_("Sprache"), choices=LANGUAGE_CHOICES, initial="de")
     year = forms.IntegerField(label=_("Jahr"), required=False, min_value=1980, max_value=2100)
-    source = forms.CharField(label=_("Quelle"), max_length=250, required=False)
-    licence = forms.CharField(label=_("Lizenz"), max_length=120, required=False)
+    source = forms.CharField(
+        label=_("Quelle"), max_length=250, required=False, validators=[no_control_characters]
+    )
+    licence = forms.CharField(
+        label=_("Lizenz"), max_length=120, required=False, validators=[no_control_characters]
+    )
 
     def __init__(self, *args: Any, kinds: frozenset[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

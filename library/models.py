@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consult.choices import LANGUAGE_CHOICES
 from consult.models import Municipality, Topic
+from core.validators import no_control_characters, no_control_characters_multiline
 
 
 class ListField(models.JSONField):
@@ -65,11 +66,26 @@ class Resource(models.Model):
         ARCHIVED = "archived", _("archiviert")
 
     kind = models.CharField(_("Art"), max_length=20, choices=Kind.choices)
-    title_de = models.CharField(_("Titel (deutsch)"), max_length=250)
-    title_en = models.CharField(_("Titel (englisch)"), max_length=250, blank=True)
-    summary_de = models.TextField(_("Zusammenfassung (deutsch)"), max_length=4000)
-    summary_en = models.TextField(_("Zusammenfassung (englisch)"), max_length=4000, blank=True)
-    body = models.TextField(_("Text"), max_length=50_000, blank=True)
+    title_de = models.CharField(
+        _("Titel (deutsch)"), max_length=250, validators=[no_control_characters]
+    )
+    title_en = models.CharField(
+        _("Titel (englisch)"), max_length=250, blank=True, validators=[no_control_characters]
+    )
+    summary_de = models.TextField(
+        _("Zusammenfassung (deutsch)"),
+        max_length=4000,
+        validators=[no_control_characters_multiline],
+    )
+    summary_en = models.TextField(
+        _("Zusammenfassung (englisch)"),
+        max_length=4000,
+        blank=True,
+        validators=[no_control_characters_multiline],
+    )
+    body = models.TextField(
+        _("Text"), max_length=50_000, blank=True, validators=[no_control_characters_multiline]
+    )
     url = models.URLField(_("Link"), max_length=500, blank=True, validators=[http_url])
     file = models.FileField(_("Datei"), upload_to="library/", max_length=200, blank=True)
     file_name = models.CharField(_("Dateiname"), max_length=200, blank=True)
@@ -88,13 +104,19 @@ class Resource(models.Model):
         blank=True,
         validators=[MinValueValidator(1980), MaxValueValidator(2100)],
     )
-    source = models.CharField(_("Quelle"), max_length=250, blank=True)
-    licence = models.CharField(_("Lizenz"), max_length=120, blank=True)
+    source = models.CharField(
+        _("Quelle"), max_length=250, blank=True, validators=[no_control_characters]
+    )
+    licence = models.CharField(
+        _("Lizenz"), max_length=120, blank=True, validators=[no_control_characters]
+    )
     status = models.CharField(
         _("Status"), max_length=12, choices=Status.choices, default=Status.DRAFT
     )
     # Funding programmes only.
-    funder = models.CharField(_("Fördermittelgeber"), max_length=250, blank=True)
+    funder = models.CharField(
+        _("Fördermittelgeber"), max_length=250, blank=True, validators=[no_control_characters]
+    )
     amount_min_eur = models.DecimalField(
         _("Fördersumme ab (EUR)"), max_digits=12, decimal_places=2, null=True, blank=True
     )

@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 
 from consult.choices import FederalState, MunicipalityKind, ProcedureType, SizeClass
 from consult.models import Municipality, StaffMembership, Topic
-from core.errors import Conflict, Forbidden, Invalid, NotFound
+from core.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound
 from core.roles import is_coordinator, municipality_id_of
+from core.validators import check_text
 from library import files
 from library.models import Resource, http_url
 from library.search import strip_unsafe
@@ -80,6 +81,8 @@ _TEXT_FIELDS = (
     "licence",
     "funder",
 )
+_SINGLE_LINE_FIELDS = ("title_de", "title_en", "source", "licence", "funder")
+_MULTI_LINE_FIELDS = ("summary_de", "summary_en", "body")
 _VOCABULARIES: dict[str, frozenset[str]] = {
     "procedure_types": frozenset(ProcedureType.values),
     "size_classes": frozenset(SizeClass.values),
@@ -111,6 +114,11 @@ def _check_draft(draft: ResourceDraft, *, has_file: bool) -> dict[str, Any]:
     values: dict[str, Any] = {"kind": draft.kind, "language": draft.language, "year": draft.year}
     for name in _TEXT_FIELDS:
         values[name] = strip_unsafe(getattr(draft, name) or "").strip()
+    # What the cleaning leaves and would break a line in an e-mail or a calendar (CR, LF, NEL,
+    # U+2028) or hide text is refused, as for every stored name and title.
+    errors = FieldErrors()
+    check_text(errors, values, single_line=_SINGLE_LINE_FIELDS, multi_line=_MULTI_LINE_FIELDS)
+    errors.raise_if_any()
     for name in ("title_de", "summary_de"):
         if not values[name]:
             raise Invalid(_("Pflichtfeld."), fields={name: [_("Pflichtfeld.")]})
