@@ -41,7 +41,7 @@ run: install var
 	@echo "  Demo-Logins (Passwort 'demo'): coordinator, staff-leipzig, staff-potsdam, expert-1 … expert-30"
 	@echo "  E-Mails landen als .eml in var/mail/. Strg-C beendet Web, Worker und Beat."
 	@echo ""
-	PORT=$(PORT) $(BIN)/honcho start -f Procfile
+	PORT=$(PORT) SITE_PORT=$(PORT) $(BIN)/honcho start -f Procfile
 
 test: install
 	$(BIN)/pytest -q -n 2 --dist loadgroup

@@ -29,7 +29,13 @@ if not DEBUG and (SECRET_KEY == _INSECURE_KEY or len(SECRET_KEY) < 50):
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Links in e-mails. Unset, it follows the port the embedded run serves: `make run` passes its
+# PORT as SITE_PORT too, because honcho gives each process of the Procfile its own PORT (the
+# worker PORT+100, beat PORT+200), and the worker renders e-mails as well.
+SITE_URL = env.str(
+    "SITE_URL",
+    default=f"http://127.0.0.1:{env.int('SITE_PORT', default=env.int('PORT', default=8000))}",
+).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -405,3 +411,14 @@ REMINDER_EVENT_HOURS = [48]
 EXCHANGE_ATTACHMENT_MAX_BYTES = env.int("EXCHANGE_ATTACHMENT_MAX_BYTES", default=5 * 1_048_576)
 EXCHANGE_NEW_ACCOUNT_DAYS = env.int("EXCHANGE_NEW_ACCOUNT_DAYS", default=7)
 EXCHANGE_NEW_ACCOUNT_POSTS_PER_HOUR = env.int("EXCHANGE_NEW_ACCOUNT_POSTS_PER_HOUR", default=5)
+
+# --- membership (issue 17: consult/membership.py, consult/people.py) --------------------------
+# How long the e-mailed links work: confirming an application's address, setting the first
+# password of an approved applicant or invited colleague, accepting an invitation.
+MEMBERSHIP_CONFIRM_HOURS = env.int("MEMBERSHIP_CONFIRM_HOURS", default=72)
+MEMBERSHIP_SET_PASSWORD_HOURS = env.int("MEMBERSHIP_SET_PASSWORD_HOURS", default=7 * 24)
+MEMBERSHIP_INVITATION_DAYS = env.int("MEMBERSHIP_INVITATION_DAYS", default=14)
+# Applications per client address: the API's throttle scope and the join page's own limit.
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["membership"] = env.str(
+    "THROTTLE_MEMBERSHIP", default="10/hour"
+)

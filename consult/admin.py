@@ -6,6 +6,8 @@ from django.contrib import admin
 
 from consult.models import (
     ConsultationRequest,
+    Invitation,
+    MembershipApplication,
     Municipality,
     ParticipationPlan,
     RequestTopic,
@@ -28,8 +30,16 @@ class StaffInline(admin.TabularInline):
 
 @admin.register(Municipality)
 class MunicipalityAdmin(admin.ModelAdmin):
-    list_display = ["name", "state", "kind", "population", "open_to_exchange", "member_since"]
-    list_filter = ["state", "kind", "open_to_exchange"]
+    list_display = [
+        "name",
+        "kind",
+        "state",
+        "country",
+        "listed",
+        "open_to_exchange",
+        "member_since",
+    ]
+    list_filter = ["kind", "state", "country", "listed", "open_to_exchange"]
     search_fields = ["name", "ags", "district"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [StaffInline]
@@ -58,3 +68,20 @@ class ConsultationRequestAdmin(admin.ModelAdmin):
     list_select_related = ["plan__municipality"]
     raw_id_fields = ["plan", "created_by"]
     inlines = [RequestTopicInline]
+
+
+@admin.register(MembershipApplication)
+class MembershipApplicationAdmin(admin.ModelAdmin):
+    list_display = ["organisation_name", "kind", "state", "email", "status", "created_at"]
+    list_filter = ["status", "kind", "country"]
+    search_fields = ["organisation_name", "email", "ags", "contact_name"]
+    raw_id_fields = ["organisation", "decided_by"]
+    readonly_fields = ["confirm_nonce", "inert"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "organisation", "role", "created_at", "expires_at", "accepted_at"]
+    search_fields = ["email", "organisation__name"]
+    raw_id_fields = ["organisation", "invited_by", "accepted_by"]
+    readonly_fields = ["nonce"]

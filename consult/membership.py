@@ -32,6 +32,7 @@ from consult.membership_mail import send_notice
 from consult.models import MembershipApplication, Municipality, StaffMembership
 from core.errors import Conflict, FieldErrors, Invalid, NotFound
 from core.roles import COORDINATOR, MUNICIPAL_STAFF, is_coordinator
+from core.validators import check_text
 
 Status = MembershipApplication.Status
 CONFIRM = "membership-confirm"
@@ -123,6 +124,11 @@ def check_application(data: Applicant) -> Applicant:
             )
         else:
             state = entry.state
+    check_text(
+        errors,
+        {"organisation_name": data.organisation_name, "contact_name": data.contact_name},
+        single_line=["organisation_name", "contact_name"],
+    )
     if country == GERMANY and not state and "state" not in errors.fields:
         errors.add("state", _("Für Deutschland bitte das Bundesland angeben."))
     errors.raise_if_any()
@@ -491,12 +497,13 @@ def approve(
     return application
 
 
-def _check_text(name: str, text: str) -> str:
+def _check_text(name: str, text: str, *, multi_line: bool = False) -> str:
     text = (text or "").strip()
+    errors = FieldErrors()
     if not text:
-        raise Invalid(
-            _("Bitte geben Sie einen Text ein."), fields={name: [_("Dieses Feld ist nötig.")]}
-        )
+        errors.add(name, _("Dieses Feld ist nötig."))
+    check_text(errors, {name: text}, multi_line=[name] if multi_line else [])
+    errors.raise_if_any()
     return text
 
 
@@ -504,7 +511,7 @@ def _check_text(name: str, text: str) -> str:
 def decline(
     *, actor: Any, application_id: int, reason: str, now: dt.datetime | None = None
 ) -> MembershipApplication:
-    reason = _check_text("reason", reason)
+    reason = _check_text("reason", reason, multi_line=True)
     application = _locked_application(actor, application_id)
     application.status = Status.DECLINED
     application.decided_at, application.decided_by = now or timezone.now(), actor
@@ -536,7 +543,7 @@ def request_info(
     *, actor: Any, application_id: int, message: str, now: dt.datetime | None = None
 ) -> MembershipApplication:
     """ "Please tell us more": the applicant answers by replying to the e-mail."""
-    message = _check_text("message", message)
+    message = _check_text("message", message, multi_line=True)
     now = now or timezone.now()
     application = _locked_application(actor, application_id)
     application.status = Status.INFO_REQUESTED

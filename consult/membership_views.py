@@ -26,6 +26,7 @@ from consult.membership_forms import (
     RequestInfoForm,
 )
 from consult.models import MembershipApplication
+from core.api_fields import MAX_ID
 from core.errors import DomainError
 from core.pages import coordinator_required, in_viewer_zone
 from core.rate_limits import RateLimit, client_address
@@ -123,7 +124,7 @@ def decisions(request: HttpRequest) -> HttpResponse:
 @coordinator_required
 @require_POST
 def decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
-    if decision not in DECISIONS:
+    if decision not in DECISIONS or pk > MAX_ID:
         raise Http404
     try:
         if decision == "approve":
@@ -190,9 +191,12 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
                 password=form.cleaned_data["password1"],
             )
         except DomainError as error:
-            return _link_error(request, error)
-        messages.success(request, _("Willkommen! Bitte melden Sie sich jetzt an."))
-        return redirect("login")
+            if not error.fields:
+                return _link_error(request, error)
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Willkommen! Bitte melden Sie sich jetzt an."))
+            return redirect("login")
     return render(
         request,
         "consult/membership/invitation_accept.html",
@@ -242,7 +246,7 @@ def organisation(request: HttpRequest) -> HttpResponse:
 @require_POST
 def organisation_action(request: HttpRequest, action: str, pk: int | None = None) -> HttpResponse:
     own = _own_membership(request)
-    if own is None:
+    if own is None or (pk is not None and pk > MAX_ID):
         raise Http404
     organisation_id = own.municipality_id
     try:

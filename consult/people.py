@@ -20,8 +20,9 @@ from consult import links
 from consult.membership import create_member_account
 from consult.membership_mail import send_notice
 from consult.models import Invitation, Municipality, StaffMembership
-from core.errors import Conflict, Invalid, NotFound
+from core.errors import Conflict, FieldErrors, Invalid, NotFound
 from core.roles import MUNICIPAL_STAFF, is_coordinator
+from core.validators import check_text
 
 Role = StaffMembership.Role
 ACCEPT = "invitation"
@@ -207,6 +208,9 @@ def accept_invitation(
     """The colleague's account, bound to the organisation, with the password they chose
     (validated by the caller's SetPasswordForm)."""
     now = now or timezone.now()
+    errors = FieldErrors()
+    check_text(errors, {"name": name}, single_line=["name"])
+    errors.raise_if_any()
     invitation = invitation_for_token(token, now=now)
     invitation = Invitation.objects.select_for_update(no_key=True, of=("self",)).get(
         pk=invitation.pk

@@ -336,3 +336,10 @@ def test_unknown_application_id_is_404_even_beyond_a_bigint(coordinator):
     assert caller.post(f"{URL}999999/approve/").status_code == 404
     assert caller.post(f"{URL}{2**70}/approve/").status_code == 404
     assert caller.get(f"{URL}{2**70}/").status_code == 404
+
+
+def test_control_characters_in_names_are_400_on_the_field(api):
+    response = apply(api, contact_name="Lea\r\nBcc: x@y.example")
+    assert response.status_code == 400
+    assert "contact_name" in response.json()["fields"]
+    assert not MembershipApplication.objects.exists()
