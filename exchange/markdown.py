@@ -21,6 +21,7 @@ ALLOWED_TAGS = frozenset(
         "strong",
         "em",
         "del",
+        "s",
         "code",
         "pre",
         "blockquote",
@@ -62,6 +63,9 @@ def render(source: str) -> str:
         tags=set(ALLOWED_TAGS),
         attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
         url_schemes=set(URL_SCHEMES),
+        # Absolute links only: "java%0ascript:…" is a relative URL to a parser, and no post
+        # needs a link into this site that is not absolute.
+        url_relative="deny",
         link_rel="nofollow noopener noreferrer ugc",
         strip_comments=True,
         clean_content_tags={"script", "style"},

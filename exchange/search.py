@@ -77,12 +77,13 @@ def apply(threads: QuerySet, text: str, *, vendor: str) -> QuerySet:
         f"(SELECT rowid FROM {POST_FTS} WHERE {POST_FTS} MATCH %s)",
         (match,),
     )
-    # A title hit ranks first; then the thread with the best-matching post (bm25: smaller wins).
+    # A title hit ranks first, then the number of matching posts (FTS5 refuses bm25() inside a
+    # correlated subquery, and the embedded run needs no finer ranking).
     rank = RawSQL(
         f"(CASE WHEN {THREADS}.id IN (SELECT rowid FROM {THREAD_FTS} WHERE {THREAD_FTS} MATCH %s)"
-        f" THEN 10.0 ELSE 0.0 END) + COALESCE((SELECT max(-bm25({POST_FTS})) FROM {POST_FTS} "
-        f"JOIN {POSTS} p ON p.id = {POST_FTS}.rowid WHERE {POST_FTS} MATCH %s "
-        f"AND p.thread_id = {THREADS}.id AND p.hidden = 0), 0.0)",
+        f" THEN 10.0 ELSE 0.0 END) + (SELECT count(*) FROM {POSTS} p "
+        f"WHERE p.thread_id = {THREADS}.id AND p.hidden = 0 AND p.id IN "
+        f"(SELECT rowid FROM {POST_FTS} WHERE {POST_FTS} MATCH %s))",
         (match, match),
         output_field=FloatField(),
     )
