@@ -26,6 +26,7 @@ from consult.choices import LANGUAGES, ConsultationFormat
 from core.api_fields import id_field
 from core.errors import NotFound
 from core.roles import is_coordinator
+from core.validators import no_control_characters, no_control_characters_multiline
 from experts import match_selectors, services
 from experts.matching import Match
 from experts.models import AssignmentItem, AssignmentProposal, ExpertProfile, ExpertTopic
@@ -64,13 +65,25 @@ class BioSerializer(serializers.Serializer):
 class ExpertSerializer(serializers.ModelSerializer):
     """The public profile; the owner and coordinators also see the private fields."""
 
-    name = serializers.CharField(source="display_name", max_length=200)
+    name = serializers.CharField(
+        source="display_name", max_length=200, validators=[no_control_characters]
+    )
     topics = TopicLevelSerializer(many=True, required=False)
     # Read: the text in the caller's language and both texts; write: each language on its own.
     bio = serializers.CharField(read_only=True)
     bio_by_language = BioSerializer(read_only=True)
-    bio_de = serializers.CharField(write_only=True, required=False, allow_blank=True)
-    bio_en = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    bio_de = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        validators=[no_control_characters_multiline],
+    )
+    bio_en = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        validators=[no_control_characters_multiline],
+    )
     procedure_types = serializers.ListField(child=serializers.CharField(), required=False)
     size_classes = serializers.ListField(child=serializers.CharField(), required=False)
     states = serializers.ListField(child=serializers.CharField(), required=False)

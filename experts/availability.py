@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 
 from core.errors import Invalid, NotFound
 from core.roles import is_coordinator
+from core.validators import MESSAGE as CONTROL_CHARACTERS
+from core.validators import has_control_characters
 from experts.models import AvailabilityException, AvailabilityRule, ExpertProfile
 
 MAX_RULES = 70  # ten windows a day is already more than anyone keeps
@@ -104,6 +106,8 @@ def _exception_problems(spec: ExceptionSpec) -> dict[str, str]:
         return {"end" if spec.end is None else "start": _("Beginn und Ende gehören zusammen.")}
     if spec.start is not None and spec.end is not None and spec.end <= spec.start:
         return {"end": _("Das Ende muss nach dem Beginn liegen.")}
+    if has_control_characters(spec.note):
+        return {"note": str(CONTROL_CHARACTERS)}
     return {}
 
 
@@ -171,7 +175,9 @@ def add_exception(
 ) -> AvailabilityException:
     """Block (holiday, appointment) or add time on one date; no times means the whole day."""
     check_manage_availability(actor, expert)
-    problems = _exception_problems(ExceptionSpec(day=day, start=start, end=end, kind=kind))
+    problems = _exception_problems(
+        ExceptionSpec(day=day, start=start, end=end, kind=kind, note=note)
+    )
     if problems:
         name, message = next(iter(problems.items()))
         raise Invalid(message, fields={name: [message]})

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consult.choices import LANGUAGE_CHOICES, FederalState, ProcedureType, SizeClass
 from consult.models import Topic
+from core.validators import no_control_characters
 from experts.models import AvailabilityException, AvailabilityRule, ExpertProfile
 
 LEVEL_CHOICES = [
@@ -179,7 +180,12 @@ class ExceptionForm(forms.Form):
         required=False,
         widget=forms.TimeInput(attrs={"type": "time"}),
     )
-    note = forms.CharField(label=_("Notiz (nur für Sie)"), max_length=200, required=False)
+    note = forms.CharField(
+        label=_("Notiz (nur für Sie)"),
+        max_length=200,
+        required=False,
+        validators=[no_control_characters],
+    )
 
     def clean_day(self) -> dt.date:
         # An exception for a past day changes nothing and would not be listed again.

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from consult.models import ConsultationRequest, Municipality, Topic, new_token
+from core.validators import no_control_characters, no_control_characters_multiline
 
 
 def default_durations() -> list[int]:
@@ -19,11 +20,17 @@ class ExpertProfile(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="expert_profile"
     )
-    display_name = models.CharField(_("Name"), max_length=200)
-    organisation = models.CharField(_("Organisation"), max_length=200, blank=True)
+    display_name = models.CharField(_("Name"), max_length=200, validators=[no_control_characters])
+    organisation = models.CharField(
+        _("Organisation"), max_length=200, blank=True, validators=[no_control_characters]
+    )
     email = models.EmailField(_("E-Mail"), blank=True)
-    bio_de = models.TextField(_("Profil (deutsch)"), blank=True)
-    bio_en = models.TextField(_("Profil (englisch)"), blank=True)
+    bio_de = models.TextField(
+        _("Profil (deutsch)"), blank=True, validators=[no_control_characters_multiline]
+    )
+    bio_en = models.TextField(
+        _("Profil (englisch)"), blank=True, validators=[no_control_characters_multiline]
+    )
     topics = models.ManyToManyField(Topic, through="ExpertTopic", related_name="experts")
     # Lists of choice values (consult.choices); validated by the serializer/form.
     procedure_types = models.JSONField(_("Verfahrensarten"), default=list, blank=True)
@@ -43,7 +50,9 @@ class ExpertProfile(models.Model):
         blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
-    home_city = models.CharField(_("Wohnort"), max_length=200, blank=True)
+    home_city = models.CharField(
+        _("Wohnort"), max_length=200, blank=True, validators=[no_control_characters]
+    )
     travel_radius_km = models.PositiveIntegerField(_("Reiseradius (km)"), default=100)
     monthly_capacity = models.PositiveSmallIntegerField(_("Beratungen pro Monat"), default=4)
     conflicts = models.ManyToManyField(
@@ -138,7 +147,9 @@ class AvailabilityException(models.Model):
     start_time = models.TimeField(_("von"), null=True, blank=True)
     end_time = models.TimeField(_("bis"), null=True, blank=True)
     kind = models.CharField(max_length=5, choices=Kind.choices, default=Kind.BLOCK)
-    note = models.CharField(_("Notiz"), max_length=200, blank=True)
+    note = models.CharField(
+        _("Notiz"), max_length=200, blank=True, validators=[no_control_characters]
+    )
 
     class Meta:
         ordering = ["date", "start_time"]

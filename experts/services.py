@@ -24,6 +24,7 @@ from consult.choices import LANGUAGES, FederalState, ProcedureType, SizeClass
 from consult.models import ConsultationRequest, Municipality, Topic
 from core.errors import Conflict, FieldErrors, Invalid, NotFound
 from core.roles import EXPERT, is_coordinator
+from core.validators import check_text
 from experts import match_selectors
 from experts.matching import Match, Weights, assign_batch, score_requests
 from experts.models import (
@@ -117,6 +118,12 @@ def _validate_profile(errors: FieldErrors, fields: dict[str, Any]) -> None:
         errors.add("timezone", _("Unbekannte Zeitzone."))
     if "display_name" in fields and not str(fields["display_name"]).strip():
         errors.add("display_name", _("Darf nicht leer sein."))
+    check_text(
+        errors,
+        fields,
+        single_line=("display_name", "organisation", "home_city"),
+        multi_line=("bio_de", "bio_en"),
+    )
 
 
 def _conflicts(errors: FieldErrors, ids: Any) -> list[int]:
