@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from consult import links
@@ -150,7 +151,7 @@ def invite(
                     "Über den Link legen Sie Ihr Passwort fest; danach melden Sie sich mit "
                     "dieser E-Mail-Adresse an. Der Link gilt bis %(date)s und nur einmal."
                 )
-                % {"date": timezone.localtime(invitation.expires_at).strftime("%d.%m.%Y")},
+                % {"date": date_format(timezone.localtime(invitation.expires_at).date())},
             ],
             action_url=settings.SITE_URL + reverse("invitation-accept", kwargs={"token": token}),
             action_label=_("Einladung annehmen"),
