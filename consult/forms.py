@@ -24,6 +24,7 @@ from consult.choices import (
 from consult.models import Topic
 from core.errors import DomainError
 from core.rate_limits import RateLimit, client_address
+from core.validators import no_control_characters, no_control_characters_multiline
 
 # Failed logins allowed per username and client address within the window; then 429.
 LOGIN_MAX_FAILURES = 10
@@ -89,7 +90,9 @@ def add_domain_error(form: forms.Form, error: DomainError) -> None:
 class PlanForm(forms.Form):
     """The guided plan form: every field of a participation plan, phases as dated rows."""
 
-    title = forms.CharField(label=_("Titel"), max_length=200, required=False)
+    title = forms.CharField(
+        label=_("Titel"), max_length=200, required=False, validators=[no_control_characters]
+    )
     stage = forms.ChoiceField(label=_("Stand"), choices=Stage.choices)
     procedure_type = forms.ChoiceField(label=_("Verfahrensart"), choices=ProcedureType.choices)
     budget_eur = forms.DecimalField(
@@ -122,6 +125,7 @@ class PlanForm(forms.Form):
         label=_("Beschreibung"),
         required=False,
         max_length=10_000,
+        validators=[no_control_characters_multiline],
         widget=forms.Textarea(attrs={"rows": 5}),
     )
 
@@ -242,6 +246,7 @@ class RequestForm(forms.Form):
         label=_("Anmerkungen"),
         required=False,
         max_length=5000,
+        validators=[no_control_characters_multiline],
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
