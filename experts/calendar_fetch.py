@@ -15,6 +15,7 @@ from urllib.parse import urljoin
 import certifi
 import requests
 import urllib3
+from caldav.lib import error as caldav_error
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from requests.adapters import HTTPAdapter
@@ -60,6 +61,7 @@ MESSAGES = {
     "http_error": _("Der Server hat mit einem Fehler geantwortet."),
     "not_a_calendar": _("Die Adresse liefert keinen lesbaren iCalendar."),
     "caldav": _("Der CalDAV-Server hat die Anfrage nicht beantwortet wie erwartet."),
+    "credentials": _("Das gespeicherte Passwort ist nicht mehr lesbar; bitte neu eingeben."),
 }
 
 
@@ -319,6 +321,10 @@ def translate(exc: BaseException) -> FetchError:
         if isinstance(cause, _RefusedAddress):
             return FetchError("private_host", str(cause))
         cause = cause.__cause__ or cause.__context__
+    if isinstance(exc, caldav_error.AuthorizationError):
+        return FetchError("unauthorized", str(exc))
+    if isinstance(exc, caldav_error.NotFoundError):
+        return FetchError("not_found", str(exc))
     if isinstance(exc, requests.exceptions.TooManyRedirects):
         return FetchError("too_many_redirects", str(exc))
     if isinstance(exc, requests.exceptions.Timeout | TimeoutError):

@@ -244,3 +244,6 @@ class AssignmentItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id} → {self.expert_id}"
+
+
+from experts.calendar_models import BusyInterval, CalendarConnection  # noqa: E402, F401

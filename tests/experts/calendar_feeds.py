@@ -124,3 +124,24 @@ EXPECTED = [
     (berlin(3, 31, 14), berlin(3, 31, 15)),  # the moved occurrence
     (berlin(4, 6, 10), berlin(4, 6, 11)),  # the weekly meeting, an ordinary occurrence
 ]
+
+
+def objects() -> list[str]:
+    """The diary as a CalDAV server stores it: one calendar object per UID (a series with its
+    moved occurrence together), each with its VTIMEZONE."""
+    body = EVENTS.strip("\n").split("END:VEVENT\n")
+    by_uid: dict[str, list[str]] = {}
+    for chunk in body:
+        if not chunk.strip():
+            continue
+        uid = next(line for line in chunk.splitlines() if line.startswith("UID:"))
+        by_uid.setdefault(uid, []).append(chunk + "END:VEVENT\n")
+    return [
+        (
+            "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//consult tests//EN\n"
+            + VTIMEZONE_BERLIN
+            + "".join(events)
+            + "END:VCALENDAR\n"
+        ).replace("\n", "\r\n")
+        for events in by_uid.values()
+    ]
