@@ -1,9 +1,7 @@
 """The e-mails and calendar invitations a consultation booking's transitions send.
 
-Called by bookings/services.py inside the transaction of the change (the outbox rows commit with
-it). Each recipient gets the message in their language; the .ics travels with it: METHOD:REQUEST
-for a new, confirmed or moved consultation, METHOD:CANCEL for a declined or cancelled one, always
-with the booking's stable UID and its current SEQUENCE.
+Called by bookings/services.py inside the transaction of the change; it says who hears of it and
+what they see, and hands that to notifications.services.send_many.
 """
 
 from __future__ import annotations
@@ -11,15 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from bookings.models import ConsultationBooking
-from notifications.ics import Attendee, Invitation, Organizer, Session, build_invitation
+from notifications import ics
 from notifications.models import Notification
-from notifications.services import Rendered, queue_many, render_message
+from notifications.services import Invite, Message, send_many
+from notifications.services import Recipient as Addressee
 
 Status = ConsultationBooking.Status
 TEMPLATES = "bookings/email/booking_"
@@ -82,28 +82,28 @@ def recipients(booking: ConsultationBooking, roles: Iterable[str]) -> list[Recip
     return result
 
 
-def _attendee(recipient: Recipient) -> Attendee | None:
-    try:
-        # NEEDS-ACTION with RSVP for everybody (issue 7): the invitation asks each person to
-        # answer in their calendar; the booking's own state is the VEVENT's STATUS.
-        return Attendee(email=recipient.email, name=recipient.name)
-    except ValueError:  # an address iCalendar cannot carry: leave it out of the invitation
-        return None
+def _attendees(people: Iterable[Recipient]) -> tuple[ics.Attendee, ...]:
+    """Everybody the message goes to, the expert first: a calendar shows a meeting its owner
+    is not invited to as someone else's (Outlook, Google). NEEDS-ACTION with RSVP for all
+    (issue 7); the booking's own state is the VEVENT's STATUS. An address iCalendar cannot
+    carry is left out."""
+    by_address: dict[str, ics.Attendee] = {}
+    for person in sorted(people, key=lambda p: p.role != "expert"):
+        try:
+            attendee = ics.Attendee(email=person.email, name=person.name)
+        except ValueError:
+            continue
+        by_address.setdefault(attendee.email.lower(), attendee)
+    return tuple(by_address.values())
 
 
-def _invitation_text(
-    booking: ConsultationBooking, method: str, people: list[Recipient], language: str, now: datetime
-) -> str:
-    # Everybody the message goes to is an attendee: a calendar shows a meeting its owner is not
-    # invited to as someone else's (Outlook, Google).
-    by_address: dict[str, Attendee] = {}
-    for person in sorted(people, key=lambda p: p.role != "expert"):  # the expert first
-        attendee = _attendee(person)
-        if attendee is not None:
-            by_address.setdefault(attendee.email.lower(), attendee)
-    attendees = tuple(by_address.values())
-    if not attendees:
-        return ""
+def _invitation(
+    booking: ConsultationBooking,
+    method: str,
+    attendees: tuple[ics.Attendee, ...],
+    language: str,
+    now: datetime,
+) -> ics.Invitation:
     names = (booking.request.plan.municipality.name, booking.expert.display_name)
     if language == "en":
         summary = "Participatory budget consultation: {} with {}".format(*names)
@@ -115,13 +115,13 @@ def _invitation_text(
         status = "CANCELLED"
     else:
         status = "CONFIRMED" if booking.status == Status.CONFIRMED else "TENTATIVE"
-    invitation = Invitation(
+    return ics.Invitation(
         uid=booking.uid,
         sequence=booking.sequence,
         summary=summary,
-        organizer=Organizer(email=settings.DEFAULT_FROM_EMAIL, name=settings.ORGANIZER_NAME),
+        organizer=ics.Organizer(email=settings.DEFAULT_FROM_EMAIL, name=settings.ORGANIZER_NAME),
         attendees=attendees,
-        sessions=(Session(booking.start, booking.end),),
+        sessions=(ics.Session(booking.start, booking.end),),
         dtstamp=now,
         method=method,  # type: ignore[arg-type]
         status=status,  # type: ignore[arg-type]
@@ -129,102 +129,139 @@ def _invitation_text(
         location=booking.meeting_url or booking.location,
         url=booking.meeting_url,
     )
-    return build_invitation(invitation)
 
 
-def _rows(
+def _key(booking: ConsultationBooking, key: str, email: str) -> str:
+    return f"booking:{booking.pk}:{key}:{booking.sequence}:{email}"
+
+
+def _messages(
     booking: ConsultationBooking,
     transition: str,
     people: list[Recipient],
     *,
     now: datetime,
     key: str,
-    context: dict | None = None,
-) -> list[Notification]:
+    context: dict[str, Any] | None = None,
+) -> list[Message]:
+    """One message per side: the templates branch on the side, its people share the text."""
     _roles, method = TRANSITIONS[transition]
+    invite = None
+    attendees = _attendees(people)
+    if method and attendees:
+        languages = {person.language for person in people}
+        invite = Invite(
+            invitations={
+                language: _invitation(booking, method, attendees, language, now)
+                for language in languages
+            }
+        )
     # Absolute links: the booking's page (confirm, decline, cancel, move, rate) and, for a
     # request that is open again, the request's expert suggestions.
-    links = {
+    shared = {
+        "booking": booking,
+        "expert_name": booking.expert.display_name,
+        "municipality_name": booking.request.plan.municipality.name,
+        "tz": booking.expert.timezone,
         "booking_url": settings.SITE_URL + reverse("booking-detail", args=[booking.pk]),
         "matches_url": settings.SITE_URL + reverse("request-matches", args=[booking.request_id]),
+        **(context or {}),
     }
-    invitations: dict[str, str] = {}
-    # Recipients of one side share name, role and language: one rendering serves them all.
-    messages: dict[tuple[str, str, str], Rendered] = {}
-    rows = []
-    for person in people:
-        if method and person.language not in invitations:
-            invitations[person.language] = _invitation_text(
-                booking, method, people, person.language, now
+    messages = []
+    for role in dict.fromkeys(person.role for person in people):
+        side = [person for person in people if person.role == role]
+        messages.append(
+            Message(
+                kind=f"booking_{transition}",
+                template=f"{TEMPLATES}{transition}",
+                context={**shared, "role": role, "recipient_name": side[0].name},
+                recipients=[
+                    Addressee(
+                        email=person.email,
+                        name=person.name,
+                        language=person.language,
+                        dedup_key=_key(booking, key, person.email),
+                    )
+                    for person in side
+                ],
+                invite=invite,
             )
-        key_ = (person.role, person.name, person.language)
-        if key_ not in messages:
-            messages[key_] = render_message(
-                f"{TEMPLATES}{transition}",
-                {
+        )
+    return messages
+
+
+def _uninvited(
+    booking: ConsultationBooking, people: list[Recipient], method: str, *, now: datetime
+) -> list[Message]:
+    """CANCELs for those the last invitation went to who are not among ``people`` now (a
+    municipality's contact changed), and the booking's record of who holds the invitation."""
+    current = [attendee.email.lower() for attendee in _attendees(people)]
+    gone = [address for address in booking.invited or [] if address not in current]
+    holding = current if method == "REQUEST" else []
+    if holding != (booking.invited or []):
+        ConsultationBooking.objects.filter(pk=booking.pk).update(invited=holding)
+        booking.invited = holding
+    messages = []
+    language = _language([booking.request.language])
+    for address in gone:
+        try:
+            attendee = ics.Attendee(address)
+        except ValueError:
+            continue
+        messages.append(
+            Message(
+                kind="booking_uninvited",
+                template=f"{TEMPLATES}uninvited",
+                context={
                     "booking": booking,
-                    "role": person.role,
-                    "recipient_name": person.name,
                     "expert_name": booking.expert.display_name,
                     "municipality_name": booking.request.plan.municipality.name,
                     "tz": booking.expert.timezone,
-                    "site_url": settings.SITE_URL,
-                    **links,
-                    **(context or {}),
                 },
-                language=person.language,
-            )
-        message = messages[key_]
-        ics = invitations.get(person.language, "") if method else ""
-        rows.append(
-            Notification(
-                recipient=person.email,
-                recipient_name=person.name[:200],
-                kind=f"booking_{transition}",
-                language=person.language,
-                subject=message.subject,
-                body_text=message.text,
-                body_html=message.html,
-                ics=ics,
-                ics_method=method if ics else "",
-                dedup_key=f"booking:{booking.pk}:{key}:{booking.sequence}:{person.email}"[:200],
+                recipients=[
+                    Addressee(
+                        email=address,
+                        language=language,
+                        dedup_key=_key(booking, "uninvited", address),
+                    )
+                ],
+                invite=Invite(
+                    invitations={
+                        language: _invitation(booking, "CANCEL", (attendee,), language, now)
+                    },
+                    personal=True,
+                ),
             )
         )
-    return rows
+    return messages
 
 
 def notify(booking: ConsultationBooking, transition: str, *, now: datetime, actor=None) -> int:  # type: ignore[no-untyped-def]
     """Write the outbox rows of one transition (inside the caller's transaction)."""
-    roles, _method = TRANSITIONS[transition]
+    roles, method = TRANSITIONS[transition]
     people = recipients(booking, roles)
     context = {"cancelled_by_expert": actor is not None and booking.expert.user_id == actor.pk}
-    rows = _rows(booking, transition, people, now=now, key=transition, context=context)
-    if rows:
-        queue_many(rows)
-    return len(rows)
+    messages = _messages(booking, transition, people, now=now, key=transition, context=context)
+    if method:
+        messages += _uninvited(booking, people, method, now=now)
+    if messages:
+        send_many(messages)
+    return sum(len(message.recipients) for message in messages)
 
 
 def notify_reminders(bookings: list[ConsultationBooking], *, hours: int, now: datetime) -> int:
     """Reminders for ``bookings`` ``hours`` ahead, each (booking, sequence, recipient) once."""
     key = f"reminder-{hours}h"
     planned = [(b, recipients(b, TRANSITIONS["reminder"][0])) for b in bookings]
-    keys = [
-        f"booking:{b.pk}:{key}:{b.sequence}:{p.email}"[:200]
-        for b, people in planned
-        for p in people
-    ]
+    keys = [_key(b, key, p.email)[:200] for b, people in planned for p in people]
     done = set(Notification.objects.filter(dedup_key__in=keys).values_list("dedup_key", flat=True))
-    rows: list[Notification] = []
+    messages: list[Message] = []
     for booking, people in planned:
-        todo = [
-            p
-            for p in people
-            if f"booking:{booking.pk}:{key}:{booking.sequence}:{p.email}"[:200] not in done
-        ]
+        todo = [p for p in people if _key(booking, key, p.email)[:200] not in done]
         if todo:
-            rows.extend(
-                _rows(booking, "reminder", todo, now=now, key=key, context={"hours": hours})
+            messages += _messages(
+                booking, "reminder", todo, now=now, key=key, context={"hours": hours}
             )
-    if rows:
-        queue_many(rows)
-    return len(rows)
+    if messages:
+        send_many(messages)
+    return sum(len(message.recipients) for message in messages)

@@ -52,6 +52,9 @@ class ConsultationBooking(models.Model):
     reason = models.TextField(_("Begründung"), blank=True)
     uid = models.CharField(max_length=200, unique=True, default=new_uid, editable=False)
     sequence = models.PositiveIntegerField(default=0)
+    # The addresses the current invitation went to: whoever drops off it (a municipality's
+    # contact changed) gets a CANCEL for their copy with the booking's next change.
+    invited = models.JSONField(default=list, db_default=[], blank=True, editable=False)
     rating = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )

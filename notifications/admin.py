@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from notifications import services
+from notifications import delivery
 from notifications.models import Notification
 
 
@@ -41,7 +41,7 @@ class NotificationAdmin(admin.ModelAdmin):
     @admin.action(description=_("erneut senden"))
     def resend(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
         ids = list(queryset.values_list("pk", flat=True))
-        requeued = sum(services.resend(pk) for pk in ids)
+        requeued = sum(delivery.resend(pk) for pk in ids)
         self.message_user(
             request,
             ngettext(

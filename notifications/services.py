@@ -1,106 +1,200 @@
-"""Writes to the outbox and delivers from it (DESIGN.md 8, invariant 3).
-
-Writing: callers put outbox rows into the transaction of their change (`queue_notification`,
-`queue_many` for fan-outs); the delivery task is enqueued only after commit, and if the broker
-is down the change still succeeds: the periodic sweep delivers what was never enqueued.
-
-Delivering: a short transaction claims due rows with ``SELECT … FOR UPDATE SKIP LOCKED`` (on
-SQLite the IMMEDIATE transaction serialises it instead) and marks them ``sending`` with a lease,
-then commits; the e-mail goes out with no transaction open and no lock held; each row is then
-recorded as ``sent`` (or scheduled for a retry) on its own. A row recorded as sent is never
-claimable again, so a redelivered task or a second worker cannot send it twice; the only
-duplicate possible is a message that left while its worker died before recording it.
-The lease outlives the task's hard time limit, so only a dead worker's rows ever expire; the
-sweep takes those over.
-"""
+"""The one way into the outbox: ``send``/``send_many`` take plain data (recipients, template,
+context, invitation), render and write the rows in the caller's transaction; delivery follows
+after commit (notifications/delivery.py)."""
 
 from __future__ import annotations
 
-import functools
-import logging
-import random
-import re
-import smtplib
-import socket
-import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import get_connection
-from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, transaction
-from django.db.models import Q
-from django.template import TemplateDoesNotExist
-from django.template.backends.django import DjangoTemplates
-from django.template.loader import select_template
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from notifications.email import build_email, one_line
+from notifications import ics
+from notifications.delivery import (  # noqa: F401 (the delivery use cases, by their old address)
+    CHUNK,
+    backoff,
+    claim,
+    deliver,
+    deliver_many,
+    due_ids,
+    enqueue,
+    resend,
+    sweep,
+)
+from notifications.email import one_line
 from notifications.models import Notification
-
-log = logging.getLogger(__name__)
+from notifications.rendering import (  # noqa: F401 (re-exported: callers render through here)
+    Rendered,
+    _text_templates,
+    render_each,
+    render_message,
+)
 
 Status = Notification.Status
-_BLANK_LINES = re.compile(r"\n\s*\n(\s*\n)+")
-CHUNK = 100  # ids per deliver_batch task: one SMTP connection, a few seconds of work
 
 
-@dataclass(frozen=True)
-class Rendered:
-    subject: str
-    text: str
-    html: str
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Recipient:
+    """One person a message goes to, and the values only their copy shows.
 
-
-@functools.cache
-def _text_templates() -> DjangoTemplates:
-    """The project's template setup without HTML autoescaping, for subjects and plain text."""
-    base = settings.TEMPLATES[0]
-    return DjangoTemplates(
-        {
-            "NAME": "notifications-text",
-            "DIRS": base.get("DIRS", []),
-            "APP_DIRS": base.get("APP_DIRS", True),
-            "OPTIONS": {**base.get("OPTIONS", {}), "autoescape": False},
-        }
-    )
-
-
-def _render(names: list[str], context: dict[str, Any], *, html: bool) -> str:
-    if html:
-        return select_template(names).render(context)
-    engine = _text_templates()
-    for name in names:
-        try:
-            return engine.get_template(name).render(context)
-        except TemplateDoesNotExist:
-            continue
-    raise TemplateDoesNotExist(", ".join(names))
-
-
-def render_message(template: str, context: dict, *, language: str) -> Rendered:
-    """Render ``<template>_subject.txt``, ``.txt`` and ``.html`` in the recipient's language.
-
-    Rendered when the change is made (translated when raised), never in the worker. For each
-    part a language variant (``<template>.en.txt``, ``<template>_subject.en.txt``) is used if
-    it exists, else the common template (which may use ``{% translate %}``). Text parts are
-    rendered without HTML escaping. Templates may extend ``notifications/email/base.txt`` and
-    ``base.html`` (layout and footer in the recipient's language); ``site_url`` and
-    ``language`` are in the context.
+    ``values`` (name, link, place in line, ...) are put into the rendered message for this
+    recipient alone; a template shows them as they are (``{{ link }}``). ``dedup_key`` makes
+    the row idempotent: a key written before keeps its row.
     """
-    context = {"site_url": settings.SITE_URL, "language": language, **context}
-    with translation.override(language):
-        subject = _render(
-            [f"{template}_subject.{language}.txt", f"{template}_subject.txt"], context, html=False
+
+    email: str
+    dedup_key: str
+    name: str = ""
+    language: str = "de"
+    values: Mapping[str, Any] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Invite:
+    """The calendar invitation a message carries, per language (RFC 5546, notifications/ics.py).
+
+    ``personal``: each recipient is the one ATTENDEE of their copy (participants do not see
+    each other); otherwise the invitation's own attendees are in every copy. ``sessions``: the
+    session numbers that get a message each (one iTIP message per session, dedup key and
+    subject marked with the number); None: one message for the one session. ``per_session``:
+    context that differs by session number (a dropped session's times).
+    """
+
+    invitations: Mapping[str, ics.Invitation]
+    personal: bool = False
+    sessions: Sequence[int] | None = None
+    per_session: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Message:
+    """One template sent to ``recipients``; ``context`` is the same for all of them.
+
+    ``reuse_key`` names everything ``context`` holds, so that the rendering is kept per process
+    and reused by later messages with the same key (a registration rush).
+    """
+
+    kind: str
+    template: str
+    recipients: Sequence[Recipient]
+    context: Mapping[str, Any] = field(default_factory=dict)
+    invite: Invite | None = None
+    reuse_key: Hashable | None = None
+    send_after: datetime | None = None
+
+
+def _language(code: str) -> str:
+    return code if code in {c for c, _name in settings.LANGUAGES} else settings.LANGUAGE_CODE
+
+
+def _session_subject(subject: str, number: int, total: int, language: str) -> str:
+    if total == 1:
+        return subject
+    label = "session" if language == "en" else "Termin"
+    return f"{subject} ({label} {number}/{total})"
+
+
+def _attendee(recipient: Recipient) -> ics.Attendee | None:
+    try:
+        return ics.Attendee(recipient.email, recipient.name)
+    except ValueError:  # an address iCalendar cannot carry: the message goes without it
+        return None
+
+
+def _rows(message: Message) -> list[Notification]:
+    invite = message.invite
+    people = [(_language(r.language), r) for r in message.recipients]
+    numbers: Sequence[int] = [0]
+    if invite is not None and invite.sessions is not None:
+        numbers = list(invite.sessions)
+    prepared: dict[tuple[str, int], ics.PreparedInvitation] = {}
+    shared_text: dict[tuple[str, int], str] = {}
+    rows: list[Notification] = []
+    for number in numbers:
+        context = {**message.context, **(invite.per_session.get(number, {}) if invite else {})}
+        bodies = render_each(
+            message.template,
+            context,
+            [(language, r.values) for language, r in people],
+            reuse_key=(message.reuse_key, number) if message.reuse_key is not None else None,
         )
-        text = _render([f"{template}.{language}.txt", f"{template}.txt"], context, html=False)
-        html = _render([f"{template}.{language}.html", f"{template}.html"], context, html=True)
-    # Template tags leave blank lines behind; a plain-text reader wants at most one in a row.
-    text = _BLANK_LINES.sub("\n\n", text.strip()) + "\n"
-    return Rendered(subject=one_line(subject), text=text, html=html)
+        for (language, recipient), body in zip(people, bodies, strict=True):
+            text, subject, key = "", body.subject, recipient.dedup_key
+            inv = invite.invitations.get(language) if invite else None
+            attendee = _attendee(recipient) if inv and invite and invite.personal else None
+            if inv is not None and (attendee is not None or not invite.personal):
+                at = (language, number or 1)
+                if at not in prepared:
+                    prepared[at] = ics.prepare_invitation(inv, number or 1)
+                if attendee is not None:
+                    text = prepared[at].text((attendee,))
+                else:
+                    if at not in shared_text:
+                        shared_text[at] = prepared[at].text(inv.attendees)
+                    text = shared_text[at]
+                if number:
+                    total = len(inv.sessions)
+                    subject = _session_subject(subject, number, total, language)
+                    key = f"{key}.s{number}"
+            rows.append(
+                Notification(
+                    recipient=recipient.email,
+                    recipient_name=recipient.name,
+                    kind=message.kind,
+                    language=language,
+                    subject=subject,
+                    body_text=body.text,
+                    body_html=body.html,
+                    ics=text,
+                    ics_method=inv.method if text and inv else "",
+                    dedup_key=key,
+                    next_attempt_at=message.send_after or timezone.now(),
+                    **({"headers": dict(recipient.headers)} if recipient.headers else {}),
+                )
+            )
+    return rows
+
+
+def send_many(messages: Iterable[Message]) -> list[int]:
+    """Render and write ``messages`` in the caller's transaction, all in one bulk insert.
+
+    Each template is rendered once per language (and session) and each recipient's values
+    are put in; an invitation is built once per language and session and each attendee put in.
+    Returns the ids of the rows waiting for delivery (enqueued after commit).
+    """
+    _require_transaction("send_many")
+    return queue_many([row for message in messages for row in _rows(message)])
+
+
+def send(
+    *,
+    kind: str,
+    template: str,
+    recipients: Sequence[Recipient],
+    context: Mapping[str, Any] | None = None,
+    invite: Invite | None = None,
+    reuse_key: Hashable | None = None,
+    send_after: datetime | None = None,
+) -> list[int]:
+    """One message to ``recipients``: ``send_many`` with one ``Message``."""
+    return send_many(
+        [
+            Message(
+                kind=kind,
+                template=template,
+                recipients=recipients,
+                context=context or {},
+                invite=invite,
+                reuse_key=reuse_key,
+                send_after=send_after,
+            )
+        ]
+    )
 
 
 def _require_transaction(name: str) -> None:
@@ -145,7 +239,7 @@ def queue_notification(
         from notifications.tasks import deliver_notification
 
         pk = notification.pk
-        transaction.on_commit(lambda: _enqueue(deliver_notification, [[pk]]))
+        transaction.on_commit(lambda: enqueue(deliver_notification, [[pk]]))
     return notification
 
 
@@ -182,253 +276,5 @@ def queue_many(rows: Iterable[Notification]) -> list[int]:
     from notifications.tasks import deliver_batch
 
     chunks = [[ids[i : i + CHUNK]] for i in range(0, len(ids), CHUNK)]
-    transaction.on_commit(lambda: _enqueue(deliver_batch, chunks))
+    transaction.on_commit(lambda: enqueue(deliver_batch, chunks))
     return ids
-
-
-def _enqueue(task: Any, arg_lists: Sequence[list[Any]]) -> None:
-    """Hand work to the broker after commit; if it is down, the sweep delivers later.
-
-    Stops at the first failure: a down broker would otherwise cost its publish retries once
-    per chunk, inside the request that made the change.
-    """
-    for args in arg_lists:
-        try:
-            task.apply_async(args=args)
-        except Exception:  # kombu raises many kinds; the row is safe in the outbox
-            log.warning("broker unavailable; the outbox sweep delivers later", exc_info=True)
-            return
-
-
-def _lease() -> timedelta:
-    return timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
-
-
-def _claimable(now: datetime) -> Q:
-    return Q(status=Status.PENDING, next_attempt_at__lte=now) | Q(
-        status=Status.SENDING, claimed_until__lt=now
-    )
-
-
-def claim(
-    ids: Sequence[int] | None = None, *, now: datetime | None = None, limit: int = CHUNK
-) -> list[Notification]:
-    """Take up to ``limit`` due rows (of ``ids``, or any) for sending; skip rows others hold.
-
-    Its own short, durable transaction: it must never run inside another one, or the row
-    locks would be held across the SMTP conversation that follows.
-    """
-    now = now or timezone.now()
-    with transaction.atomic(durable=True):
-        query = Notification.objects.select_for_update(skip_locked=True, of=("self",)).filter(
-            _claimable(now)
-        )
-        if ids is not None:
-            query = query.filter(pk__in=list(ids))
-        rows = list(query.order_by("next_attempt_at", "id")[:limit])
-        if rows:
-            until = now + _lease()
-            Notification.objects.filter(pk__in=[row.pk for row in rows]).update(
-                status=Status.SENDING, claimed_until=until
-            )
-            for row in rows:
-                row.status, row.claimed_until = Status.SENDING, until
-    return rows
-
-
-def backoff(attempts: int) -> timedelta:
-    """Exponential with jitter: after attempt n, between half and all of 2^(n-1) minutes.
-
-    Capped at 6 hours; the jitter spreads the retries of a large batch that failed together.
-    """
-    ceiling = min(60 * 2 ** max(attempts - 1, 0), 6 * 3600)
-    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
-
-
-def deliver(notification_id: int, *, now: datetime | None = None) -> str:
-    """Send one outbox row if it is due and nobody holds it: "sent", "retry" (an SMTP 4xx),
-    "unreachable" (timeout or no connection; retried like a 4xx), "failed", "skipped"."""
-    claimed = claim([notification_id], now=now, limit=1)
-    if not claimed:
-        return "skipped"
-    smtp = get_connection(fail_silently=False)
-    try:
-        return _send_claimed(claimed[0], smtp)
-    finally:
-        smtp.close()
-
-
-def deliver_many(notification_ids: Sequence[int], *, now: datetime | None = None) -> dict[str, int]:
-    """Send the due rows among ``notification_ids`` over one SMTP connection."""
-    claimed = claim(notification_ids, now=now, limit=len(notification_ids))
-    outcome = _send_all(claimed, deadline=_deadline())
-    outcome["skipped"] = len(notification_ids) - len(claimed)
-    return outcome
-
-
-def sweep(*, now: datetime | None = None, seconds: float | None = None) -> int:
-    """Deliver what is due (lost by the broker, retries, expired claims), 100 rows at a time.
-
-    Stops taking new rows after ``seconds`` (default NOTIFICATION_BATCH_SECONDS); the next
-    sweep goes on. Returns how many rows it took.
-    """
-    deadline = _deadline(seconds)
-    taken = 0
-    while time.monotonic() < deadline:
-        claimed = claim(now=now)
-        if not claimed:
-            break
-        taken += len(claimed)
-        _send_all(claimed, deadline=deadline)
-    return taken
-
-
-def _deadline(seconds: float | None = None) -> float:
-    return time.monotonic() + (seconds or settings.NOTIFICATION_BATCH_SECONDS)
-
-
-def _send_all(claimed: list[Notification], *, deadline: float) -> dict[str, int]:
-    outcome: dict[str, int] = {}
-    if not claimed:
-        return outcome
-    smtp = get_connection(fail_silently=False)
-    try:
-        for number, notification in enumerate(claimed):
-            if time.monotonic() >= deadline:
-                # Out of time (a slow server): hand the rest back untouched, before the task's
-                # time limit could kill it with rows claimed.
-                _release(claimed[number:])
-                outcome["released"] = len(claimed) - number
-                break
-            result = _send_claimed(notification, smtp)
-            outcome[result] = outcome.get(result, 0) + 1
-            if result == "unreachable" and number + 1 < len(claimed):
-                # The server timed out or went away: every further message would wait out
-                # EMAIL_TIMEOUT too. Hand the rest back; the next sweep tries again.
-                _release(claimed[number + 1 :])
-                outcome["released"] = len(claimed) - number - 1
-                break
-    finally:
-        smtp.close()
-    return outcome
-
-
-def _release(rows: list[Notification]) -> None:
-    Notification.objects.filter(pk__in=[row.pk for row in rows], status=Status.SENDING).update(
-        status=Status.PENDING, claimed_until=None
-    )
-
-
-def _no_delay(smtp: BaseEmailBackend) -> None:
-    """Send SMTP commands at once (TCP_NODELAY).
-
-    Between messages the worker talks to the database; the idle connection falls back to
-    delayed ACKs, and Nagle then holds each small command for them: measured 16 ms per message
-    instead of 3 ms against a local server.
-    """
-    sock = getattr(getattr(smtp, "connection", None), "sock", None)
-    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-
-def _unreachable(exc: Exception) -> bool:
-    """Whether the server itself failed (timeout, refused or lost connection), as opposed to
-    answering this message with an SMTP reply code."""
-    return isinstance(exc, OSError) and not isinstance(
-        exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused
-    )
-
-
-def _permanent(exc: Exception) -> bool:
-    """Whether retrying cannot help: the recipient or the message was refused with a 5xx."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return all(code >= 500 for code, _msg in exc.recipients.values())
-    if isinstance(exc, smtplib.SMTPDataError):
-        return exc.smtp_code >= 500
-    return False
-
-
-def _send_claimed(notification: Notification, smtp: BaseEmailBackend) -> str:
-    try:
-        email = build_email(notification)
-    except ValueError as exc:  # bad address or header data: no retry makes it better
-        return _record_failure(notification, exc, permanent=True)
-    try:
-        # Opened here, not by send(): a connection send() opens it also closes again.
-        if smtp.open():
-            _no_delay(smtp)
-        email.connection = smtp
-        email.send()
-    except Exception as exc:  # SMTP down, 4xx, timeout, refused recipient
-        if not _permanent(exc):
-            # The connection may be broken; the next message opens a fresh one.
-            smtp.close()
-        result = _record_failure(notification, exc, permanent=_permanent(exc))
-        return "unreachable" if result == "retry" and _unreachable(exc) else result
-    _record(
-        notification,
-        status=Status.SENT,
-        sent_at=timezone.now(),
-        attempts=notification.attempts + 1,
-        claimed_until=None,
-        message_id=email.extra_headers["Message-ID"],
-        error="",
-    )
-    return "sent"
-
-
-def _record(notification: Notification, **fields: Any) -> None:
-    """Write the outcome of one attempt, right after it (so a dead worker loses at most one).
-
-    On PostgreSQL without waiting for the WAL flush (``synchronous_commit = off``): a flush per
-    message cost 4.5 ms here, more than sending it. The record survives any death of the
-    worker (the server has it); only a crash of the database server within a fraction of a
-    second could lose it, and then the row's claim expires and the message goes out again,
-    with the same Message-ID. The claim itself stays fully durable.
-    """
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        Notification.objects.filter(pk=notification.pk, status=Status.SENDING).update(**fields)
-
-
-def _record_failure(notification: Notification, exc: Exception, *, permanent: bool) -> str:
-    attempts = notification.attempts + 1
-    failed = permanent or attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
-    _record(
-        notification,
-        status=Status.FAILED if failed else Status.PENDING,
-        attempts=attempts,
-        claimed_until=None,
-        next_attempt_at=timezone.now() + backoff(attempts),
-        error=f"{type(exc).__name__}: {exc}"[:2000],
-    )
-    log.warning("notification %s attempt %s failed: %s", notification.pk, attempts, exc)
-    return "failed" if failed else "retry"
-
-
-def due_ids(*, now: datetime | None = None, limit: int = 500) -> list[int]:
-    """Rows a sweep would take now: due pending rows and expired claims (for monitoring)."""
-    now = now or timezone.now()
-    return list(
-        Notification.objects.filter(_claimable(now))
-        .order_by("next_attempt_at", "id")
-        .values_list("id", flat=True)[:limit]
-    )
-
-
-def resend(notification_id: int) -> bool:
-    """Coordinator action: put a failed row back in the queue with fresh attempts.
-
-    Returns False if the row is not failed (sent rows are never sent again from here).
-    """
-    with transaction.atomic():
-        requeued = Notification.objects.filter(pk=notification_id, status=Status.FAILED).update(
-            status=Status.PENDING, next_attempt_at=timezone.now(), attempts=0, claimed_until=None
-        )
-        if requeued:
-            from notifications.tasks import deliver_notification
-
-            transaction.on_commit(lambda: _enqueue(deliver_notification, [[notification_id]]))
-    return bool(requeued)

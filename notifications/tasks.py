@@ -9,20 +9,20 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from notifications import services
+from notifications import delivery
 
 
 @shared_task(name="notifications.deliver")
 def deliver_notification(notification_id: int) -> str:
-    return services.deliver(notification_id)
+    return delivery.deliver(notification_id)
 
 
 @shared_task(name="notifications.deliver_batch")
 def deliver_batch(notification_ids: list[int]) -> dict[str, int]:
-    return services.deliver_many(notification_ids)
+    return delivery.deliver_many(notification_ids)
 
 
 @shared_task(name="notifications.sweep_outbox")
 def sweep_outbox() -> int:
     """Every minute (beat): deliver what the broker lost, retries that are due, expired claims."""
-    return services.sweep()
+    return delivery.sweep()

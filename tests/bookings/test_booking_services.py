@@ -118,7 +118,7 @@ def test_booking_and_its_outbox_rows_commit_together(staff_user, request_, exper
     def outbox_down(rows):  # type: ignore[no-untyped-def]
         raise RuntimeError("outbox write failed")
 
-    monkeypatch.setattr("bookings.booking_notifications.queue_many", outbox_down)
+    monkeypatch.setattr("notifications.services.queue_many", outbox_down)
     with pytest.raises(RuntimeError):
         book(staff_user, request_, expert, at(MONDAY, 10))
     assert not ConsultationBooking.objects.exists()
