@@ -15,6 +15,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 from django.utils.text import slugify
 
+from consult import membership_demo
 from consult.cities import city
 from consult.models import (
     ConsultationRequest,
@@ -70,6 +71,7 @@ def _municipality(entry: dict[str, Any]) -> None:
             "population": known.population,
             "latitude": known.latitude,
             "longitude": known.longitude,
+            "ags": known.ags,
             "kind": "stadt",
             "open_to_exchange": entry.get("open_to_exchange", False),
             "member_since": dt.date(2015 + len(slug) % 10, 1 + len(slug) % 12, 1),
@@ -83,7 +85,10 @@ def _municipality(entry: dict[str, Any]) -> None:
         first_name="Team",
         last_name=display,
     )
-    StaffMembership.objects.update_or_create(user=user, defaults={"municipality": municipality})
+    # The demo staff login is its municipality's admin (it may invite colleagues).
+    StaffMembership.objects.update_or_create(
+        user=user, defaults={"municipality": municipality, "role": StaffMembership.Role.ADMIN}
+    )
 
 
 def _plan(spec: dict[str, Any], *, index: int, today: dt.date, topics: dict[str, Topic]) -> None:
@@ -125,6 +130,7 @@ def seed(*, options: dict[str, Any], out: Any) -> None:
     today = timezone.localdate()
     for index, spec in enumerate(PLANS["plans"]):
         _plan(spec, index=index, today=today, topics=topics)
+    membership_demo.seed(password_hash=_demo_password_hash(), out=out)
     out.write(
         f"  Kommunen: {Municipality.objects.count()}, Vorhaben: "
         f"{ParticipationPlan.objects.count()}, Anfragen: "
