@@ -34,13 +34,9 @@ from consult.models import Municipality
 from core.api_fields import MAX_ID, id_field
 from core.errors import Invalid, NotFound
 from core.roles import municipality_id_of
-from experts import availability
-from experts.models import AvailabilityException, ExpertProfile
-from experts.selectors import availability_of, exceptions_shown_from
+from experts.models import ExpertProfile
 
 MAX_SLOT_RANGE_DAYS = 92
-# One PUT's exceptions: a few years of holidays and extra days.
-MAX_EXCEPTIONS = 1000
 DEFAULT_SLOT_RANGE_DAYS = 14
 
 
@@ -416,203 +412,13 @@ class ExpertSlotsView(APIView):
         )
 
 
-# --- availability -----------------------------------------------------------------------------
-
-
-@extend_schema_field(
-    {
-        "type": "string",
-        "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
-        "example": "09:00",
-    }
-)
-class WallClockField(serializers.TimeField):
-    """A time of day on the expert's wall clock, "HH:MM": not an RFC 3339 time (it has no
-    offset: the zone is the expert's, and the offset changes with DST), so the schema must not
-    claim ``format: time``."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%H:%M", **kwargs)
-
-
-class RuleSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    weekday = serializers.IntegerField(min_value=0, max_value=6)
-    start = WallClockField(source="start_time")
-    end = WallClockField(source="end_time")
-    valid_from = serializers.DateField(required=False, allow_null=True)
-    valid_until = serializers.DateField(required=False, allow_null=True)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs["end_time"] <= attrs["start_time"]:
-            raise serializers.ValidationError({"end": _("Das Ende muss nach dem Beginn liegen.")})
-        return attrs
-
-
-class ExceptionSerializer(serializers.ModelSerializer):
-    start = WallClockField(source="start_time", required=False, allow_null=True)
-    end = WallClockField(source="end_time", required=False, allow_null=True)
-
-    class Meta:
-        model = AvailabilityException
-        fields = ["id", "date", "start", "end", "kind", "note"]
-        read_only_fields = ["id"]
-
-
-class RulesSerializer(serializers.Serializer):
-    """PUT: the weekly rules and, when given, the exceptions (those the read shows)."""
-
-    rules = RuleSerializer(many=True, max_length=availability.MAX_RULES)
-    exceptions = ExceptionSerializer(many=True, required=False, max_length=MAX_EXCEPTIONS)
-
-
-class AvailabilityPatchSerializer(RulesSerializer):
-    """PATCH: whichever of the two lists it names is replaced, the other stays."""
-
-    rules = RuleSerializer(many=True, required=False, max_length=availability.MAX_RULES)
-
-
-AvailabilitySchema = inline_serializer(
-    "Availability",
-    {
-        "expert": serializers.IntegerField(),
-        "rules": RuleSerializer(many=True),
-        "exceptions": ExceptionSerializer(many=True),
-        "settings": serializers.DictField(),
-    },
-)
+# --- calendar feeds ---------------------------------------------------------------------------
 
 
 class FeedSerializer(serializers.Serializer):
     kind = serializers.CharField()
     id = serializers.IntegerField()
     url = serializers.URLField()
-
-
-_SETTINGS = (
-    "durations",
-    "buffer_before_minutes",
-    "buffer_after_minutes",
-    "min_notice_hours",
-    "horizon_days",
-    "max_per_day",
-    "max_per_week",
-    "auto_confirm",
-    "timezone",
-    "active",
-)
-
-
-def _managed_expert(user: Any, pk: int) -> ExpertProfile:
-    expert = ExpertProfile.objects.filter(pk=pk).first()
-    if expert is None or not availability.can_manage_availability(user, expert):
-        raise NotFound(_("Nicht gefunden."))
-    return expert
-
-
-class AvailabilityView(APIView):
-    """``/api/v1/experts/{id}/availability/``: weekly rules (replace with PUT/PATCH),
-    exceptions from yesterday on, and the booking settings (read-only here)."""
-
-    permission_classes = [permissions.IsAuthenticated]
-
-    def _body(self, pk: int) -> dict[str, Any]:
-        expert = availability_of(pk)
-        return {
-            "expert": expert.pk,
-            "rules": RuleSerializer(expert.rules.all(), many=True).data,
-            "exceptions": ExceptionSerializer(expert.exceptions.all(), many=True).data,
-            "settings": {name: getattr(expert, name) for name in _SETTINGS},
-        }
-
-    @extend_schema(responses=AvailabilitySchema)
-    def get(self, request: Request, pk: int) -> Response:
-        _managed_expert(request.user, pk)
-        return Response(self._body(pk))
-
-    def _replace(self, request: Request, pk: int, serializer: type[RulesSerializer]) -> Response:
-        expert = _managed_expert(request.user, pk)
-        data = serializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
-        rules = v.get("rules")
-        exceptions = v.get("exceptions")
-        availability.replace_availability(
-            actor=request.user,
-            expert=expert,
-            rules=None
-            if rules is None
-            else [
-                availability.RuleSpec(
-                    weekday=r["weekday"],
-                    start=r["start_time"],
-                    end=r["end_time"],
-                    valid_from=r.get("valid_from"),
-                    valid_until=r.get("valid_until"),
-                )
-                for r in rules
-            ],
-            exceptions=None
-            if exceptions is None
-            else [
-                availability.ExceptionSpec(
-                    day=e["date"],
-                    start=e.get("start_time"),
-                    end=e.get("end_time"),
-                    kind=e.get("kind", AvailabilityException.Kind.BLOCK),
-                    note=e.get("note", ""),
-                )
-                for e in exceptions
-            ],
-            exceptions_from=exceptions_shown_from(),
-        )
-        return Response(self._body(pk))
-
-    @extend_schema(request=RulesSerializer, responses=AvailabilitySchema)
-    def put(self, request: Request, pk: int) -> Response:
-        return self._replace(request, pk, RulesSerializer)
-
-    @extend_schema(request=AvailabilityPatchSerializer, responses=AvailabilitySchema)
-    def patch(self, request: Request, pk: int) -> Response:
-        return self._replace(request, pk, AvailabilityPatchSerializer)
-
-
-class AvailabilityExceptionsView(APIView):
-    """``POST /api/v1/experts/{id}/availability/exceptions/``: block or add time on a date."""
-
-    permission_classes = [permissions.IsAuthenticated]
-
-    @extend_schema(request=ExceptionSerializer, responses={201: ExceptionSerializer})
-    def post(self, request: Request, pk: int) -> Response:
-        expert = _managed_expert(request.user, pk)
-        data = ExceptionSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
-        exception = availability.add_exception(
-            actor=request.user,
-            expert=expert,
-            day=v["date"],
-            start=v.get("start_time"),
-            end=v.get("end_time"),
-            kind=v.get("kind", AvailabilityException.Kind.BLOCK),
-            note=v.get("note", ""),
-        )
-        return Response(ExceptionSerializer(exception).data, status=status.HTTP_201_CREATED)
-
-
-class AvailabilityExceptionView(APIView):
-    """``DELETE /api/v1/experts/{id}/availability/exceptions/{eid}/``."""
-
-    permission_classes = [permissions.IsAuthenticated]
-
-    @extend_schema(responses={204: None})
-    def delete(self, request: Request, pk: int, eid: int) -> Response:
-        expert = _managed_expert(request.user, pk)
-        availability.delete_exception(actor=request.user, expert=expert, exception_id=eid)
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-# --- calendar feeds ---------------------------------------------------------------------------
 
 
 class RotateFeedSerializer(serializers.Serializer):

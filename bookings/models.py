@@ -25,6 +25,8 @@ class ConsultationBooking(models.Model):
 
     # States that occupy the expert's time (invariant 1 holds among these).
     ACTIVE = (Status.HELD, Status.REQUESTED, Status.CONFIRMED)
+    # States that use up the expert's monthly capacity (a hold counts while it lasts).
+    USES_CAPACITY = (Status.REQUESTED, Status.CONFIRMED, Status.COMPLETED, Status.NO_SHOW)
 
     class Format(models.TextChoices):
         ONLINE = "online", _("Online")

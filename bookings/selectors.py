@@ -58,10 +58,8 @@ def busy_intervals(
     *,
     exclude_booking_id: int | None = None,
 ) -> dict[int, list[Busy]]:
-    """Active bookings of ``expert_ids`` whose blocked range overlaps ``[start, end)``: one query.
-
-    Registered as the experts app's busy source (``BookingsConfig.ready``).
-    """
+    """Active bookings of ``expert_ids`` whose blocked range overlaps ``[start, end)``, in one
+    query."""
     rows = ConsultationBooking.objects.filter(
         active_q(now),
         expert_id__in=list(expert_ids),
@@ -145,10 +143,32 @@ def free_slots_for(
 def earliest_slots(
     expert_ids: Sequence[int], *, start: datetime, end: datetime, duration: int, now: datetime
 ) -> dict[int, datetime | None]:
-    """The earliest free slot of each expert (see ``experts.selectors.earliest_slots``)."""
-    return expert_selectors.earliest_slots(
-        expert_ids, start=start, end=end, duration=duration, now=now
+    """The earliest free slot of each expert in ``[start, end)``, or None (inactive, unknown,
+    not offering ``duration``, nothing free).
+
+    Built for the matcher's top K: three queries for the profiles, rules and exceptions plus
+    one for the bookings of all K, whatever K is.
+    """
+    ids = list(dict.fromkeys(expert_ids))
+    result: dict[int, datetime | None] = dict.fromkeys(ids)
+    if not ids or end <= start:
+        return result
+    first, last = expert_selectors.availability_window(start, end)
+    experts = [
+        e
+        for e in expert_selectors.experts_with_availability(ids, first=first, last=last)
+        if e.active
+    ]
+    span = expert_selectors.busy_span(experts, start, end)
+    if span is None:
+        return result
+    busy = busy_intervals([e.pk for e in experts], span[0], span[1], now)
+    result.update(
+        expert_selectors.earliest_slots(
+            experts, start=start, end=end, duration=duration, now=now, busy=busy
+        )
     )
+    return result
 
 
 def bookings_for(user: Any) -> QuerySet[ConsultationBooking]:

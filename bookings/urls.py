@@ -5,6 +5,7 @@ from django.urls import path
 from bookings import views
 
 urlpatterns = [
+    path("anfragen/<int:pk>/experten/", views.request_matches, name="request-matches"),
     path(
         "anfragen/<int:pk>/experten/<int:expert_id>/termine/",
         views.booking_slots,

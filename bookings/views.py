@@ -17,11 +17,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from bookings import matches as booking_matches
 from bookings import room_services, selectors, services
 from bookings.forms import (
     DeclineForm,
@@ -31,6 +33,7 @@ from bookings.forms import (
     RoomEntryForm,
     SlotForm,
 )
+from bookings.matches import matches_for
 from bookings.models import ConsultationBooking
 from consult import selectors as consult_selectors
 from consult.forms import add_domain_error
@@ -42,7 +45,9 @@ from core.pages import (
     staff_required,
 )
 from core.rate_limits import RateLimit, client_address
-from core.roles import municipality_id_of
+from core.roles import is_coordinator, municipality_id_of
+from experts import match_selectors
+from experts import services as expert_services
 from experts.match_selectors import request_window
 from experts.models import ExpertProfile
 from experts.selectors import experts_with_availability
@@ -51,6 +56,69 @@ from experts.slots import Slot
 Status = ConsultationBooking.Status
 # A person picks from a list, not a calendar dump: the first free slots are enough.
 MAX_SLOTS_SHOWN = 40
+
+# Readable names of the matcher's criteria (experts/matching.py CRITERIA).
+CRITERIA_LABELS = {
+    "topics": gettext_lazy("Themen"),
+    "experience": gettext_lazy("Erfahrung mit Verfahren und Größe"),
+    "language": gettext_lazy("Sprache"),
+    "format": gettext_lazy("Format"),
+    "region": gettext_lazy("Region"),
+    "availability": gettext_lazy("Freie Termine"),
+    "load": gettext_lazy("Auslastung"),
+    "feedback": gettext_lazy("Bewertungen"),
+    "distance": gettext_lazy("Entfernung"),
+}
+
+
+# --- ranked experts for a consultation request -------------------------------------------------
+
+
+@staff_required
+@in_viewer_zone
+def request_matches(request: HttpRequest, pk: int) -> HttpResponse:
+    """The best experts for the user's request, each explained, with the earliest free slot."""
+    target = _own_request(request, pk)
+    weights = match_selectors.current_weights()
+    now = timezone.now()
+    matches = matches_for(target, now=now, weights=weights)
+    expert_services.record_matches(
+        actor=request.user,
+        request=target,
+        matches=matches,
+        weights=weights,
+        params={"format": target.format, "language": target.language},
+    )
+    english = translation.get_language() == "en"
+    best = max((m.score for m in matches), default=0) or 1
+    rows = [
+        {
+            "match": m,
+            "rank": index,
+            "explanation": m.explanation_en if english else m.explanation_de,
+            "percent": round(100 * m.score / best),
+            "criteria": [
+                (CRITERIA_LABELS.get(name, name), round(value * 100))
+                for name, value in sorted(m.criteria.items(), key=lambda kv: -kv[1])
+                if value > 0
+            ],
+        }
+        for index, m in enumerate(matches, 1)
+    ]
+    bookable = target.status in (
+        ConsultationRequest.Status.OPEN,
+        ConsultationRequest.Status.MATCHED,
+    )
+    left_out = None
+    if is_coordinator(request.user):
+        found = booking_matches.left_out(target, now=now)
+        left_out = found.explanation_en if english else found.explanation_de
+    return render(
+        request,
+        "bookings/matches.html",
+        {"consultation": target, "rows": rows, "bookable": bookable, "left_out": left_out},
+    )
+
 
 # --- consultation bookings: pick a slot, see, cancel, reschedule, give feedback -----------------
 

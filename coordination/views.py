@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bookings import selectors
+from bookings.matches import expert_matrix
 from bookings.models import ConsultationBooking
 from consult import selectors as consult_selectors
 from consult.models import ConsultationRequest
@@ -68,7 +69,10 @@ def coordination(request: HttpRequest) -> HttpResponse:
 @coordinator_required
 @require_POST
 def coordination_propose(request: HttpRequest) -> HttpResponse:
-    proposal = expert_services.propose_assignment(actor=request.user, now=timezone.now())
+    now = timezone.now()
+    proposal = expert_services.propose_assignment(
+        actor=request.user, now=now, matrix=expert_matrix(now=now)
+    )
     if proposal.preview_items:
         messages.success(
             request, _("Ein Zuordnungsvorschlag liegt vor. Bitte prüfen und annehmen.")
@@ -82,7 +86,9 @@ def coordination_propose(request: HttpRequest) -> HttpResponse:
 @require_POST
 def coordination_accept(request: HttpRequest, proposal_id: int) -> HttpResponse:
     try:
-        expert_services.accept_assignment(actor=request.user, proposal_id=proposal_id)
+        expert_services.accept_assignment(
+            actor=request.user, proposal_id=proposal_id, matrix=expert_matrix(now=timezone.now())
+        )
     except NotFound as error:
         raise Http404 from error
     except DomainError as error:

@@ -1,35 +1,32 @@
-"""API of the experts app: public profiles (own edit), matches for a request, batch assignment.
-
-`GET /api/v1/requests/{id}/matches/` lives here, not in consult: it ranks experts (DESIGN.md 2).
-"""
+"""API of the experts app: public profiles (own edit) and each expert's availability (weekly
+rules and exceptions). Matches and free slots need the bookings: bookings/ serves them."""
 
 from __future__ import annotations
 
 import json
+from datetime import time
 from typing import Any
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, permissions, serializers, status, viewsets
-from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from consult import selectors as consult_selectors
-from consult.choices import LANGUAGES, ConsultationFormat
 from core.api_fields import id_field
 from core.errors import NotFound
 from core.roles import is_coordinator
 from core.validators import no_control_characters, no_control_characters_multiline
-from experts import match_selectors, services
-from experts.matching import Match
-from experts.models import AssignmentItem, AssignmentProposal, ExpertProfile, ExpertTopic
+from experts import availability, services
+from experts.models import AvailabilityException, ExpertProfile, ExpertTopic
+from experts.selectors import availability_of, exceptions_shown_from
 
 
 def english() -> bool:
@@ -286,215 +283,207 @@ class ExpertViewSet(
         return response
 
 
-# --- matches ----------------------------------------------------------------------------------
+# One PUT's exceptions: a few years of holidays and extra days.
+MAX_EXCEPTIONS = 1000
 
 
-class ExpertRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
+# --- availability -----------------------------------------------------------------------------
 
 
-class MatchSerializer(serializers.Serializer):
-    """One ranked expert (documentation of the response; built by `match_json`)."""
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:00)?$",
+        "example": "09:00",
+    }
+)
+class WallClockField(serializers.TimeField):
+    """A time of day on the expert's wall clock, "HH:MM": not an RFC 3339 time (it has no
+    offset: the zone is the expert's, and the offset changes with DST), so the schema must not
+    claim ``format: time``."""
 
-    expert = ExpertRefSerializer()
-    score = serializers.FloatField()
-    criteria = serializers.DictField(child=serializers.FloatField())
-    explanation = serializers.CharField()
-    earliest_slot = serializers.DateTimeField(allow_null=True)
-    distance_km = serializers.FloatField(allow_null=True)
-    topics_covered = serializers.IntegerField()
-    topics_needed = serializers.IntegerField()
-
-
-class MatchesResponseSerializer(serializers.Serializer):
-    id = serializers.IntegerField(help_text="the MatchRecord that keeps this ranking")
-    request = serializers.IntegerField()
-    status = serializers.CharField()
-    params = serializers.DictField()
-    weights = serializers.DictField(child=serializers.FloatField())
-    results = MatchSerializer(many=True)
-
-
-def match_json(match: Match, *, en: bool) -> dict[str, Any]:
-    return {
-        "expert": {"id": match.expert_id, "name": match.name},
-        "score": round(match.score, 6),
-        "criteria": {name: round(value, 6) for name, value in match.criteria.items()},
-        "explanation": match.explanation_en if en else match.explanation_de,
-        "earliest_slot": match.earliest_slot.isoformat() if match.earliest_slot else None,
-        "distance_km": None if match.distance_km is None else round(match.distance_km, 1),
-        "topics_covered": match.topics_covered,
-        "topics_needed": match.topics_needed,
+    default_error_messages = {
+        # Lazy: translated per request, in the client's language.
+        "seconds": gettext_lazy("Nur Stunden und Minuten, z. B. 09:00."),
     }
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", **kwargs)
 
-class RequestMatchesView(APIView):
-    """The best experts for a request, explained; what was shown is kept (MatchRecord)."""
+    def to_internal_value(self, value: Any) -> time:
+        # "08:00:30" would read back as "08:00" while slots start at 08:00:30.
+        parsed = super().to_internal_value(value)
+        if parsed.second or parsed.microsecond:
+            self.fail("seconds")
+        return parsed
+
+
+class RuleSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    weekday = serializers.IntegerField(min_value=0, max_value=6)
+    start = WallClockField(source="start_time")
+    end = WallClockField(source="end_time")
+    valid_from = serializers.DateField(required=False, allow_null=True)
+    valid_until = serializers.DateField(required=False, allow_null=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["end_time"] <= attrs["start_time"]:
+            raise serializers.ValidationError({"end": _("Das Ende muss nach dem Beginn liegen.")})
+        return attrs
+
+
+class ExceptionSerializer(serializers.ModelSerializer):
+    start = WallClockField(source="start_time", required=False, allow_null=True)
+    end = WallClockField(source="end_time", required=False, allow_null=True)
+
+    class Meta:
+        model = AvailabilityException
+        fields = ["id", "date", "start", "end", "kind", "note"]
+        read_only_fields = ["id"]
+
+
+class RulesSerializer(serializers.Serializer):
+    """PUT: the weekly rules and, when given, the exceptions (those the read shows)."""
+
+    rules = RuleSerializer(many=True, max_length=availability.MAX_RULES)
+    exceptions = ExceptionSerializer(many=True, required=False, max_length=MAX_EXCEPTIONS)
+
+
+class AvailabilityPatchSerializer(RulesSerializer):
+    """PATCH: whichever of the two lists it names is replaced, the other stays."""
+
+    rules = RuleSerializer(many=True, required=False, max_length=availability.MAX_RULES)
+
+
+AvailabilitySchema = inline_serializer(
+    "Availability",
+    {
+        "expert": serializers.IntegerField(),
+        "rules": RuleSerializer(many=True),
+        "exceptions": ExceptionSerializer(many=True),
+        "settings": serializers.DictField(),
+    },
+)
+
+
+_SETTINGS = (
+    "durations",
+    "buffer_before_minutes",
+    "buffer_after_minutes",
+    "min_notice_hours",
+    "horizon_days",
+    "max_per_day",
+    "max_per_week",
+    "auto_confirm",
+    "timezone",
+    "active",
+)
+
+
+def _managed_expert(user: Any, pk: int) -> ExpertProfile:
+    expert = ExpertProfile.objects.filter(pk=pk).first()
+    if expert is None or not availability.can_manage_availability(user, expert):
+        raise NotFound(_("Nicht gefunden."))
+    return expert
+
+
+class AvailabilityView(APIView):
+    """``/api/v1/experts/{id}/availability/``: weekly rules (replace with PUT/PATCH),
+    exceptions from yesterday on, and the booking settings (read-only here)."""
 
     permission_classes = [permissions.IsAuthenticated]
-    content_negotiation_class = FormatParamNegotiation
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("format", str, enum=list(ConsultationFormat.values)),
-            OpenApiParameter("language", str, enum=list(LANGUAGES)),
-        ],
-        responses=MatchesResponseSerializer,
-    )
+    def _body(self, pk: int) -> dict[str, Any]:
+        expert = availability_of(pk)
+        return {
+            "expert": expert.pk,
+            "rules": RuleSerializer(expert.rules.all(), many=True).data,
+            "exceptions": ExceptionSerializer(expert.exceptions.all(), many=True).data,
+            "settings": {name: getattr(expert, name) for name in _SETTINGS},
+        }
+
+    @extend_schema(responses=AvailabilitySchema)
     def get(self, request: Request, pk: int) -> Response:
-        target = consult_selectors.requests_for(request.user).filter(pk=pk).first()
-        if target is None:
-            raise NotFound(_("Nicht gefunden."))
-        fmt = request.query_params.get("format") or None
-        language = request.query_params.get("language") or None
-        errors: dict[str, list[str]] = {}
-        if fmt is not None and fmt not in ConsultationFormat.values:
-            errors["format"] = [_("Unbekanntes Format.")]
-        if language is not None and language not in LANGUAGES:
-            errors["language"] = [_("Unbekannte Sprache.")]
-        if errors:
-            raise serializers.ValidationError(errors)
-        weights = match_selectors.current_weights()
-        matches = match_selectors.matches_for(
-            target, now=timezone.now(), format=fmt, language=language, weights=weights
-        )
-        params = {"format": fmt or target.format, "language": language or target.language}
-        record = services.record_matches(
-            actor=request.user, request=target, matches=matches, weights=weights, params=params
-        )
-        en = english()
-        return Response(
-            {
-                "id": record.pk,
-                "request": target.pk,
-                "status": target.status,
-                "params": params,
-                "weights": record.weights,
-                "results": [match_json(m, en=en) for m in matches],
-            }
-        )
+        _managed_expert(request.user, pk)
+        return Response(self._body(pk))
 
-
-# --- batch assignment -------------------------------------------------------------------------
-
-
-class IsCoordinator(permissions.BasePermission):
-    def has_permission(self, request, view) -> bool:  # type: ignore[no-untyped-def]
-        return is_coordinator(request.user)
-
-
-def proposal_json(proposal: AssignmentProposal, items: list[AssignmentItem]) -> dict[str, Any]:
-    names = dict(
-        ExpertProfile.objects.filter(pk__in={i.expert_id for i in items}).values_list(
-            "pk", "display_name"
-        )
-    )
-    return {
-        "id": proposal.pk,
-        "status": proposal.status,
-        "created_at": serializers.DateTimeField().to_representation(proposal.created_at)
-        if proposal.created_at
-        else None,
-        "weights": proposal.weights,
-        "items": [
-            {
-                "request": item.request_id,
-                "expert": {"id": item.expert_id, "name": names.get(item.expert_id, "")},
-                "score": item.score,
-            }
-            for item in sorted(items, key=lambda i: i.request_id)
-        ],
-        "unassigned": proposal.unassigned,
-    }
-
-
-class AssignmentItemSerializer(serializers.Serializer):
-    request = serializers.IntegerField()
-    expert = ExpertRefSerializer()
-    score = serializers.FloatField()
-
-
-class ProposalSerializer(serializers.Serializer):
-    """A proposal as answered (documentation; built by `proposal_json`)."""
-
-    id = serializers.IntegerField(allow_null=True)
-    status = serializers.CharField()
-    created_at = serializers.DateTimeField(allow_null=True)
-    weights = serializers.DictField(child=serializers.FloatField())
-    items = AssignmentItemSerializer(many=True)
-    unassigned = serializers.ListField(child=serializers.IntegerField())
-
-
-class ProposalInputSerializer(serializers.Serializer):
-    requests = serializers.ListField(
-        child=id_field(), required=False, allow_null=True, max_length=5000
-    )
-
-
-class AssignmentChangeSerializer(serializers.Serializer):
-    request = id_field()
-    expert = id_field()
-
-
-class AcceptSerializer(serializers.Serializer):
-    items = AssignmentChangeSerializer(many=True, required=False, default=list)
-
-
-class AssignmentProposalView(APIView):
-    """GET: a preview of the best batch assignment of the open requests (nothing saved).
-    POST: the same, saved as a proposal to accept (optionally only some `requests`)."""
-
-    permission_classes = [IsCoordinator]
-
-    @extend_schema(responses=ProposalSerializer)
-    def get(self, request: Request) -> Response:
-        proposal = services.propose_assignment(
-            actor=request.user, now=timezone.now(), persist=False
-        )
-        return Response(proposal_json(proposal, proposal.preview_items))
-
-    @extend_schema(request=ProposalInputSerializer, responses={201: ProposalSerializer})
-    def post(self, request: Request) -> Response:
-        data = ProposalInputSerializer(data=request.data)
+    def _replace(self, request: Request, pk: int, serializer: type[RulesSerializer]) -> Response:
+        expert = _managed_expert(request.user, pk)
+        data = serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        proposal = services.propose_assignment(
+        v = data.validated_data
+        rules = v.get("rules")
+        exceptions = v.get("exceptions")
+        availability.replace_availability(
             actor=request.user,
-            now=timezone.now(),
-            request_ids=data.validated_data.get("requests"),
+            expert=expert,
+            rules=None
+            if rules is None
+            else [
+                availability.RuleSpec(
+                    weekday=r["weekday"],
+                    start=r["start_time"],
+                    end=r["end_time"],
+                    valid_from=r.get("valid_from"),
+                    valid_until=r.get("valid_until"),
+                )
+                for r in rules
+            ],
+            exceptions=None
+            if exceptions is None
+            else [
+                availability.ExceptionSpec(
+                    day=e["date"],
+                    start=e.get("start_time"),
+                    end=e.get("end_time"),
+                    kind=e.get("kind", AvailabilityException.Kind.BLOCK),
+                    note=e.get("note", ""),
+                )
+                for e in exceptions
+            ],
+            exceptions_from=exceptions_shown_from(),
         )
-        return Response(
-            proposal_json(proposal, proposal.preview_items), status=status.HTTP_201_CREATED
-        )
+        return Response(self._body(pk))
+
+    @extend_schema(request=RulesSerializer, responses=AvailabilitySchema)
+    def put(self, request: Request, pk: int) -> Response:
+        return self._replace(request, pk, RulesSerializer)
+
+    @extend_schema(request=AvailabilityPatchSerializer, responses=AvailabilitySchema)
+    def patch(self, request: Request, pk: int) -> Response:
+        return self._replace(request, pk, AvailabilityPatchSerializer)
 
 
-class AssignmentProposalViewSet(viewsets.ReadOnlyModelViewSet):
-    """Saved proposals (coordinators); `POST …/{id}/accept/` with optional changed items."""
+class AvailabilityExceptionsView(APIView):
+    """``POST /api/v1/experts/{id}/availability/exceptions/``: block or add time on a date."""
 
-    permission_classes = [IsCoordinator]
-    serializer_class = ProposalSerializer  # the shape; answers are built by `proposal_json`
-    lookup_value_regex = r"\d+"
+    permission_classes = [permissions.IsAuthenticated]
 
-    def get_queryset(self) -> QuerySet[AssignmentProposal]:
-        return AssignmentProposal.objects.prefetch_related("items").order_by("-created_at", "-id")
-
-    def list(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([proposal_json(p, list(p.items.all())) for p in page])
-
-    def retrieve(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
-        proposal = self.get_object()
-        return Response(proposal_json(proposal, list(proposal.items.all())))
-
-    @extend_schema(request=AcceptSerializer, responses=ProposalSerializer)
-    @action(detail=True, methods=["post"])
-    def accept(self, request, pk=None):  # type: ignore[no-untyped-def]
-        data = AcceptSerializer(data=request.data)
+    @extend_schema(request=ExceptionSerializer, responses={201: ExceptionSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        expert = _managed_expert(request.user, pk)
+        data = ExceptionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        proposal = services.accept_assignment(
+        v = data.validated_data
+        exception = availability.add_exception(
             actor=request.user,
-            proposal_id=int(pk),
-            changes=[dict(c) for c in data.validated_data["items"]],
+            expert=expert,
+            day=v["date"],
+            start=v.get("start_time"),
+            end=v.get("end_time"),
+            kind=v.get("kind", AvailabilityException.Kind.BLOCK),
+            note=v.get("note", ""),
         )
-        items = list(AssignmentItem.objects.filter(proposal=proposal))
-        return Response(proposal_json(proposal, items))
+        return Response(ExceptionSerializer(exception).data, status=status.HTTP_201_CREATED)
+
+
+class AvailabilityExceptionView(APIView):
+    """``DELETE /api/v1/experts/{id}/availability/exceptions/{eid}/``."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, pk: int, eid: int) -> Response:
+        expert = _managed_expert(request.user, pk)
+        availability.delete_exception(actor=request.user, expert=expert, exception_id=eid)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,3 +1,5 @@
+"""Routes of the experts API under /api/v1/: profiles and availability."""
+
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
@@ -5,11 +7,23 @@ from experts import api, calendar_api
 
 router = SimpleRouter()
 router.register("experts", api.ExpertViewSet, basename="expert")
-router.register("assignments", api.AssignmentProposalViewSet, basename="assignment")
 
 urlpatterns = [
-    path("requests/<int:pk>/matches/", api.RequestMatchesView.as_view(), name="request-matches"),
-    path("assignments/proposal/", api.AssignmentProposalView.as_view(), name="assignment-proposal"),
     *router.urls,
     *calendar_api.urlpatterns,
+    path(
+        "experts/<int:pk>/availability/",
+        api.AvailabilityView.as_view(),
+        name="expert-availability",
+    ),
+    path(
+        "experts/<int:pk>/availability/exceptions/",
+        api.AvailabilityExceptionsView.as_view(),
+        name="expert-availability-exceptions",
+    ),
+    path(
+        "experts/<int:pk>/availability/exceptions/<int:eid>/",
+        api.AvailabilityExceptionView.as_view(),
+        name="expert-availability-exception",
+    ),
 ]

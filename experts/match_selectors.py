@@ -1,32 +1,12 @@
 """Feeds the pure matcher (experts/matching.py) from the ORM and keeps its matrix warm.
 
-DESIGN.md 6: the experts' features live as arrays built once per process, not per request.
-
-- The matrix is refreshed when its *version* changes: a counter in the cache (shared by all web
-  processes when Redis is the cache) that signals on ExpertProfile, ExpertTopic, the conflicts and
-  Topic bump, plus a database fingerprint (count, max id, max updated_at of the active profiles)
-  so that processes with a private cache (the embedded default) see each other's edits too.
-- A refresh reads only what changed: every active profile's `updated_at` (its *stamp*) is
-  compared with the stamps the matrix was built from; the experts that are new, gone or whose
-  stamp differs are read again and spliced in by `ExpertMatrix.updated` (about 0.1 s for 10,000
-  experts on PostgreSQL against 1.2 s for a rebuild; bench/matching.py). Comparing stamps for
-  equality, not "newer than", also catches an edit that commits after a later one. Topic-level
-  and conflict edits move the profile's stamp (the signals below touch it), so every edit that
-  bumps the counter shows as a changed stamp. A full rebuild remains for what stamps cannot
-  tell: a changed taxonomy, many changed rows, or a version that moved while no stamp did.
-- Load and feedback change with every booking, so rebuilding on them would rebuild all the time.
-  They come from one grouped query over the bookings, refreshed at most every
-  `MATCHING_STATS_SECONDS` (default 60) and swapped into a copy of the matrix (a few numpy
-  arrays, about a millisecond for 10,000 experts, against ~150 ms for a rebuild).
-- The exact earliest slot is computed for the top K only, in one batch, by
-  `experts.selectors.earliest_slots` (which subtracts bookings through the busy source the
-  bookings app registers; experts may not import bookings, DESIGN.md 2).
+Load and feedback come from the bookings, one floor up: bookings/matches.py swaps them in
+(``with_booking_stats``). The reasoning: docs/architecture-experts.md, "The warm matrix".
 """
 
 from __future__ import annotations
 
 import copy
-import dataclasses
 import logging
 import time as monotonic
 from collections.abc import Collection, Iterable, Mapping
@@ -36,35 +16,22 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import CharField, Count, Max, Q, Sum
+from django.db.models import CharField, Count, Max
 from django.db.models.functions import Cast
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
 from consult.models import ConsultationRequest, Topic
-from experts.matching import (
-    ExpertFeatures,
-    ExpertMatrix,
-    Match,
-    RequestFeatures,
-    Weights,
-    rank_experts,
-)
+from experts.matching import ExpertFeatures, ExpertMatrix, Match, RequestFeatures, Weights
 from experts.models import ExpertProfile, ExpertTopic
-from experts.selectors import earliest_slots
 
 log = logging.getLogger(__name__)
 
 VERSION_KEY = "experts:matrix:version"
-TOP_K = 50  # exact earliest slot for these (DESIGN.md 6)
-TOP_N = 10  # explained and shown
-# Booking states that use up an expert's monthly capacity (held counts while the hold lasts).
-_LOAD_STATES = ("requested", "confirmed", "completed", "no_show")
 
 
 def current_weights() -> Weights:
@@ -264,41 +231,11 @@ def active_stamps() -> dict[int, str]:
 
 @dataclass(frozen=True, slots=True)
 class BookingStats:
+    """One expert's load and feedback, as the bookings app counts them."""
+
     bookings_this_month: int = 0
     rating_sum: float = 0.0
     rating_count: int = 0
-
-
-def booking_stats(*, now: datetime) -> dict[int, BookingStats]:
-    """Per expert: bookings this month (Berlin calendar month) and the ratings: one query.
-
-    The bookings app sits above experts, so its model is looked up by name instead of imported;
-    without it installed there is no load and no feedback.
-    """
-    try:
-        booking = apps.get_model("bookings", "ConsultationBooking")
-    except LookupError:
-        return {}
-    zone = ZoneInfo(settings.TIME_ZONE)
-    local = now.astimezone(zone)
-    month_start = datetime.combine(local.date().replace(day=1), time(), zone)
-    next_month = datetime.combine(
-        (local.date().replace(day=28) + timedelta(days=4)).replace(day=1), time(), zone
-    )
-    this_month = Q(start__gte=month_start, start__lt=next_month) & (
-        Q(status__in=_LOAD_STATES) | Q(status="held", hold_expires_at__gt=now)
-    )
-    rows = booking.objects.values("expert_id").annotate(
-        month=Count("id", filter=this_month),
-        rating_sum=Sum("rating"),
-        rating_count=Count("rating"),
-    )
-    return {
-        row["expert_id"]: BookingStats(
-            row["month"], float(row["rating_sum"] or 0), row["rating_count"]
-        )
-        for row in rows
-    }
 
 
 def with_booking_stats(matrix: ExpertMatrix, stats: Mapping[int, BookingStats]) -> ExpertMatrix:
@@ -332,9 +269,6 @@ def with_booking_stats(matrix: ExpertMatrix, stats: Mapping[int, BookingStats]) 
 class _Warm:
     version: tuple[Any, ...]
     base: ExpertMatrix  # without load and feedback
-    matrix: ExpertMatrix  # base with `stats` swapped in
-    stats: Mapping[int, BookingStats]
-    stats_at: float
     stamps: Mapping[int, str]  # expert id -> the stamp its row in `base` was read at
 
 
@@ -348,18 +282,14 @@ def reset_matrix() -> None:
     _dirty.clear()
 
 
-def _rebuilt(version: tuple[Any, ...], *, now: datetime) -> _Warm:
+def _rebuilt(version: tuple[Any, ...]) -> _Warm:
     # The taxonomy first: renamed after this read, it differs from the matrix's at the next
     # refresh, which then rebuilds.
     topics = list(Topic.objects.values_list("slug", flat=True))
     seen_dirty = set(_dirty)  # before the read: an id marked meanwhile stays marked
     features, stamps = expert_features()
     _dirty.difference_update(seen_dirty)
-    base = ExpertMatrix.build(features, topics)
-    stats = booking_stats(now=now)
-    return _Warm(
-        version, base, with_booking_stats(base, stats), stats, monotonic.monotonic(), stamps
-    )
+    return _Warm(version, ExpertMatrix.build(features, topics), stamps)
 
 
 def _refreshed(warm: _Warm, version: tuple[Any, ...]) -> _Warm | None:
@@ -386,18 +316,11 @@ def _refreshed(warm: _Warm, version: tuple[Any, ...]) -> _Warm | None:
     _dirty.difference_update(seen_dirty)
     kept = {pk: stamp for pk, stamp in warm.stamps.items() if pk not in removed}
     log.debug("expert matrix refreshed: %d read again, %d removed", len(fresh), len(removed))
-    return _Warm(
-        version,
-        base,
-        with_booking_stats(base, warm.stats),
-        warm.stats,
-        warm.stats_at,
-        kept | fresh,
-    )
+    return _Warm(version, base, kept | fresh)
 
 
-def expert_matrix(*, now: datetime) -> ExpertMatrix:
-    """The warm matrix: refreshed when the version moved, load and feedback when due.
+def expert_matrix() -> ExpertMatrix:
+    """The warm matrix (without load and feedback), refreshed when the version moved.
 
     Every state is a new `_Warm` assigned in one step and every matrix a new object, so
     concurrent threads rank on the old or the new one, both whole.
@@ -405,21 +328,12 @@ def expert_matrix(*, now: datetime) -> ExpertMatrix:
     global _warm
     version = matrix_version()
     warm = _warm
-    ttl = float(getattr(settings, "MATCHING_STATS_SECONDS", 60))
     if warm is not None and warm.version != version:
         warm = _refreshed(warm, version)  # None: rebuild
     if warm is None:
-        warm = _rebuilt(version, now=now)
-    elif monotonic.monotonic() - warm.stats_at >= ttl:
-        stats = booking_stats(now=now)
-        warm = dataclasses.replace(
-            warm,
-            matrix=with_booking_stats(warm.base, stats),
-            stats=stats,
-            stats_at=monotonic.monotonic(),
-        )
+        warm = _rebuilt(version)
     _warm = warm
-    return warm.matrix
+    return warm.base
 
 
 # --- requests ---------------------------------------------------------------------------------
@@ -447,43 +361,14 @@ def request_features(
         size_class=municipality.size_class,
         procedure_type=request.plan.procedure_type,
         topics={tw.topic.slug: tw.weight for tw in request.topic_weights.all()},
+        topic_names={
+            tw.topic.slug: (tw.topic.name_de, tw.topic.name_en)
+            for tw in request.topic_weights.all()
+        },
         format=format or request.format,
         language=language or request.language,
         window_start=start,
         window_end=end,
-    )
-
-
-def matches_for(
-    request: ConsultationRequest,
-    *,
-    now: datetime,
-    format: str | None = None,
-    language: str | None = None,
-    weights: Weights | None = None,
-    top_k: int = TOP_K,
-    top_n: int = TOP_N,
-) -> list[Match]:
-    """The best experts for `request`, with exact earliest slots for the top K only.
-
-    Ranks twice on the warm matrix (about a millisecond each for 10,000 experts): first without
-    availability to learn the K candidates, then with their slots, fetched in one batch.
-    """
-    matrix = expert_matrix(now=now)
-    features = request_features(request, format=format, language=language)
-    weights = weights or current_weights()
-    candidates = rank_experts(matrix, features, weights=weights, top_k=top_k, top_n=top_k)
-    if not candidates:
-        return []
-    slots = earliest_slots(
-        [m.expert_id for m in candidates],
-        start=features.window_start,
-        end=features.window_end,
-        duration=request.duration_minutes,
-        now=now,
-    )
-    return rank_experts(
-        matrix, features, weights=weights, earliest_slot=dict(slots), top_k=top_k, top_n=top_n
     )
 
 

@@ -1,16 +1,12 @@
 """Reads of the experts app that feed the pure slot maths (experts/slots.py) from the ORM.
 
-Bookings live one floor up (bookings may import experts, never the other way), so the busy
-intervals of an expert are either passed in (``busy=``) or fetched from the source the bookings
-app registers at start-up (``register_busy_source``, called in ``BookingsConfig.ready``). Either
-way the functions here ask for one range per call: the ISO weeks (in the expert's zone) that the
-requested range touches, widened by the buffers, because the per-week limit counts bookings in
-the whole week of a slot and a booking's buffer reaches past the range edge.
+Busy time (bookings) is always passed in as ``busy=``: the caller above reads it for the range
+that ``busy_range`` names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -32,43 +28,22 @@ from experts.slots import (
 )
 
 __all__ = [
-    "BusySource",
     "SlotInputs",
     "availability_of",
+    "availability_window",
     "busy_range",
+    "busy_span",
     "check_slot_for",
     "earliest_slot",
     "earliest_slots",
     "exceptions_shown_from",
     "experts_with_availability",
     "free_slots_for",
-    "register_busy_source",
     "slot_exceptions",
     "slot_inputs",
     "slot_policy",
     "slot_windows",
 ]
-
-BusySource = Callable[[Sequence[int], datetime, datetime, datetime], Mapping[int, Sequence[Busy]]]
-"""``(expert_ids, start, end, now) -> {expert_id: [Busy, ...]}``: the active bookings of those
-experts whose blocked range overlaps ``[start, end)`` (expired holds are not busy at ``now``)."""
-
-_busy_source: BusySource | None = None
-
-
-def register_busy_source(source: BusySource) -> None:
-    """Install the function that reads the experts' bookings (the bookings app does, once)."""
-    global _busy_source
-    _busy_source = source
-
-
-def _busy_for(
-    expert_ids: Sequence[int], start: datetime, end: datetime, now: datetime
-) -> Mapping[int, Sequence[Busy]]:
-    if _busy_source is None:
-        # Guessing "no bookings" would offer taken slots; better to fail loudly.
-        raise RuntimeError("no busy source registered: is the bookings app installed?")
-    return _busy_source(expert_ids, start, end, now)
 
 
 def slot_policy(expert: ExpertProfile, *, step_minutes: int = 30) -> SlotPolicy:
@@ -166,13 +141,9 @@ def slot_inputs(
     *,
     start: datetime,
     end: datetime,
-    now: datetime,
-    busy: Iterable[Busy] | None = None,
+    busy: Iterable[Busy],
 ) -> SlotInputs:
-    """The slot maths' inputs for ``expert`` in ``[start, end)``; busy fetched if not given."""
-    if busy is None:
-        busy_start, busy_end = busy_range(expert, start, end)
-        busy = _busy_for([expert.pk], busy_start, busy_end, now).get(expert.pk, ())
+    """The slot maths' inputs for ``expert`` in ``[start, end)`` with the given busy time."""
     first, last = _local_dates(expert, start, end)
     return SlotInputs(
         windows=slot_windows(expert),
@@ -189,10 +160,10 @@ def free_slots_for(
     end: datetime,
     duration: int,
     now: datetime,
-    busy: Iterable[Busy] | None = None,
+    busy: Iterable[Busy],
 ) -> list[Slot]:
     """The expert's free slots of ``duration`` minutes in ``[start, end)``."""
-    inputs = slot_inputs(expert, start=start, end=end, now=now, busy=busy)
+    inputs = slot_inputs(expert, start=start, end=end, busy=busy)
     return free_slots(
         **inputs.as_kwargs(), now=now, start=start, end=end, duration_minutes=duration
     )  # type: ignore[arg-type]
@@ -204,11 +175,11 @@ def check_slot_for(
     start: datetime,
     duration: int,
     now: datetime,
-    busy: Iterable[Busy] | None = None,
+    busy: Iterable[Busy],
 ) -> Reason | None:
     """Why ``expert`` cannot be booked at ``start`` for ``duration`` minutes, or None."""
     end = start + timedelta(minutes=duration)
-    inputs = slot_inputs(expert, start=start, end=end, now=now, busy=busy)
+    inputs = slot_inputs(expert, start=start, end=end, busy=busy)
     return check_slot(**inputs.as_kwargs(), now=now, start=start, duration_minutes=duration)  # type: ignore[arg-type]
 
 
@@ -238,41 +209,51 @@ def availability_of(expert_id: int) -> ExpertProfile:
     return experts_with_availability([expert_id], first=exceptions_shown_from()).get()
 
 
+def availability_window(start: datetime, end: datetime) -> tuple[date, date]:
+    """The local dates whose exceptions matter for ``[start, end)`` in any zone (a day of
+    margin either side)."""
+    return (start - timedelta(days=1)).date(), (end + timedelta(days=1)).date()
+
+
+def busy_span(
+    experts: Sequence[ExpertProfile], start: datetime, end: datetime
+) -> tuple[datetime, datetime] | None:
+    """One range covering ``busy_range`` of every expert (one query for all), or None."""
+    ranges = [busy_range(e, start, end) for e in experts]
+    if not ranges:
+        return None
+    return min(r[0] for r in ranges), max(r[1] for r in ranges)
+
+
 def earliest_slots(
-    expert_ids: Iterable[int],
+    experts: Iterable[ExpertProfile],
     *,
     start: datetime,
     end: datetime,
     duration: int,
     now: datetime,
-    busy: Mapping[int, Sequence[Busy]] | None = None,
+    busy: Mapping[int, Sequence[Busy]],
 ) -> dict[int, datetime | None]:
-    """The earliest free slot start in ``[start, end)`` of each expert, or None.
+    """The earliest free slot start in ``[start, end)`` of each (active) expert, or None.
 
-    Built for the matcher's top K: three queries for the profiles, rules and exceptions plus one
-    for the bookings of all K, whatever K is. An expert who does not offer ``duration`` has no
-    slot (None); inactive or unknown experts are None too.
+    ``experts`` come from ``experts_with_availability`` (rules and exceptions prefetched);
+    ``busy`` holds each one's busy time over ``busy_span``. An expert who does not offer
+    ``duration`` has no slot (None).
     """
-    ids = list(dict.fromkeys(expert_ids))
-    result: dict[int, datetime | None] = dict.fromkeys(ids)
-    if not ids or end <= start:
-        return result
-    # A day of margin either side covers every zone's local dates of the range.
-    first = (start - timedelta(days=1)).date()
-    last = (end + timedelta(days=1)).date()
-    experts = [e for e in experts_with_availability(ids, first=first, last=last) if e.active]
-    if busy is None and experts:
-        ranges = [busy_range(e, start, end) for e in experts]
-        busy = _busy_for(
-            [e.pk for e in experts], min(r[0] for r in ranges), max(r[1] for r in ranges), now
-        )
+    result: dict[int, datetime | None] = {}
     for expert in experts:
-        own_busy = (busy or {}).get(expert.pk, ())
-        inputs = slot_inputs(expert, start=start, end=end, now=now, busy=own_busy)
-        slot = earliest_free_slot(
-            **inputs.as_kwargs(), now=now, start=start, end=end, duration_minutes=duration
-        )  # type: ignore[arg-type]
-        result[expert.pk] = slot.start if slot is not None else None
+        result[expert.pk] = (
+            earliest_slot(
+                expert,
+                start=start,
+                end=end,
+                duration=duration,
+                now=now,
+                busy=busy.get(expert.pk, ()),
+            )
+            if expert.active and start < end
+            else None
+        )
     return result
 
 
@@ -283,10 +264,10 @@ def earliest_slot(
     end: datetime,
     duration: int,
     now: datetime,
-    busy: Iterable[Busy] | None = None,
+    busy: Iterable[Busy],
 ) -> datetime | None:
     """The earliest free slot start of one expert in ``[start, end)``, or None."""
-    inputs = slot_inputs(expert, start=start, end=end, now=now, busy=busy)
+    inputs = slot_inputs(expert, start=start, end=end, busy=busy)
     slot = earliest_free_slot(
         **inputs.as_kwargs(), now=now, start=start, end=end, duration_minutes=duration
     )  # type: ignore[arg-type]

@@ -26,7 +26,7 @@ from core.errors import Conflict, FieldErrors, Invalid, NotFound
 from core.roles import EXPERT, is_coordinator
 from core.validators import check_text
 from experts import match_selectors
-from experts.matching import Match, Weights, assign_batch, score_requests
+from experts.matching import ExpertMatrix, Match, Weights, assign_batch, score_requests
 from experts.models import (
     AssignmentItem,
     AssignmentProposal,
@@ -274,11 +274,13 @@ def propose_assignment(
     *,
     actor: Any,
     now: datetime,
+    matrix: ExpertMatrix,
     request_ids: Sequence[int] | None = None,
     persist: bool = True,
 ) -> AssignmentProposal:
     """One expert per open request, respecting each expert's remaining monthly capacity.
 
+    `matrix` carries the experts' load this month (bookings/matches.py `expert_matrix`).
     Maximises first how many requests get an expert, then the total score (assign_batch).
     With `persist=False` the proposal and its items are built but not saved (a preview).
     """
@@ -291,7 +293,6 @@ def propose_assignment(
                 _("Keine offenen Anfragen: %(ids)s.") % {"ids": ", ".join(missing)},
                 fields={"requests": [_("Nur offene Anfragen.")]},
             )
-    matrix = match_selectors.expert_matrix(now=now)
     weights = match_selectors.current_weights()
     proposal = AssignmentProposal(
         weights=match_selectors.weights_dict(weights),
@@ -331,10 +332,12 @@ def accept_assignment(
     *,
     actor: Any,
     proposal_id: int,
+    matrix: ExpertMatrix,
     changes: Sequence[Mapping[str, int]] = (),
     now: datetime | None = None,
 ) -> AssignmentProposal:
-    """Accept a proposal (once), optionally with other experts for some of its requests.
+    """Accept a proposal (once), optionally with other experts for some of its requests
+    (scored on `matrix`, as in `propose_assignment`).
 
     Records the choice on each request (a MatchRecord of source "assignment"), marks open
     requests matched and tells each municipality's contact whom the network proposes. The
@@ -357,7 +360,7 @@ def accept_assignment(
         )
     }
     if changes:
-        _apply_changes(proposal, items, changes, now=now)
+        _apply_changes(proposal, items, changes, matrix=matrix)
     weights = proposal.weights
     for item in items.values():
         request = item.request
@@ -407,7 +410,7 @@ def _apply_changes(
     items: dict[int, AssignmentItem],
     changes: Sequence[Mapping[str, int]],
     *,
-    now: datetime,
+    matrix: ExpertMatrix,
 ) -> None:
     """Swap experts on items; the new pair must be one the matcher allows (not excluded)."""
     by_request: dict[int, int] = {}
@@ -425,7 +428,6 @@ def _apply_changes(
         .select_related("plan__municipality")
         .prefetch_related("topic_weights__topic")
     }
-    matrix = match_selectors.expert_matrix(now=now)
     weights = Weights.from_mapping(proposal.weights)
     ordered = list(by_request)
     scores = score_requests(

@@ -5,7 +5,6 @@ from django.urls import path
 from experts import views
 
 urlpatterns = [
-    path("anfragen/<int:pk>/experten/", views.request_matches, name="request-matches"),
     path("expertin/profil/", views.profile, name="expert-profile"),
     path("expertin/verfuegbarkeit/", views.availability_page, name="expert-availability"),
     path(

@@ -1,4 +1,4 @@
-"""Pages of the experts app: ranked experts for a request, the expert's profile and availability.
+"""Pages of the experts app: the expert's profile and availability.
 
 Thin like the API: one selector or service call per page or form; domain errors go onto the form.
 """
@@ -11,79 +11,16 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from consult import selectors as consult_selectors
 from consult.forms import add_domain_error
-from consult.models import ConsultationRequest
 from core.errors import DomainError, NotFound
-from core.pages import expert_required, in_viewer_zone, staff_required
-from experts import availability, match_selectors, services
+from core.pages import expert_required
+from experts import availability, services
 from experts.forms import ExceptionForm, ProfileForm, RuleForm
 from experts.models import AvailabilityRule, ExpertProfile
-
-# Readable names of the matcher's criteria (experts/matching.py CRITERIA).
-CRITERIA_LABELS = {
-    "topics": gettext_lazy("Themen"),
-    "experience": gettext_lazy("Erfahrung mit Verfahren und Größe"),
-    "language": gettext_lazy("Sprache"),
-    "format": gettext_lazy("Format"),
-    "region": gettext_lazy("Region"),
-    "availability": gettext_lazy("Freie Termine"),
-    "load": gettext_lazy("Auslastung"),
-    "feedback": gettext_lazy("Bewertungen"),
-    "distance": gettext_lazy("Entfernung"),
-}
-
-
-# --- ranked experts for a consultation request -------------------------------------------------
-
-
-@staff_required
-@in_viewer_zone
-def request_matches(request: HttpRequest, pk: int) -> HttpResponse:
-    """The best experts for the user's request, each explained, with the earliest free slot."""
-    target = consult_selectors.requests_for(request.user).filter(pk=pk).first()
-    if target is None:
-        raise Http404
-    weights = match_selectors.current_weights()
-    matches = match_selectors.matches_for(target, now=timezone.now(), weights=weights)
-    services.record_matches(
-        actor=request.user,
-        request=target,
-        matches=matches,
-        weights=weights,
-        params={"format": target.format, "language": target.language},
-    )
-    english = translation.get_language() == "en"
-    best = max((m.score for m in matches), default=0) or 1
-    rows = [
-        {
-            "match": m,
-            "rank": index,
-            "explanation": m.explanation_en if english else m.explanation_de,
-            "percent": round(100 * m.score / best),
-            "criteria": [
-                (CRITERIA_LABELS.get(name, name), round(value * 100))
-                for name, value in sorted(m.criteria.items(), key=lambda kv: -kv[1])
-                if value > 0
-            ],
-        }
-        for index, m in enumerate(matches, 1)
-    ]
-    bookable = target.status in (
-        ConsultationRequest.Status.OPEN,
-        ConsultationRequest.Status.MATCHED,
-    )
-    return render(
-        request,
-        "experts/matches.html",
-        {"consultation": target, "rows": rows, "bookable": bookable},
-    )
-
 
 # --- the expert's own pages --------------------------------------------------------------------
 

@@ -35,7 +35,11 @@ def open_request(**kwargs):  # type: ignore[no-untyped-def]
 
 def test_proposal_respects_capacity_and_prefers_the_better_fit(coordinator):
     youth = factories.ExpertProfileFactory(monthly_capacity=1, levels={"youth-school": 3})
-    funding = factories.ExpertProfileFactory(monthly_capacity=5, levels={"funding": 3})
+    # Covers youth work a little too: an expert covering none of a request's topics is not
+    # suggested for it (DESIGN.md 6).
+    funding = factories.ExpertProfileFactory(
+        monthly_capacity=5, levels={"funding": 3, "youth-school": 1}
+    )
     youth_requests = [open_request(needs={"youth-school": 3}) for _ in range(2)]
     funding_request = open_request(needs={"funding": 3})
 

@@ -45,7 +45,8 @@ HAMBURG = (53.55, 9.99)
 def expert(expert_id: int, **fields: object) -> ExpertFeatures:
     defaults: dict[str, object] = {
         "name": f"Expert {expert_id}",
-        "topic_levels": {"procedure-design": 2},
+        # Covers a topic of the default request: one covering none is excluded (DESIGN.md 6).
+        "topic_levels": {"procedure-design": 2, "youth-school": 2},
         "procedure_types": frozenset({"consultation-budget"}),
         "size_classes": frozenset({"medium"}),
         "lat": DRESDEN[0],
@@ -118,7 +119,7 @@ def test_saxon_youth_participation_expert_ranks_first_for_youth_budget_in_saxony
 
 def test_conflicted_expert_never_appears_even_when_best() -> None:
     best = expert(1, topic_levels={"youth-school": 3, "public-relations": 3}, conflicts={1, 9})
-    other = expert(2, topic_levels={"funding": 1})
+    other = expert(2, topic_levels={"public-relations": 1})
     assert ranked_ids([best, other], request_for(municipality_id=1)) == [2]
     assert ranked_ids([best, other], request_for(municipality_id=5))[0] == 1
 
@@ -189,7 +190,7 @@ def test_ties_at_the_top_k_boundary_keep_the_lowest_ids() -> None:
     ("levels", "german", "english"),
     [
         ({"youth-school": 2}, "Deckt das benötigte Thema ab", "Covers the needed topic"),
-        ({"funding": 2}, "Deckt das benötigte Thema nicht ab", "Does not cover the needed topic"),
+        ({"youth-school": 1}, "Deckt das benötigte Thema ab", "Covers the needed topic"),
     ],
 )
 def test_explanation_of_a_single_topic_request_reads_naturally(levels, german, english) -> None:
@@ -308,7 +309,8 @@ def test_zero_weights_switch_a_criterion_off() -> None:
         feedback=0,
     )
     matches = rank_experts(matrix, request_for(), weights=only_topics)
-    assert [m.score for m in matches] == [0.0, 0.0]
+    # Both cover youth-school (weight 3) at level 2 and nothing else counts.
+    assert [m.score for m in matches] == [3 * 2 * (only_topics.topics / 9)] * 2
     assert [m.expert_id for m in matches] == [1, 2]
 
 
@@ -438,6 +440,10 @@ def all_scores(experts: list[ExpertFeatures], request: RequestFeatures, slots: d
     return {m.expert_id: m.score for m in matches}
 
 
+def by_id_covers(experts: list[ExpertFeatures], expert_id: int, topic: str) -> bool:
+    return next(e for e in experts if e.id == expert_id).topic_levels.get(topic, 0) > 0
+
+
 @settings(max_examples=150, deadline=None)
 @given(experts_st(), requests_st(), st.sampled_from(TOPICS), st.integers(1, 3), st.integers())
 def test_adding_a_needed_topic_an_expert_covers_never_lowers_their_score(
@@ -448,9 +454,16 @@ def test_adding_a_needed_topic_an_expert_covers_never_lowers_their_score(
     slots = slots_for(experts, seed)
     before = all_scores(experts, request, slots)
     after = all_scores(experts, replace(request, topics={**request.topics, topic: weight}), slots)
-    assert before.keys() == after.keys()  # topics never decide who is excluded
+    # Covering none of the needed topics excludes (DESIGN.md 6): a topic the expert covers can
+    # only bring them in; a request naming no topics excludes nobody, its first topic those
+    # who do not cover it.
+    if request.topics:
+        assert before.keys() <= after.keys()
+    else:
+        assert after.keys() == {i for i in before if by_id_covers(experts, i, topic)}
+    assert all(by_id_covers(experts, i, topic) for i in after.keys() - before.keys())
     for e in experts:
-        if e.id in before:
+        if e.id in before and e.id in after:
             if e.topic_levels.get(topic, 0) > 0:
                 assert after[e.id] > before[e.id]
             else:
@@ -522,6 +535,7 @@ def test_exclusions_hold_for_any_experts(
         and e.formats
         and (request.format != "onsite" or "onsite" in e.formats)
         and (request.format != "online" or "online" in e.formats)
+        and (not request.topics or any(e.topic_levels.get(t, 0) > 0 for t in request.topics))
     )
     assert len(matches) <= expected
 
