@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.utils import timezone
 
 from core.rate_limits import RateLimit
@@ -26,7 +27,9 @@ def _settled(user):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(autouse=True)
 def _roomy_flood_limit(monkeypatch):  # type: ignore[no-untyped-def]
-    """Tests write many posts quickly; the flood tests put the real limits back themselves."""
+    """Tests write many posts quickly; the flood tests put the real limits back themselves.
+    Counters start at zero (user ids repeat across tests, the process's cache does not)."""
+    cache.clear()
     monkeypatch.setattr(
         limits, "POSTS_PER_WINDOW", RateLimit("forum-posts", limit=10_000, window=600)
     )
