@@ -9,7 +9,7 @@ rows say so); Redis from REDIS_URL on a private queue, or a redis-server on a fr
 with a message if none is installed); an aiosmtpd sink in this process; the worker started and
 answering a ping before the clock starts.
 
-Timed: `events.services.update_event` moving the session (rendering, 2,000 .ics,
+Timed: `events.management.update_event` moving the session (rendering, 2,000 .ics,
 one bulk outbox insert, commit, 20 `deliver_batch` tasks of 100 ids enqueued after commit) until
 the SMTP sink holds all 2,000 messages; checked: every row `sent`, every Message-ID once.
 Without the events service, the 2,000 rows are written with `queue_many` and invitations built
@@ -185,14 +185,14 @@ def change_event(event_id: int, coordinator: object, count: int) -> str:
     from datetime import timedelta
 
     try:
-        from events import services as event_services
+        from events import management as event_management
         from events.models import EventSession
     except ImportError:
         return fallback_change(event_id, count)
     session = EventSession.objects.get(event_id=event_id)
     moved = (session.start + timedelta(days=7), session.end + timedelta(days=7))
-    event_services.update_event(event_id=event_id, by=coordinator, sessions=[moved])
-    return "event_services.update_event"
+    event_management.update_event(event_id=event_id, by=coordinator, sessions=[moved])
+    return "event_management.update_event"
 
 
 def fallback_change(event_id: int, count: int) -> str:

@@ -37,7 +37,8 @@ from bookings.meeting_rooms import new_room_id
 from bookings.models import ConsultationBooking
 from bookings.room_services import room_url
 from consult.models import ConsultationRequest, Municipality, new_token
-from core.errors import Busy, Conflict, Forbidden, Invalid, NotFound
+from core import locking
+from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.roles import is_coordinator, municipality_id_of
 from experts import selectors as expert_selectors
 from experts.models import ExpertProfile
@@ -137,25 +138,16 @@ def _database_refusals() -> Iterator[None]:
             raise Conflict(_("Termin nicht mehr frei."), code="slot_taken") from exc
         raise
     except OperationalError as exc:
-        # 55P03 lock_not_available (PostgreSQL lock_timeout); SQLite's busy timeout.
-        if _sqlstate(exc) == "55P03" or "database is locked" in str(exc):
-            raise Busy(
-                _("Gerade belegt, bitte gleich noch einmal versuchen."), retry_after=1
-            ) from exc
+        if locking.is_lock_timeout(exc):
+            raise locking.busy() from exc
         raise
 
 
 def _lock_expert(expert_id: int, *, municipality_id: int | None = None) -> ExpertProfile | None:
-    """Lock the expert's row for the rest of the transaction: their bookings are written one
-    at a time. NO KEY UPDATE leaves the foreign-key checks of inserted bookings unblocked.
-
-    With ``municipality_id`` the same query tells (``conflicted``) whether the expert has a
+    """Lock the expert's row (core.locking): their bookings are written one at a time. With
+    ``municipality_id`` the same query tells (``conflicted``) whether the expert has a
     conflict of interest with that municipality."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("_lock_expert needs the caller's transaction")
-    query = ExpertProfile.objects.select_for_update(no_key=True, of=("self",)).select_related(
-        "user"
-    )
+    query = ExpertProfile.objects.select_related("user")
     if municipality_id is not None:
         query = query.annotate(
             conflicted=Exists(
@@ -164,7 +156,7 @@ def _lock_expert(expert_id: int, *, municipality_id: int | None = None) -> Exper
                 )
             )
         )
-    return query.filter(pk=expert_id).first()
+    return locking.lock(query.filter(pk=expert_id))
 
 
 # --- checks shared by book and reschedule -----------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -85,16 +87,44 @@ class EventSession(models.Model):
         return f"{self.event}: {self.start:%Y-%m-%d %H:%M}"
 
 
-class Registration(models.Model):
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Bestätigung ausstehend")
-        CONFIRMED = "confirmed", _("bestätigt")
-        WAITLISTED = "waitlisted", _("Warteliste")
-        CANCELLED = "cancelled", _("storniert")
-        EXPIRED = "expired", _("verfallen")
+class RegistrationStatus(models.TextChoices):
+    PENDING = "pending", _("Bestätigung ausstehend")
+    CONFIRMED = "confirmed", _("bestätigt")
+    WAITLISTED = "waitlisted", _("Warteliste")
+    CANCELLED = "cancelled", _("storniert")
+    EXPIRED = "expired", _("verfallen")
 
-    # Registrations that still count: they hold a seat or a place in line.
-    LIVE = (Status.PENDING, Status.CONFIRMED, Status.WAITLISTED)
+
+# The statuses of a registration that may hold a seat or a place in line (one e-mail address
+# may have one of these per event). A pending one holds nothing once its hold has lapsed.
+LIVE_STATUSES = (
+    RegistrationStatus.PENDING,
+    RegistrationStatus.CONFIRMED,
+    RegistrationStatus.WAITLISTED,
+)
+
+
+class RegistrationQuerySet(models.QuerySet["Registration"]):
+    def live(self, now: datetime) -> RegistrationQuerySet:
+        return self.filter(Registration.q_live(now))
+
+    def holding_seats(self, now: datetime) -> RegistrationQuerySet:
+        return self.filter(Registration.q_holds_seat(now))
+
+    def in_line(self, now: datetime) -> RegistrationQuerySet:
+        return self.filter(Registration.q_in_line(now))
+
+    def lapsed(self, now: datetime) -> RegistrationQuerySet:
+        return self.filter(Registration.q_lapsed(now))
+
+
+class Registration(models.Model):
+    """One person's registration. The status sets below are the one definition of "seats
+    taken" and "in line" for services, selectors and the API (as Q objects for queries, as
+    `is_*` methods for rows at hand; tests/events/test_status_sets.py keeps the two in step)."""
+
+    Status = RegistrationStatus
+    LIVE = LIVE_STATUSES
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations")
     name = models.CharField(_("Name"), max_length=200)
@@ -119,6 +149,8 @@ class Registration(models.Model):
     anonymised_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = RegistrationQuerySet.as_manager()
+
     class Meta:
         db_table = "bookings_registration"
         ordering = ["created_at", "id"]
@@ -132,10 +164,47 @@ class Registration(models.Model):
             # One live registration per e-mail and event (registering twice returns it).
             models.UniqueConstraint(
                 fields=["event", "email"],
-                condition=Q(status__in=["pending", "confirmed", "waitlisted"]),
+                condition=Q(status__in=list(LIVE_STATUSES)),
                 name="registration_once_per_email",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} → {self.event} ({self.status})"
+
+    @staticmethod
+    def q_lapsed(now: datetime) -> Q:
+        """Pending holds past their expiry that no sweep has ended yet: they hold nothing."""
+        return Q(status=RegistrationStatus.PENDING, hold_expires_at__lte=now)
+
+    @classmethod
+    def q_live(cls, now: datetime) -> Q:
+        """Registrations that hold a seat or a place in line at `now`."""
+        return Q(status__in=LIVE_STATUSES) & ~cls.q_lapsed(now)
+
+    @classmethod
+    def q_holds_seat(cls, now: datetime) -> Q:
+        """The seats taken: confirmed, or pending with a held seat that has not lapsed."""
+        return cls.q_live(now) & Q(holds_seat=True)
+
+    @classmethod
+    def q_in_line(cls, now: datetime) -> Q:
+        """The waiting list: confirmed entries and unconfirmed places in line (double opt-in
+        stays first come, first served), in arrival order (created_at, id)."""
+        return cls.q_live(now) & Q(holds_seat=False)
+
+    def is_lapsed(self, now: datetime) -> bool:
+        return (
+            self.status == RegistrationStatus.PENDING
+            and self.hold_expires_at is not None
+            and self.hold_expires_at <= now
+        )
+
+    def is_live(self, now: datetime) -> bool:
+        return self.status in LIVE_STATUSES and not self.is_lapsed(now)
+
+    def is_holding_seat(self, now: datetime) -> bool:
+        return self.holds_seat and self.is_live(now)
+
+    def is_in_line(self, now: datetime) -> bool:
+        return not self.holds_seat and self.is_live(now)

@@ -1,11 +1,5 @@
-"""Reads for seminars, workshops and webinars: event lists with seat counts, participants.
-
-Seat counts are subqueries, not joins: joining registrations and sessions in one query would
-multiply the counts, and a subquery per column keeps the list at one query however long it is.
-The API reads events as plain rows (`event_rows`, `with_sessions_and_organisers`): model
-instances, prefetch caches and a serializer field per value made a page of 20 cost 20-30 ms of
-CPU in-process; as rows it costs about 11 (bench/api_load.py's bare reference view: 6-7).
-"""
+"""Reads for seminars, workshops and webinars: event lists with seat counts, participants,
+the counts a registration decides on. "Seats taken" and "in line" are the model's status sets."""
 
 from __future__ import annotations
 
@@ -13,8 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.db.models import (
+    Count,
     Exists,
     F,
     Func,
@@ -25,22 +19,17 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
+from django.utils import timezone
 
 from consult.models import Municipality
 from core.roles import is_coordinator
 from events.models import Event, EventSession, Registration
 from experts.models import ExpertProfile
 
-LIVE = [str(status) for status in Registration.LIVE]
-# Who is in line for a seat: confirmed waiting-list entries and unconfirmed holds of a place
-# in line. Pending holds keep their place too (double opt-in stays first come, first served).
-IN_LINE = Q(status__in=LIVE, holds_seat=False)
-HOLDS_SEAT = Q(status__in=LIVE, holds_seat=True)
-
 
 def _registration_count(condition: Q) -> Subquery:
     # COUNT as a plain function, not an aggregate: no GROUP BY, so the subquery always answers
-    # one row (0 for none) and needs no COALESCE; cheaper to compile and to plan.
+    # one row (0 for none) and needs no COALESCE.
     counted = (
         Registration.objects.filter(condition, event=OuterRef("pk"))
         .order_by()
@@ -56,25 +45,36 @@ def _first_start() -> Subquery:
     )
 
 
-# Built once: a query copies the expressions it uses, and building these three per request
-# cost about 0.7 ms of CPU, nearly what the database spends answering the list's page query.
-_COUNTS = {
-    "seats_taken": _registration_count(HOLDS_SEAT),
-    "line_length": _registration_count(IN_LINE),
-    "first_start": _first_start(),
-}
+def _with_counts(queryset: QuerySet[Event], now: datetime | None) -> QuerySet[Event]:
+    now = now or timezone.now()
+    return queryset.annotate(
+        seats_taken=_registration_count(Registration.q_holds_seat(now)),
+        line_length=_registration_count(Registration.q_in_line(now)),
+        first_start=_first_start(),
+    ).order_by("first_start", "id")
 
 
-def _with_counts(queryset: QuerySet[Event]) -> QuerySet[Event]:
-    return queryset.annotate(**_COUNTS).order_by("first_start", "id")
-
-
-def with_counts(queryset: QuerySet[Event]) -> QuerySet[Event]:
+def with_counts(queryset: QuerySet[Event], *, now: datetime | None = None) -> QuerySet[Event]:
     """Annotate `seats_taken`, `line_length`, `first_start`; prefetch sessions and organisers."""
-    return _with_counts(queryset).prefetch_related(
+    return _with_counts(queryset, now).prefetch_related(
         Prefetch("sessions", queryset=EventSession.objects.order_by("start", "id")),
         Prefetch("organisers", queryset=get_user_model().objects.select_related("expert_profile")),
     )
+
+
+def seat_figures(capacity: int, seats_taken: int, line_length: int) -> tuple[int, int]:
+    """(seats left, waiting-list length) as the next registrant finds them.
+
+    Equal to (capacity - taken, line) whenever the waiting list has been promoted; between a
+    hold's lapse and the next promotion the lapsed seat goes to the first in line, not to a
+    newcomer, so it is not shown as free while anybody waits."""
+    free = max(capacity - seats_taken, 0)
+    return max(free - line_length, 0), max(line_length - free, 0)
+
+
+def seats_left(event: Event) -> int:
+    """Free seats of an event annotated by `events_for` or `with_counts`."""
+    return seat_figures(event.capacity, event.seats_taken, event.line_length)[0]
 
 
 def _visible_to(user: Any) -> QuerySet[Event]:
@@ -89,9 +89,9 @@ def _visible_to(user: Any) -> QuerySet[Event]:
     return events
 
 
-def events_for(user: Any) -> QuerySet[Event]:
+def events_for(user: Any, *, now: datetime | None = None) -> QuerySet[Event]:
     """Events `user` may see: coordinators all, organisers their own too, everybody published."""
-    return with_counts(_visible_to(user))
+    return with_counts(_visible_to(user), now=now)
 
 
 # What the API shows of an event, read as columns (the rows of `event_rows`).
@@ -114,10 +114,10 @@ EVENT_COLUMNS = (
 )
 
 
-def event_rows(user: Any) -> QuerySet[dict[str, Any]]:
+def event_rows(user: Any, *, now: datetime | None = None) -> QuerySet[dict[str, Any]]:
     """`events_for(user)` as dicts of EVENT_COLUMNS plus `seats_taken` and `line_length`, in
     the same order; `with_sessions_and_organisers` completes the rows that are shown."""
-    return _with_counts(_visible_to(user)).values(*EVENT_COLUMNS, "seats_taken", "line_length")
+    return _with_counts(_visible_to(user), now).values(*EVENT_COLUMNS, "seats_taken", "line_length")
 
 
 def _organiser_name(
@@ -130,38 +130,6 @@ def _organiser_name(
     return f"{first_name} {last_name}".strip() or username
 
 
-# The two look-ups that complete a page, in plain SQL: the ORM spent about three times as long
-# building and compiling each of them as the database spent answering (measured: ~1.5 ms of CPU
-# against ~0.5 ms per query). Columns by name, tables by the models; the IN list is bound.
-_SESSIONS_SQL = (
-    "SELECT event_id, {start}, {end} FROM {session} WHERE event_id IN ({ids}) ORDER BY {start}, id"
-)
-_ORGANISERS_SQL = (
-    "SELECT o.event_id, u.id, p.display_name, u.first_name, u.last_name, u.username"
-    " FROM {organiser} o JOIN {user} u ON u.id = o.user_id"
-    " LEFT JOIN {profile} p ON p.user_id = u.id"
-    " WHERE o.event_id IN ({ids}) ORDER BY o.id"
-)
-
-
-def _sql_names(count: int) -> dict[str, str]:
-    quote = connection.ops.quote_name
-    return {
-        "session": quote(EventSession._meta.db_table),
-        "organiser": quote(Event.organisers.through._meta.db_table),
-        "user": quote(get_user_model()._meta.db_table),
-        "profile": quote(ExpertProfile._meta.db_table),
-        "start": quote("start"),
-        "end": quote("end"),
-        "ids": ", ".join(["%s"] * count),
-    }
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back the stored UTC time naive (the ORM would add the zone the same way).
-    return value if value.tzinfo is not None else value.replace(tzinfo=connection.timezone)
-
-
 def with_sessions_and_organisers(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Add `sessions` ([{"start", "end"}] by start) and `organisers` ([{"id", "name"}], in the
     order they were added) to `event_rows` rows, in place: two queries, none for no rows."""
@@ -172,22 +140,34 @@ def with_sessions_and_organisers(rows: list[dict[str, Any]]) -> list[dict[str, A
         by_id[row["id"]] = row
     if not by_id:
         return rows
-    ids = list(by_id)
-    names = _sql_names(len(ids))
-    with connection.cursor() as cursor:
-        cursor.execute(_SESSIONS_SQL.format(**names), ids)
-        for event_id, start, end in cursor.fetchall():
-            by_id[event_id]["sessions"].append({"start": _aware(start), "end": _aware(end)})
-        cursor.execute(_ORGANISERS_SQL.format(**names), ids)
-        for event_id, user_id, display_name, first_name, last_name, username in cursor.fetchall():
-            name = _organiser_name(display_name, first_name, last_name, username)
-            by_id[event_id]["organisers"].append({"id": user_id, "name": name})
+    sessions = (
+        EventSession.objects.filter(event_id__in=by_id)
+        .order_by("start", "id")
+        .values_list("event_id", "start", "end")
+    )
+    for event_id, start, end in sessions:
+        by_id[event_id]["sessions"].append({"start": start, "end": end})
+    organisers = (
+        Event.organisers.through.objects.filter(event_id__in=by_id)
+        .order_by("id")
+        .values_list(
+            "event_id",
+            "user_id",
+            "user__expert_profile__display_name",
+            "user__first_name",
+            "user__last_name",
+            "user__username",
+        )
+    )
+    for event_id, user_id, display_name, first_name, last_name, username in organisers:
+        name = _organiser_name(display_name, first_name, last_name, username)
+        by_id[event_id]["organisers"].append({"id": user_id, "name": name})
     return rows
 
 
-def event_row(user: Any, event_id: int) -> dict[str, Any] | None:
+def event_row(user: Any, event_id: int, *, now: datetime | None = None) -> dict[str, Any] | None:
     """One event as the list shows it, or None when `user` may not see it (or it is gone)."""
-    rows = with_sessions_and_organisers(list(event_rows(user).filter(pk=event_id)))
+    rows = with_sessions_and_organisers(list(event_rows(user, now=now).filter(pk=event_id)))
     return rows[0] if rows else None
 
 
@@ -200,8 +180,9 @@ def can_manage(user: Any, event: Event) -> bool:
     return event.organisers.filter(pk=user.pk).exists()
 
 
-def participants(event: Event) -> list[Registration]:
+def participants(event: Event, *, now: datetime | None = None) -> list[Registration]:
     """All registrations of `event` in arrival order, each with `position` in the waiting list."""
+    now = now or timezone.now()
     registrations = list(
         Registration.objects.filter(event=event, anonymised_at__isnull=True)
         .select_related("municipality")
@@ -209,7 +190,7 @@ def participants(event: Event) -> list[Registration]:
     )
     position = 0
     for registration in registrations:
-        if registration.status in LIVE and not registration.holds_seat:
+        if registration.is_in_line(now):
             position += 1
             registration.position = position
         else:
@@ -217,12 +198,14 @@ def participants(event: Event) -> list[Registration]:
     return registrations
 
 
-def waitlist_position(registration: Registration) -> int | None:
+def waitlist_position(registration: Registration, *, now: datetime | None = None) -> int | None:
     """Place in line (1 = next), or None when it holds a seat or is no longer live."""
-    if registration.status not in LIVE or registration.holds_seat:
+    now = now or timezone.now()
+    if not registration.is_in_line(now):
         return None
     ahead = (
-        Registration.objects.filter(IN_LINE, event_id=registration.event_id)
+        Registration.objects.in_line(now)
+        .filter(event_id=registration.event_id)
         .filter(
             Q(created_at__lt=registration.created_at)
             | Q(created_at=registration.created_at, id__lt=registration.id)
@@ -230,6 +213,28 @@ def waitlist_position(registration: Registration) -> int | None:
         .count()
     )
     return ahead + 1
+
+
+def registration_counts(event_id: int, *, email: str, now: datetime) -> dict[str, int]:
+    """What a registration decides on, in one query: `seats` taken, `line` length, `lapsed`
+    holds not yet ended, and live registrations (`mine`) of `email`."""
+    counts = Registration.objects.filter(event_id=event_id).aggregate(
+        seats=Count("id", filter=Registration.q_holds_seat(now)),
+        line=Count("id", filter=Registration.q_in_line(now)),
+        lapsed=Count("id", filter=Registration.q_lapsed(now)),
+        mine=Count("id", filter=Registration.q_live(now) & Q(email=email)),
+    )
+    return {name: int(value or 0) for name, value in counts.items()}
+
+
+def live_registration(event_id: int, email: str, now: datetime) -> Registration | None:
+    """The registration of `email` for the event that still holds a seat or a place in line."""
+    return (
+        Registration.objects.live(now)
+        .filter(event_id=event_id, email=email)
+        .select_related("event")
+        .first()
+    )
 
 
 def feed_events(
@@ -277,8 +282,3 @@ def registration_by_token(token: str) -> Registration | None:
         )
         .first()
     )
-
-
-def seats_left(event: Event) -> int:
-    """Free seats of an event annotated by `events_for` (never below zero)."""
-    return max(event.capacity - event.seats_taken, 0)

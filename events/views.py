@@ -8,17 +8,24 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from consult import selectors as consult_selectors
 from consult.forms import add_domain_error
 from core.errors import DomainError, NotFound
 from core.pages import in_viewer_zone
+from events import registration as event_registration
 from events import selectors as event_selectors
-from events import services as event_services
 from events.forms import RegistrationForm
 from events.models import Event
 from notifications import ics
+
+RECEIVED = gettext_lazy(
+    "Vielen Dank! Wir haben eine E-Mail an %(email)s geschickt. Bitte bestätigen Sie Ihre "
+    "Anmeldung über den Link darin; dort steht auch, ob Sie einen Platz oder einen Platz auf "
+    "der Warteliste haben."
+)
 
 
 def _published_event(request: HttpRequest, pk: int) -> Event:
@@ -49,7 +56,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            result = event_services.register(
+            event_registration.register(
                 event_id=event.pk,
                 name=form.cleaned_data["name"],
                 email=form.cleaned_data["email"],
@@ -60,20 +67,9 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            if result.position is None:
-                text = _(
-                    "Fast geschafft: Ein Platz ist für Sie reserviert. Bitte bestätigen Sie "
-                    "die Anmeldung über den Link, den wir an %(email)s geschickt haben."
-                )
-            else:
-                text = _(
-                    "Die Veranstaltung ist ausgebucht: Sie stehen auf Platz %(position)d der "
-                    "Warteliste. Bitte bestätigen Sie über den Link, den wir an %(email)s "
-                    "geschickt haben."
-                )
-            messages.success(
-                request, text % {"email": form.cleaned_data["email"], "position": result.position}
-            )
+            # The same words whether the address was new here or registered already: what
+            # it holds (a seat, a place in line, a confirmed seat) is in the e-mail only.
+            messages.success(request, RECEIVED % {"email": form.cleaned_data["email"]})
             return redirect("event-detail", pk=event.pk)
     event.seats_left = event_selectors.seats_left(event)
     return render(
@@ -129,21 +125,24 @@ def _registration_action(request: HttpRequest, token: str, action, done: str) ->
 @require_POST
 def registration_confirm(request: HttpRequest, token: str) -> HttpResponse:
     return _registration_action(
-        request, token, event_services.confirm, _("Vielen Dank, Ihre E-Mail-Adresse ist bestätigt.")
+        request,
+        token,
+        event_registration.confirm,
+        _("Vielen Dank, Ihre E-Mail-Adresse ist bestätigt."),
     )
 
 
 @require_POST
 def registration_cancel(request: HttpRequest, token: str) -> HttpResponse:
     return _registration_action(
-        request, token, event_services.cancel, _("Ihre Anmeldung ist storniert.")
+        request, token, event_registration.cancel, _("Ihre Anmeldung ist storniert.")
     )
 
 
 @require_POST
 def registration_forget(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        event_services.forget(token=token)
+        event_registration.forget(token=token)
     except NotFound as error:
         raise Http404 from error
     messages.success(request, _("Ihre Daten zu dieser Anmeldung sind gelöscht."))
@@ -152,7 +151,7 @@ def registration_forget(request: HttpRequest, token: str) -> HttpResponse:
 
 def registration_ics(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        text = event_services.invitation_for(token=token)
+        text = event_registration.invitation_for(token=token)
     except NotFound as error:
         raise Http404 from error
     response = HttpResponse(text, content_type=ics.media_type(text))

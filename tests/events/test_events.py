@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core.errors import Conflict, Forbidden, Invalid
-from events import services as services
+from events import management, reminders, retention
+from events import registration as registering
 from events.models import Event, Registration
 from notifications.models import Notification
 from tests import factories
@@ -52,7 +53,7 @@ def test_moving_a_session_raises_sequence_and_writes_one_update_per_participant_
     participants = _confirmed_participants(event, 200, language="en")
     moved = [(start + timedelta(days=7), end + timedelta(days=7)) for start, end in _spans(event)]
     with CaptureQueriesContext(connection) as queries:
-        services.update_event(event_id=event.pk, by=coordinator, sessions=moved)
+        management.update_event(event_id=event.pk, by=coordinator, sessions=moved)
     # Bulk: a handful of queries however many participants (no query per person).
     assert len(queries) < 30, len(queries)
     event.refresh_from_db()
@@ -77,9 +78,9 @@ def test_moving_a_session_raises_sequence_and_writes_one_update_per_participant_
 def test_changing_only_the_title_sends_nothing_but_changing_the_place_does(coordinator):
     event = factories.EventFactory()
     _confirmed_participants(event, 3)
-    services.update_event(event_id=event.pk, by=coordinator, title_de="Neuer Titel")
+    management.update_event(event_id=event.pk, by=coordinator, title_de="Neuer Titel")
     assert not Notification.objects.exists()
-    services.update_event(event_id=event.pk, by=coordinator, place="Bürgersaal")
+    management.update_event(event_id=event.pk, by=coordinator, place="Bürgersaal")
     event.refresh_from_db()
     assert event.sequence == 1
     assert Notification.objects.filter(kind="event.event_update").count() == 3
@@ -92,7 +93,7 @@ def test_multi_session_series_gets_one_invitation_per_session_and_cancel_for_dro
     ]
     event = factories.EventFactory(sessions=series)
     _confirmed_participants(event, 2)
-    services.update_event(event_id=event.pk, by=coordinator, sessions=series[:2])
+    management.update_event(event_id=event.pk, by=coordinator, sessions=series[:2])
     requests = Notification.objects.filter(ics_method="REQUEST")
     cancels = Notification.objects.filter(ics_method="CANCEL")
     assert requests.count() == 4 and cancels.count() == 2
@@ -105,7 +106,7 @@ def test_capacity_below_the_seats_taken_is_refused_clearly(coordinator):
     event = factories.EventFactory(capacity=5)
     _confirmed_participants(event, 4)
     with pytest.raises(Conflict) as info:
-        services.update_event(event_id=event.pk, by=coordinator, capacity=3)
+        management.update_event(event_id=event.pk, by=coordinator, capacity=3)
     assert "capacity" in info.value.fields and "4" in info.value.message
     event.refresh_from_db()
     assert event.capacity == 5
@@ -114,12 +115,14 @@ def test_capacity_below_the_seats_taken_is_refused_clearly(coordinator):
 def test_raising_capacity_promotes_the_waiting_list_in_order(coordinator):
     event = factories.EventFactory(capacity=1)
     outcomes = [
-        services.register(event_id=event.pk, name=f"P {n}", email=f"p{n}@example.org", consent=True)
+        registering.register(
+            event_id=event.pk, name=f"P {n}", email=f"p{n}@example.org", consent=True
+        )
         for n in range(4)
     ]
     for outcome in outcomes:
-        services.confirm(token=outcome.registration.token)
-    services.update_event(event_id=event.pk, by=coordinator, capacity=3)
+        registering.confirm(token=outcome.registration.token)
+    management.update_event(event_id=event.pk, by=coordinator, capacity=3)
     statuses = list(
         Registration.objects.filter(event=event)
         .order_by("created_at", "id")
@@ -132,11 +135,11 @@ def test_raising_capacity_promotes_the_waiting_list_in_order(coordinator):
 def test_cancelling_the_event_sends_cancel_to_confirmed_and_ends_all_registrations(coordinator):
     event = factories.EventFactory(capacity=2)
     confirmed = _confirmed_participants(event, 2)
-    waiting = services.register(
+    waiting = registering.register(
         event_id=event.pk, name="W", email="w@example.org", consent=True
     ).registration
-    services.confirm(token=waiting.token)
-    services.cancel_event(event_id=event.pk, by=coordinator, reason="Krankheit")
+    registering.confirm(token=waiting.token)
+    management.cancel_event(event_id=event.pk, by=coordinator, reason="Krankheit")
     event.refresh_from_db()
     assert event.status == "cancelled" and event.sequence == 1
     cancels = Notification.objects.filter(kind="event.event_cancelled", ics_method="CANCEL")
@@ -149,21 +152,21 @@ def test_cancelling_the_event_sends_cancel_to_confirmed_and_ends_all_registratio
     assert not notice.ics
     assert not Registration.objects.filter(event=event).exclude(status="cancelled").exists()
     with pytest.raises(Conflict):
-        services.update_event(event_id=event.pk, by=coordinator, capacity=10)
+        management.update_event(event_id=event.pk, by=coordinator, capacity=10)
 
 
 def test_only_coordinators_change_events(staff_user):
     event = factories.EventFactory()
     with pytest.raises(Forbidden):
-        services.update_event(event_id=event.pk, by=staff_user, capacity=50)
+        management.update_event(event_id=event.pk, by=staff_user, capacity=50)
     with pytest.raises(Forbidden):
-        services.cancel_event(event_id=event.pk, by=staff_user)
+        management.cancel_event(event_id=event.pk, by=staff_user)
 
 
 def test_event_rules_name_the_fields(coordinator):
     now = timezone.now()
     with pytest.raises(Invalid) as info:
-        services.create_event(
+        management.create_event(
             by=coordinator,
             kind="seminar",
             title_de="",
@@ -188,19 +191,19 @@ def test_reminder_is_sent_once_and_again_only_for_a_new_time(coordinator):
     Registration.objects.filter(pk=cancelled.pk).update(status="cancelled", holds_seat=False)
     lead = timedelta(hours=settings.REMINDER_EVENT_HOURS[0])
     with time_machine.travel(start - lead - timedelta(hours=1)):
-        assert services.send_reminders() == 0
+        assert reminders.send_reminders() == 0
     with time_machine.travel(start - lead + timedelta(minutes=5)):
-        assert services.send_reminders() == 2
-        assert services.send_reminders() == 0
-    reminders = Notification.objects.filter(kind="event.event_reminder")
-    assert cancelled.email not in {n.recipient for n in reminders}
+        assert reminders.send_reminders() == 2
+        assert reminders.send_reminders() == 0
+    reminded = Notification.objects.filter(kind="event.event_reminder")
+    assert cancelled.email not in {n.recipient for n in reminded}
     # Moved by a day: the new time is reminded again, the old one never.
     later = [(start + timedelta(days=1), start + timedelta(days=1, hours=2))]
-    services.update_event(event_id=event.pk, by=coordinator, sessions=later)
+    management.update_event(event_id=event.pk, by=coordinator, sessions=later)
     with time_machine.travel(start - lead + timedelta(minutes=10)):
-        assert services.send_reminders() == 0
+        assert reminders.send_reminders() == 0
     with time_machine.travel(later[0][0] - lead + timedelta(minutes=5)):
-        assert services.send_reminders() == 2
+        assert reminders.send_reminders() == 2
     assert Notification.objects.filter(kind="event.event_reminder").count() == 4
 
 
@@ -213,11 +216,11 @@ def test_one_participant_cancelling_does_not_remind_everybody_again():
     participants = _confirmed_participants(event, 3)
     lead = timedelta(hours=settings.REMINDER_EVENT_HOURS[0])
     with time_machine.travel(start - lead + timedelta(minutes=5)):
-        assert services.send_reminders() == 3
-        services.cancel(token=participants[0].token)
+        assert reminders.send_reminders() == 3
+        registering.cancel(token=participants[0].token)
         event.refresh_from_db()
         assert event.sequence == 1  # the cancelled participant's CANCEL raised it
-        assert services.send_reminders() == 0
+        assert reminders.send_reminders() == 0
     assert Notification.objects.filter(kind="event.event_reminder").count() == 3
 
 
@@ -230,10 +233,10 @@ def test_participant_data_are_anonymised_after_the_retention_period():
     kept = _confirmed_participants(keep, 1)[0]
     days = settings.PARTICIPANT_DATA_RETENTION_DAYS
     with time_machine.travel(start + timedelta(days=days - 1)):
-        assert services.anonymise_past_participants() == 0
+        assert retention.anonymise_past_participants() == 0
     with time_machine.travel(start + timedelta(days=days + 1)):
-        assert services.anonymise_past_participants() == 3
-        assert services.anonymise_past_participants() == 0
+        assert retention.anonymise_past_participants() == 3
+        assert retention.anonymise_past_participants() == 0
     rows = Registration.objects.filter(event=event)
     assert all(r.name == "" and r.email.endswith("@invalid") and r.anonymised_at for r in rows)
     assert rows.filter(attended=True).count() == 1  # statistics stay
@@ -282,7 +285,7 @@ def test_the_cancel_for_a_dropped_session_shows_the_sessions_that_apply_now(coor
     ]
     event = factories.EventFactory(sessions=series)
     _confirmed_participants(event, 2, language="en")  # one German, one English
-    services.update_event(event_id=event.pk, by=coordinator, sessions=series[:1])
+    management.update_event(event_id=event.pk, by=coordinator, sessions=series[:1])
 
     def line(span, language):
         with translation.override(language):

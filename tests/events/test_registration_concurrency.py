@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 
 from core.errors import Busy
-from events import services as services
+from events import registration as registering
 from events.models import Registration
 from tests import factories
 
@@ -48,7 +48,7 @@ def _run_together(jobs: list[Callable[[], object]], threads: int) -> list[object
 
 
 def _register(event_id: int, n: int) -> Callable[[], object]:
-    return lambda: services.register(
+    return lambda: registering.register(
         event_id=event_id, name=f"Person {n}", email=f"p{n}@race.example", consent=True
     )
 
@@ -107,10 +107,10 @@ def _cancellations_race_registrations(threads: int) -> None:
     event = factories.EventFactory(capacity=capacity)
     tokens = []
     for n in range(40):  # 20 seats taken, 20 confirmed on the waiting list
-        registration = services.register(
+        registration = registering.register(
             event_id=event.pk, name=f"Early {n}", email=f"early{n}@race.example", consent=True
         ).registration
-        tokens.append(services.confirm(token=registration.token).token)
+        tokens.append(registering.confirm(token=registration.token).token)
     over: list[int] = []
     stop = threading.Event()
 
@@ -128,7 +128,7 @@ def _cancellations_race_registrations(threads: int) -> None:
     watcher = threading.Thread(target=watch)
     watcher.start()
     try:
-        cancels = [(lambda token=token: services.cancel(token=token)) for token in tokens[::2]]
+        cancels = [(lambda token=token: registering.cancel(token=token)) for token in tokens[::2]]
         registers = [_register(event.pk, 1000 + n) for n in range(20)]
         _run_together(
             [job for pair in zip(cancels, registers, strict=True) for job in pair], threads
@@ -162,9 +162,12 @@ def test_cancellations_racing_new_registrations_never_exceed_capacity_on_sqlite(
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_an_event_lock_not_had_within_lock_timeout_is_busy_and_writes_nothing():
+def test_an_event_lock_not_had_within_lock_timeout_is_busy_and_writes_nothing(monkeypatch):
+    from datetime import timedelta
+
     from django.db import transaction
 
+    from core import locking
     from events.models import Event
 
     event = factories.EventFactory(capacity=5)
@@ -183,13 +186,16 @@ def test_an_event_lock_not_had_within_lock_timeout_is_busy_and_writes_nothing():
     holder.start()
     try:
         assert locked.wait(10)
-        with connection.cursor() as cursor:
-            cursor.execute("SET lock_timeout = '100ms'")
-        with pytest.raises(Busy):
+        # The lock's own timeout (SET LOCAL), not the connection's, bounds the wait.
+        monkeypatch.setattr(locking, "LOCK_TIMEOUT", timedelta(milliseconds=100))
+        started = time.monotonic()
+        with pytest.raises(Busy) as info:
             _register(event.pk, 1)()
+        assert time.monotonic() - started < 3
+        assert info.value.retry_after == 1 and info.value.code == "busy"
     finally:
         release.set()
         holder.join()
-        connection.close()  # back to the configured lock_timeout
+        connection.close()
     assert not Registration.objects.filter(event=event).exists()
     assert _register(event.pk, 1)().created  # once the lock is free

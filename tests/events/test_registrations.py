@@ -14,10 +14,11 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 
 from core.errors import Conflict, Invalid, NotFound
-from events import notifications as event_notifications
-from events import services as services
+from events import management, reminders, waitinglist
+from events import registration as registering
 from events.models import Registration
 from events.notifications import self_service_url
+from notifications import rendering
 from notifications.models import Notification
 from tests import factories
 from tests.ics_rules import assert_valid_invitation
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _register(event, n: int, **kwargs):  # type: ignore[no-untyped-def]
-    return services.register(
+    return registering.register(
         event_id=event.pk,
         name=kwargs.pop("name", f"Person {n}"),
         email=kwargs.pop("email", f"person{n}@gemeinde.example"),
@@ -37,7 +38,7 @@ def _register(event, n: int, **kwargs):  # type: ignore[no-untyped-def]
 
 def _confirmed(event, n: int):  # type: ignore[no-untyped-def]
     registration = _register(event, n).registration
-    return services.confirm(token=registration.token)
+    return registering.confirm(token=registration.token)
 
 
 def test_registration_holds_a_seat_until_confirmed_and_mails_the_link():
@@ -59,7 +60,7 @@ def test_confirming_gives_a_confirmed_seat_and_an_invitation_without_place_leak_
     registration = _register(event, 1).registration
     received = Notification.objects.get(kind="event.registration_received")
     assert "meet.example" not in received.body_text  # the online link only once confirmed
-    registration = services.confirm(token=registration.token)
+    registration = registering.confirm(token=registration.token)
     assert registration.status == "confirmed" and registration.confirmed_at
     mail = Notification.objects.get(kind="event.registration_confirmed")
     assert "meet.example/raum-1" in mail.body_text
@@ -72,7 +73,7 @@ def test_confirming_gives_a_confirmed_seat_and_an_invitation_without_place_leak_
     assert vevent["ATTENDEE"].params["PARTSTAT"] == "NEEDS-ACTION"
     assert vevent["ATTENDEE"].params["RSVP"] == "TRUE"
     # Confirming again changes nothing and writes nothing.
-    services.confirm(token=registration.token)
+    registering.confirm(token=registration.token)
     assert Notification.objects.filter(kind="event.registration_confirmed").count() == 1
 
 
@@ -83,7 +84,7 @@ def test_beyond_capacity_registrations_wait_in_arrival_order():
     assert [o.position for o in outcomes] == [None, None, 1, 2, 3]
     received = Notification.objects.get(recipient="person3@gemeinde.example")
     assert "Platz 2 auf der Warteliste" in received.body_text
-    waiting = services.confirm(token=outcomes[3].registration.token)
+    waiting = registering.confirm(token=outcomes[3].registration.token)
     assert waiting.status == "waitlisted"
     mail = Notification.objects.get(kind="event.registration_waitlisted")
     assert "Platz 2" in mail.body_text
@@ -119,28 +120,28 @@ def test_typed_name_of_a_member_links_the_municipality_and_other_names_stay_text
     assert typed.municipality_name == "Gemeinde ohne Mitgliedschaft"
 
 
-def _between_look_and_lock(monkeypatch, meanwhile) -> None:  # type: ignore[no-untyped-def]
-    """Run `meanwhile` once, after register's unlocked look at the event and before its lock:
-    what another request may do in that gap."""
-    look = services._preview
+def _before_the_lock(monkeypatch, meanwhile) -> None:  # type: ignore[no-untyped-def]
+    """Run `meanwhile` once, after register has checked the input and before it takes the
+    event lock: what another request may do in that gap."""
+    check = registering.check_participant
     pending = [meanwhile]
 
-    def look_then_meanwhile(*args, **kwargs):  # type: ignore[no-untyped-def]
-        seen = look(*args, **kwargs)
+    def check_then_meanwhile(**kwargs):  # type: ignore[no-untyped-def]
+        checked = check(**kwargs)
         if pending:
             pending.pop()()
-        return seen
+        return checked
 
-    monkeypatch.setattr(services, "_preview", look_then_meanwhile)
+    monkeypatch.setattr(registering, "check_participant", check_then_meanwhile)
 
 
 def _personal(mail: Notification, registration: Registration) -> str:
     return mail.body_text.replace(registration.name, "NAME").replace(registration.token, "TOKEN")
 
 
-def test_the_last_seat_taken_between_look_and_lock_puts_the_late_one_in_line(monkeypatch):
+def test_the_last_seat_taken_before_the_lock_puts_the_late_one_in_line(monkeypatch):
     event = factories.EventFactory(capacity=1)
-    _between_look_and_lock(monkeypatch, lambda: _register(event, 2))
+    _before_the_lock(monkeypatch, lambda: _register(event, 2))
     late = _register(event, 1)
     assert not late.registration.holds_seat and late.position == 1
     mail = Notification.objects.get(recipient="person1@gemeinde.example")
@@ -149,12 +150,12 @@ def test_the_last_seat_taken_between_look_and_lock_puts_the_late_one_in_line(mon
     assert "position-" not in mail.body_text + mail.body_html + mail.subject
 
 
-def test_an_event_moved_between_look_and_lock_mails_its_new_time(monkeypatch, coordinator):
+def test_an_event_moved_before_the_lock_mails_its_new_time(monkeypatch, coordinator):
     event = factories.EventFactory()
     moved = [(s.start + timedelta(days=7), s.end + timedelta(days=7)) for s in event.sessions.all()]
-    _between_look_and_lock(
+    _before_the_lock(
         monkeypatch,
-        lambda: services.update_event(event_id=event.pk, by=coordinator, sessions=moved),
+        lambda: management.update_event(event_id=event.pk, by=coordinator, sessions=moved),
     )
     raced = _register(event, 1).registration
     after = _register(event, 2).registration
@@ -167,7 +168,7 @@ def test_each_registrant_gets_their_own_name_and_link_and_the_event_as_it_is_now
     event = factories.EventFactory(capacity=1, title_de="Alter Titel")
     first = _register(event, 1, name='Ann <b>"A&B"</b>').registration
     second = _register(event, 2, name="Bea O'Neil").registration
-    services.update_event(event_id=event.pk, by=coordinator, title_de="Neuer Titel")
+    management.update_event(event_id=event.pk, by=coordinator, title_de="Neuer Titel")
     third = _register(event, 3, name="Cem").registration
     mails = {
         mail.recipient: mail for mail in Notification.objects.filter(kind__endswith="received")
@@ -189,8 +190,8 @@ def test_each_registrant_gets_their_own_name_and_link_and_the_event_as_it_is_now
 
 def test_marks_the_template_changed_fall_back_to_rendering_for_the_registrant(monkeypatch):
     # As if a template put a filter on the name: its marker comes out changed, never found.
-    monkeypatch.setattr(event_notifications, "_MARKED", re.compile("(?!)"))
-    monkeypatch.setattr(event_notifications, "_received_cache", {})
+    monkeypatch.setattr(rendering, "_MARKED", re.compile("(?!)"))
+    monkeypatch.setattr(rendering, "_reused", {})
     event = factories.EventFactory(capacity=1)
     outcomes = [_register(event, n, name=f"Person <{n}>") for n in (1, 2)]
     for outcome in outcomes:
@@ -199,7 +200,7 @@ def test_marks_the_template_changed_fall_back_to_rendering_for_the_registrant(mo
         assert f"Guten Tag {registration.name}," in mail.body_text
         assert f"Guten Tag {escape(registration.name)}," in mail.body_html
         assert registration.token in mail.body_text
-        assert event_notifications._MARK not in mail.body_text + mail.body_html
+        assert rendering._TOKEN not in mail.body_text + mail.body_html
     assert "Platz 1 auf der Warteliste" in mail.body_text
 
 
@@ -209,7 +210,7 @@ def test_cancellation_promotes_the_first_in_line_in_the_same_transaction():
     second = _confirmed(event, 2)
     third = _confirmed(event, 3)
     assert (second.status, third.status) == ("waitlisted", "waitlisted")
-    services.cancel(token=seat.token)
+    registering.cancel(token=seat.token)
     second.refresh_from_db()
     third.refresh_from_db()
     assert second.status == "confirmed" and second.holds_seat
@@ -230,13 +231,13 @@ def test_unconfirmed_hold_expires_and_frees_the_seat_for_the_next_in_line():
         assert waiting.status == "waitlisted"
     later = start + timedelta(hours=settings.REGISTRATION_HOLD_HOURS, minutes=1)
     with time_machine.travel(later, tick=False):
-        assert services.expire_holds() == 1
+        assert waitinglist.expire_holds() == 1
         holder.refresh_from_db()
         waiting.refresh_from_db()
         assert holder.status == "expired" and not holder.holds_seat
         assert waiting.status == "confirmed"
         with pytest.raises(Conflict) as info:
-            services.confirm(token=holder.token)
+            registering.confirm(token=holder.token)
         assert info.value.code == "hold_expired"
 
 
@@ -259,10 +260,10 @@ def test_pending_place_in_line_is_promoted_to_a_held_seat_and_still_needs_confir
     event = factories.EventFactory(capacity=1)
     seat = _confirmed(event, 1)
     in_line = _register(event, 2).registration
-    services.cancel(token=seat.token)
+    registering.cancel(token=seat.token)
     in_line.refresh_from_db()
     assert in_line.status == "pending" and in_line.holds_seat
-    assert services.confirm(token=in_line.token).status == "confirmed"
+    assert registering.confirm(token=in_line.token).status == "confirmed"
 
 
 def test_promotion_gives_an_unconfirmed_person_a_fresh_hold_to_confirm_in():
@@ -272,7 +273,7 @@ def test_promotion_gives_an_unconfirmed_person_a_fresh_hold_to_confirm_in():
         in_line = _register(event, 2).registration  # its hold lapses in an hour
     promoted_at = timezone.now()
     with time_machine.travel(promoted_at, tick=False):
-        services.cancel(token=seat.token)
+        registering.cancel(token=seat.token)
     in_line.refresh_from_db()
     expected = promoted_at + timedelta(hours=settings.REGISTRATION_HOLD_HOURS)
     assert in_line.holds_seat and in_line.hold_expires_at == expected
@@ -283,7 +284,7 @@ def test_promotion_gives_an_unconfirmed_person_a_fresh_hold_to_confirm_in():
     assert f"{local.day}. " in message.body_text
     assert f"{local:%Y, %H:%M} Uhr {zone} über diesen Link" in message.body_text
     with time_machine.travel(promoted_at + timedelta(hours=2), tick=False):
-        assert services.confirm(token=in_line.token).status == "confirmed"
+        assert registering.confirm(token=in_line.token).status == "confirmed"
 
 
 def test_a_fresh_hold_after_promotion_ends_at_the_event_start_at_the_latest():
@@ -292,7 +293,7 @@ def test_a_fresh_hold_after_promotion_ends_at_the_event_start_at_the_latest():
     seat = _confirmed(event, 1)
     with time_machine.travel(timezone.now() - timedelta(hours=23), tick=False):
         in_line = _register(event, 2).registration  # its hold lapses in an hour
-    services.cancel(token=seat.token)
+    registering.cancel(token=seat.token)
     in_line.refresh_from_db()
     assert in_line.holds_seat and in_line.hold_expires_at == start
 
@@ -369,13 +370,13 @@ def test_forget_cancels_anonymises_and_kills_the_link():
     event = factories.EventFactory(capacity=1)
     registration = _confirmed(event, 1)
     waiting = _confirmed(event, 2)
-    services.forget(token=registration.token)
+    registering.forget(token=registration.token)
     registration.refresh_from_db()
     assert registration.status == "cancelled" and registration.anonymised_at
     assert registration.name == "" and "person1" not in registration.email
     assert not Notification.objects.filter(recipient="person1@gemeinde.example").exists()
     with pytest.raises(NotFound):
-        services.confirm(token=registration.token)
+        registering.confirm(token=registration.token)
     waiting.refresh_from_db()
     assert waiting.status == "confirmed"
 
@@ -386,7 +387,7 @@ def test_one_token_never_reveals_another_registration():
     _register(event, 2)
     altered = mine.token[:-1] + ("A" if mine.token[-1] != "A" else "B")
     with pytest.raises(NotFound):
-        services.cancel(token=altered)
+        registering.cancel(token=altered)
     assert Registration.objects.filter(status="cancelled").count() == 0
 
 
@@ -394,9 +395,9 @@ def test_invitation_download_only_once_confirmed():
     event = factories.EventFactory()
     registration = _register(event, 1).registration
     with pytest.raises(NotFound):
-        services.invitation_for(token=registration.token)
-    services.confirm(token=registration.token)
-    assert_valid_invitation(services.invitation_for(token=registration.token), method="REQUEST")
+        registering.invitation_for(token=registration.token)
+    registering.confirm(token=registration.token)
+    assert_valid_invitation(registering.invitation_for(token=registration.token), method="REQUEST")
 
 
 def test_series_download_is_a_calendar_file_without_publish():
@@ -408,8 +409,8 @@ def test_series_download_is_a_calendar_file_without_publish():
             (first + timedelta(days=7), first + timedelta(days=7, hours=2)),
         ]
     )
-    registration = services.confirm(token=_register(event, 1).registration.token)
-    text = services.invitation_for(token=registration.token)
+    registration = registering.confirm(token=_register(event, 1).registration.token)
+    text = registering.invitation_for(token=registration.token)
     assert "METHOD:" not in text
     vevents = icalendar.Calendar.from_ical(text).walk("VEVENT")
     assert [str(v["UID"]) for v in vevents] == [event.uid, f"{event.uid}-s2"]
@@ -420,7 +421,7 @@ def test_cancelling_a_confirmed_registration_raises_sequence_and_a_new_request_i
     registration = _confirmed(event, 1)
     request = Notification.objects.get(kind="event.registration_confirmed")
     requested = assert_valid_invitation(request.ics, method="REQUEST").walk("VEVENT")[0]
-    services.cancel(token=registration.token)
+    registering.cancel(token=registration.token)
     cancel = Notification.objects.get(kind="event.registration_cancelled")
     cancelled = assert_valid_invitation(cancel.ics, method="CANCEL").walk("VEVENT")[0]
     assert str(cancelled["UID"]) == str(requested["UID"])
@@ -464,7 +465,7 @@ def test_event_cancellation_gives_the_reason_as_a_sentence_of_its_own():
     german = _confirmed(event, 1)
     with translation.override("en"):
         english = _confirmed(event, 2)
-    services.cancel_event(
+    management.cancel_event(
         event_id=event.pk, by=factories.coordinator(), reason="Zu wenige Anmeldungen"
     )
 
@@ -483,7 +484,7 @@ def test_event_reminder_names_the_berlin_start_with_its_zone():
     german = _confirmed(event, 1)
     with translation.override("en"):
         english = _confirmed(event, 2)
-    services.send_reminders(now=start - timedelta(hours=40))
+    reminders.send_reminders(now=start - timedelta(hours=40))
 
     summer = bool(start.dst())
     de = Notification.objects.get(kind="event.event_reminder", recipient=german.email)

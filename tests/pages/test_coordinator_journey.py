@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from consult.models import ConsultationRequest
-from events import services as event_services
+from events import registration as event_registration
 from experts.models import AssignmentProposal
 from notifications.models import Notification
 from tests import factories
@@ -28,10 +28,10 @@ def test_coordinator_dashboard_and_batch_assignment(live_server, browser_page):
     pending = factories.ConsultationBookingFactory(status="requested")
     event = factories.EventFactory(title_de="Seminar Rechenschaft", capacity=1)
     for n in range(3):
-        registered = event_services.register(
+        registered = event_registration.register(
             event_id=event.pk, name=f"Person {n}", email=f"p{n}@example.org", consent=True
         )
-        event_services.confirm(token=registered.registration.token)
+        event_registration.confirm(token=registered.registration.token)
     Notification.objects.create(
         recipient="bounce@example.org",
         kind="booking_requested",

@@ -306,13 +306,13 @@ def test_expert_answers_an_open_request_with_decline_not_cancel(staff_user):
 
 
 def test_downloaded_event_invitation_names_its_method_in_the_media_type(client):
-    from events import services as event_services
+    from events import registration as event_registration
 
     event = factories.EventFactory()
-    registration = event_services.register(
+    registration = event_registration.register(
         event_id=event.pk, name="Alex", email="alex@gemeinde.example", consent=True
     ).registration
-    event_services.confirm(token=registration.token)
+    event_registration.confirm(token=registration.token)
     response = client.get(f"/registrations/{registration.token}/einladung.ics")
     assert response.status_code == 200
     assert "METHOD:REQUEST" in response.content.decode()

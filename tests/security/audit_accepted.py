@@ -16,18 +16,6 @@ _INVARIANT = (
 )
 
 BANDIT_ACCEPTED: dict[tuple[str, str, str], str] = {
-    ("events/services.py", "B608", '_EVENT_SQL = """'): (
-        "the event lock's query: only the model's table and column names are formatted in, "
-        "once at import; the event id is a bound parameter"
-    ),
-    ("events/services.py", "B608", '_PREVIEW_SQL = """'): (
-        "the registration's look before the lock: only table and column names and the constant "
-        "_COUNTS_SQL are formatted in, once at import; times, e-mail and event id are bound"
-    ),
-    ("events/services.py", "B608", '_COUNTS_SQL = """'): (
-        "the registration counting query: only the model's table name and fixed SQL fragments "
-        "are formatted in, once at import; times, e-mail and event id are bound parameters"
-    ),
     (
         "bookings/services.py",
         "B101",
