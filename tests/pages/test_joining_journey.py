@@ -1,0 +1,137 @@
+"""Joining in a real browser: a new municipality applies, confirms its address from the .eml,
+a coordinator approves on the back-office page, the applicant sets a password from the e-mailed
+link, logs in and describes a plan; nobody opens /admin/. axe-core checks every page."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from pathlib import Path
+
+import pytest
+
+from consult.models import MembershipApplication, Municipality, ParticipationPlan
+from notifications import delivery
+from tests import factories
+from tests.pages.browser import Journey
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.xdist_group("browser"),
+    pytest.mark.django_db(transaction=True),
+]
+
+PASSWORD = "Sonnenblume-Kiezfonds-42"
+
+
+def link_from_eml(folder: Path, recipient: str, path_part: str) -> str:
+    """Deliver what the outbox holds as .eml files, then read the newest link to `path_part`
+    from the plain-text part of the newest message to `recipient`."""
+    delivery.sweep()
+    messages = []
+    for file in folder.glob("*.eml"):
+        message = email.message_from_bytes(file.read_bytes(), policy=email.policy.default)
+        if recipient in str(message["To"]):
+            messages.append((file.stat().st_mtime_ns, message))
+    assert messages, f"no .eml to {recipient}"
+    _, message = max(messages, key=lambda pair: pair[0])
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    links = [url for url in re.findall(r"https?://\S+", text) if path_part in url]
+    assert links, text
+    return "/" + links[-1].split("://", 1)[1].split("/", 1)[1]
+
+
+def test_municipality_applies_confirms_is_approved_sets_password_and_describes_a_plan(
+    live_server, browser_page, settings, tmp_path
+):
+    settings.EMAIL_BACKEND = "notifications.mail_backend.EmlFileBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    settings.SITE_URL = live_server.url
+    coordinator = factories.coordinator()
+    journey = Journey(browser_page, "joining", live_server.url)
+    page = browser_page
+    visited: list[str] = []
+    page.on("framenavigated", lambda frame: visited.append(frame.url))
+
+    journey.go("/")
+    page.get_by_role("link", name="Mitglied werden").first.click()
+    page.wait_for_url("**/mitglied-werden/")
+    journey.step("join form")
+
+    page.get_by_label("Name der Organisation oder Kommune").fill("Weimar")
+    page.locator("#id_kind").select_option("stadt")
+    page.get_by_label("Amtlicher Gemeindeschlüssel (AGS)").fill("99999999")
+    page.get_by_label("Ihr Name").fill("Wanda Weimar")
+    page.get_by_label("Ihre E-Mail-Adresse").fill("beteiligung@weimar.example")
+    page.get_by_role("button", name="Antrag absenden").click()
+    assert page.locator("#id_consent_errors").is_visible()
+    journey.step("join errors inline")
+
+    page.get_by_label("Ich bin einverstanden", exact=False).check()
+    page.locator("#id_state").select_option("Thüringen")
+    page.get_by_role("button", name="Antrag absenden").click()
+    assert "kennen wir nicht" in page.inner_text("#id_ags_errors")
+    journey.step("unknown AGS inline")
+
+    page.get_by_label("Amtlicher Gemeindeschlüssel (AGS)").fill("16055000")
+    page.get_by_label("Ich bin einverstanden", exact=False).check()
+    page.get_by_role("button", name="Antrag absenden").click()
+    page.wait_for_url("**/mitglied-werden/danke/")
+    journey.step("check your mail")
+
+    confirm = link_from_eml(tmp_path, "beteiligung@weimar.example", "/bestaetigen/")
+    journey.go(confirm)
+    assert MembershipApplication.objects.get().status == "email_unverified"
+    journey.step("confirm page")
+    page.get_by_role("button", name="Adresse bestätigen").click()
+    assert "Ihre Adresse ist bestätigt" in page.inner_text("main")
+    assert MembershipApplication.objects.get().status == "pending"
+    journey.step("confirmed")
+
+    journey.go("/login/")
+    page.get_by_label("Benutzername", exact=False).fill(coordinator.username)
+    page.get_by_label("Passwort").fill("secret-pass-123")
+    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_role("link", name="Mitgliedsanträge").first.click()
+    page.wait_for_url("**/koordination/mitglieder/")
+    journey.step("applications")
+    page.get_by_role("button", name="„Weimar“ aufnehmen").click()
+    assert "ist aufgenommen" in page.inner_text("main")
+    journey.step("approved")
+    assert Municipality.objects.get(ags="16055000").kind == "stadt"
+    page.get_by_role("button", name="Abmelden", exact=False).click()
+
+    set_password = link_from_eml(tmp_path, "beteiligung@weimar.example", "/passwort-setzen/")
+    journey.go(set_password)
+    journey.step("set password")
+    page.locator("#id_password1").fill("12345678")
+    page.locator("#id_password2").fill("12345678")
+    page.get_by_role("button", name="Passwort speichern").click()
+    assert page.locator("#id_password2_errors").is_visible()
+    journey.step("weak password refused")
+    page.locator("#id_password1").fill(PASSWORD)
+    page.locator("#id_password2").fill(PASSWORD)
+    page.get_by_role("button", name="Passwort speichern").click()
+    page.wait_for_url("**/login/**")
+    journey.step("password saved")
+
+    page.get_by_label("Benutzername", exact=False).fill("beteiligung@weimar.example")
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url(journey.base_url + "/")
+    page.get_by_role("link", name="Vorhaben").first.click()
+    page.get_by_role("link", name="Neues Vorhaben beschreiben").click()
+    page.get_by_label("Titel").fill("Bürgerhaushalt Weimar 2028")
+    page.get_by_label("Verfahrensart").select_option("citizens-budget")
+    page.get_by_label("Beschreibung").fill("Weimar entscheidet über 200.000 Euro.")
+    page.get_by_role("button", name="Vorhaben speichern").click()
+    assert "Das Vorhaben ist angelegt." in page.inner_text("main")
+    journey.step("plan described")
+    plan = ParticipationPlan.objects.get()
+    assert plan.municipality.ags == "16055000"
+
+    page.get_by_role("link", name="Organisation").first.click()
+    assert "Weimar" in page.inner_text("main")
+    journey.step("organisation page")
+    assert not any("/admin/" in url for url in visited)
