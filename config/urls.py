@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from config import errors, health
 
 api_v1 = [
+    path("", include("accounts.api_urls")),
     path("", include("consult.api_urls")),
     path("", include("experts.api_urls")),
     path("", include("bookings.api_urls")),
@@ -26,6 +27,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("accounts.urls")),
     path("", include("bookings.feed_urls")),
     path("", include("consult.urls")),
     path("", include("experts.urls")),

@@ -19,7 +19,6 @@ router.register("invitations", membership_api.InvitationViewSet, basename="invit
 people = membership_api.PeopleViewSet
 
 urlpatterns = [
-    path("auth/token/", api.TokenView.as_view(), name="api-token"),
     path("cities/", membership_api.CitySuggestionView.as_view(), name="city-suggestions"),
     path(
         "organisations/<int:organisation_id>/people/",

@@ -1,4 +1,4 @@
-"""Forms of the municipal pages: the throttled login, the guided plan form and the request form.
+"""Forms of the municipal pages: the guided plan form and the request form.
 
 Forms validate shape only (types, choices, required fields); rules of the domain live in the
 services, whose errors the views put back onto these forms (``add_domain_error``).
@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from consult.choices import (
@@ -23,49 +22,7 @@ from consult.choices import (
 )
 from consult.models import Topic
 from core.errors import DomainError
-from core.rate_limits import RateLimit, client_address
 from core.validators import no_control_characters, no_control_characters_multiline
-
-# Failed logins allowed per username and client address within the window; then 429.
-LOGIN_MAX_FAILURES = 10
-LOGIN_WINDOW_SECONDS = 600
-LOGIN_FAILURES = RateLimit("login-failures", limit=LOGIN_MAX_FAILURES, window=LOGIN_WINDOW_SECONDS)
-
-
-class LoginThrottled(Exception):
-    """Too many failed logins for this username from this address: answer 429, and the client
-    may try again after ``retry_after`` seconds."""
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(retry_after)
-        self.retry_after = retry_after
-
-
-class ThrottledAuthenticationForm(AuthenticationForm):
-    """Django's login form with a limit on failed attempts per username and client address
-    (core.rate_limits: counted in the shared cache, so every web process sees it)."""
-
-    # Django's German text asks to "enter" user name and password, which the person just did.
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "invalid_login": _(
-            "Benutzername oder Passwort stimmt nicht. Bitte achten Sie auf Groß- und "
-            "Kleinschreibung."
-        ),
-    }
-
-    def clean(self) -> dict[str, Any]:
-        username = self.data.get("username", "") or ""
-        attempt = (username.strip().casefold(), client_address(self.request))
-        if (wait := LOGIN_FAILURES.retry_after(*attempt)) is not None:
-            raise LoginThrottled(wait)
-        try:
-            cleaned = super().clean()
-        except forms.ValidationError:
-            LOGIN_FAILURES.hit(*attempt)
-            raise
-        LOGIN_FAILURES.clear(*attempt)
-        return cleaned
 
 
 def add_domain_error(form: forms.Form, error: DomainError) -> None:

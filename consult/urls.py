@@ -1,6 +1,5 @@
 """Pages of the municipal side (German paths)."""
 
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from consult import membership_views as joining
@@ -8,8 +7,6 @@ from consult import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("vorhaben/", views.plan_list, name="plan-list"),
     path("vorhaben/neu/", views.plan_edit, name="plan-create"),
     path("vorhaben/<int:pk>/", views.plan_edit, name="plan-edit"),

@@ -1,4 +1,4 @@
-"""Pages of the municipal side: login, plans, consultation requests, peer exchange.
+"""Pages of the municipal side: plans, consultation requests, peer exchange.
 
 Views are thin: a form checks the shape, one service call does the work, a redirect shows the
 result; a domain error goes back onto the form next to its field.
@@ -6,10 +6,7 @@ result; a domain error goes back onto the form next to its field.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -17,12 +14,8 @@ from django.utils.translation import gettext as _
 
 from consult import selectors, services
 from consult.forms import (
-    LOGIN_MAX_FAILURES,
-    LOGIN_WINDOW_SECONDS,
-    LoginThrottled,
     PlanForm,
     RequestForm,
-    ThrottledAuthenticationForm,
     add_domain_error,
 )
 from consult.models import ParticipationPlan
@@ -32,25 +25,6 @@ from core.pages import in_viewer_zone, staff_required
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "consult/home.html")
-
-
-class LoginView(auth_views.LoginView):
-    """Django's login with a limit on failed attempts: beyond it a 429 page says so clearly."""
-
-    authentication_form = ThrottledAuthenticationForm
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return super().post(request, *args, **kwargs)
-        except LoginThrottled as throttled:
-            response = render(
-                request,
-                "registration/login_throttled.html",
-                {"attempts": LOGIN_MAX_FAILURES, "minutes": LOGIN_WINDOW_SECONDS // 60},
-                status=429,
-            )
-            response["Retry-After"] = str(throttled.retry_after)
-            return response
 
 
 # --- plans ------------------------------------------------------------------------------------

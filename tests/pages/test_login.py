@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from consult.forms import LOGIN_MAX_FAILURES
+from accounts.forms import LOGIN_MAX_FAILURES
 
 pytestmark = pytest.mark.django_db
 

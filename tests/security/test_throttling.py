@@ -1,7 +1,7 @@
 """Public endpoints are throttled: registration, the API token login and the login page.
 
 DRF reads its rates once at import, so the API tests lower them on the throttle class (and put
-them back); the login page counts failures in the cache with its own limit (consult/forms.py).
+them back); the login page counts failures in the cache with its own limit (accounts/forms.py).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 from rest_framework.throttling import ScopedRateThrottle
 
-from consult.forms import LOGIN_MAX_FAILURES
+from accounts.forms import LOGIN_MAX_FAILURES
 from tests import factories
 
 pytestmark = pytest.mark.django_db

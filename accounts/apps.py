@@ -1,0 +1,34 @@
+from typing import Any
+
+from django.apps import AppConfig
+from django.db.models.signals import pre_save
+
+
+class AccountsConfig(AppConfig):
+    """Every account: login, password and e-mail, 2FA, language, export and deletion."""
+
+    name = "accounts"
+    verbose_name = "Konten"
+
+    def ready(self) -> None:
+        from allauth.account.models import EmailAddress
+
+        pre_save.connect(adopt_account_address, sender=EmailAddress, dispatch_uid="adopt-address")
+
+
+def adopt_account_address(sender: Any, instance: Any, raw: bool = False, **_kwargs: Any) -> None:
+    """The address an account was created with counts as verified and primary.
+
+    allauth records a user's existing address the first time it needs one (e-mail page,
+    login) as unverified; its e-mail change would then take it for the pending new address and
+    drop it. Here accounts only arise with a checked address (an approved application's
+    confirmed e-mail, an invitation sent to it, or a coordinator), so that first record is the
+    verified primary one. Addresses added later are not touched: they are verified by link.
+    """
+    if raw or instance.pk is not None or instance.verified:
+        return
+    current = (instance.user.email or "").strip().lower()
+    first = not sender.objects.filter(user_id=instance.user_id).exists()
+    if current and instance.email.lower() == current and first:
+        instance.verified = True
+        instance.primary = True
