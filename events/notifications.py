@@ -1,27 +1,24 @@
-"""The e-mails and calendar invitations of events: one participant's message (``notify``), a
-fan-out to many in one INSERT (``fan_out``), the event as an iTIP invitation.
+"""The e-mails and calendar invitations of events: what a participant's message shows and who
+gets it, handed to notifications.services.send (one participant or a fan-out to many).
 
-Called by events/services.py inside the transaction of the change (the outbox rows
-commit with it). Each participant gets the message in their language; one invitation per
-session (notifications/ics.py), with the event's stable UID and current SEQUENCE.
+Called by the events services inside the transaction of the change (the outbox rows commit with
+it); one invitation per session, with the event's stable UID and current SEQUENCE.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
-import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone, translation
-from django.utils.html import escape
+from django.utils.functional import lazy
 
 from events.models import Event, EventSession, Registration
 from notifications import ics
-from notifications.models import Notification
-from notifications.services import Rendered, queue_many, render_message
+from notifications.services import Invite, Recipient, send
 
 CONFIRMED = Registration.Status.CONFIRMED
 
@@ -39,11 +36,12 @@ def dedup_key(registration: Registration, what: str) -> str:
     return f"events.{registration.event_id}.reg.{registration.pk}.{what}"
 
 
-def event_context(event: Event, sessions: Sequence[EventSession], *, confirmed: bool) -> dict:
-    """What every event e-mail shows; the online link only for confirmed participants."""
+def event_context(event: Event, sessions: Sequence[Any], *, confirmed: bool) -> dict:
+    """What every event e-mail shows; the online link only for confirmed participants. The
+    title is read when the message is rendered, in its recipient's language."""
     return {
         "event": event,
-        "title": event.title,
+        "title": lazy(lambda: event.title, str)(),
         "sessions": sessions,
         "place": event.place,
         "address": event.address,
@@ -95,61 +93,49 @@ def event_invitation(
 
 
 def for_participant(inv: ics.Invitation, registration: Registration) -> ics.Invitation:
+    """``inv`` with the participant as its one ATTENDEE (the .ics download)."""
     # PARTSTAT=NEEDS-ACTION with RSVP=TRUE, as issue 7 specifies for every invitation: the
     # recipient's client offers to accept and files the entry as theirs once they do.
-    attendee = ics.Attendee(registration.email, registration.name)
-    return dataclasses.replace(inv, attendees=(attendee,))
+    return dataclasses.replace(
+        inv, attendees=(ics.Attendee(registration.email, registration.name),)
+    )
 
 
-def session_subject(subject: str, number: int, total: int, language: str) -> str:
-    if total == 1:
-        return subject
-    label = "session" if language == "en" else "Termin"
-    return f"{subject} ({label} {number}/{total})"
+def _language(registration: Registration) -> str:
+    return registration.language if registration.language in ("de", "en") else "de"
 
 
-def queue_with_invitations(
+def _recipient(registration: Registration, key: str, **values: Any) -> Recipient:
+    """The participant as a recipient: name and link are theirs alone, put in per copy."""
+    return Recipient(
+        email=registration.email,
+        name=registration.name,
+        language=_language(registration),
+        dedup_key=dedup_key(registration, key),
+        values={"name": registration.name, "link": self_service_url(registration.token), **values},
+    )
+
+
+def _invite(
+    event: Event,
+    sessions: Sequence[EventSession | Span],
+    languages: set[str],
     *,
-    registration: Registration,
-    kind: str,
-    key: str,
-    message: Rendered,
-    invitation: ics.Invitation | None,
+    method: str,
     now: datetime,
-) -> None:
-    """One outbox row per session (one iTIP message per session, see notifications/ics.py),
-    written with one INSERT."""
-
-    def row(*, subject: str, dedup: str, text: str = "", method: str = "") -> Notification:
-        return Notification(
-            recipient=registration.email,
-            recipient_name=" ".join(registration.name.split())[:200],
-            kind=kind,
-            language=registration.language,
-            subject=subject,
-            body_text=message.text,
-            body_html=message.html,
-            ics=text,
-            ics_method=method,
-            dedup_key=dedup_key(registration, dedup),
-            next_attempt_at=now,
-        )
-
-    if invitation is None:
-        queue_many([row(subject=message.subject, dedup=key)])
-        return
-    personal = for_participant(invitation, registration)
-    total = len(invitation.sessions)
-    queue_many(
-        [
-            row(
-                subject=session_subject(message.subject, number, total, registration.language),
-                dedup=f"{key}.q{invitation.sequence}.s{number}",
-                text=ics.build_invitation(personal, number),
-                method=invitation.method,
-            )
-            for number in range(1, total + 1)
-        ]
+    numbers: Sequence[int] | None = None,
+    per_session: dict[int, dict[str, Any]] | None = None,
+) -> Invite:
+    """One iTIP message per session (``numbers``, default all), each participant its one
+    attendee: participants never see each other's addresses."""
+    return Invite(
+        invitations={
+            language: event_invitation(event, sessions, language=language, method=method, now=now)
+            for language in languages
+        },
+        personal=True,
+        sessions=list(numbers or range(1, len(sessions) + 1)),
+        per_session=per_session or {},
     )
 
 
@@ -164,46 +150,25 @@ def notify(
     method: str | None = None,
     extra: dict | None = None,
 ) -> None:
-    """Render `template` for one participant in their language and write it to the outbox."""
+    """``template`` for one participant in their language, with the invitation if ``method``."""
     confirmed = registration.status == CONFIRMED
-    with translation.override(registration.language):
-        context = {
+    key = key or template
+    invite = None
+    if method and sessions:
+        invite = _invite(event, sessions, {_language(registration)}, method=method, now=now)
+        key = f"{key}.q{event.sequence}"
+    send(
+        kind=f"event.{template}",
+        template=f"events/email/{template}",
+        context={
             **event_context(event, sessions, confirmed=confirmed or method == "CANCEL"),
             "registration": registration,
-            "name": registration.name,
-            "link": self_service_url(registration.token),
             **(extra or {}),
-        }
-        message = render_message(
-            f"events/email/{template}", context, language=registration.language
-        )
-        invitation = (
-            event_invitation(
-                event, sessions, language=registration.language, method=method, now=now
-            )
-            if method and sessions
-            else None
-        )
-    queue_with_invitations(
-        registration=registration,
-        kind=f"event.{template}",
-        key=key or template,
-        message=message,
-        invitation=invitation,
-        now=now,
+        },
+        recipients=[_recipient(registration, key)],
+        invite=invite,
+        send_after=now,
     )
-
-
-# A registration's first e-mail, rendered once per kind of outcome: in a rush every registrant
-# of an event gets the same e-mail but for name, link and place in line, and rendering the
-# three templates cost ~2 ms of ~20 per registration. So it is rendered with markers for those
-# three, kept per process under everything else it is rendered from, and each registrant gets
-# a copy with their own values put in (escaped for HTML as the template would).
-_MARK = uuid.uuid4().hex
-_MARKED = re.compile(f"(name|link|position)-{_MARK}")
-_RECEIVED_TEMPLATE = "events/email/registration_received"
-_received_cache: dict[tuple, Rendered] = {}
-_RECEIVED_CACHE_SIZE = 256
 
 
 def registration_received(
@@ -211,64 +176,41 @@ def registration_received(
     event: Event,
     sessions: Sequence[EventSession],
     *,
-    position: int | str | None,
-) -> Rendered:
-    """The e-mail with the self-service link to confirm a new registration (its place in line
-    if `position`, a number or a marker the caller replaces later)."""
-    language = registration.language
-    with translation.override(language):
-        shared = {
-            **event_context(event, sessions, confirmed=False),
-            # Only what the key below holds: a rendering shared by registrants must not
-            # carry one registrant's data (a template reading the e-mail address, say).
-            "registration": {"status": registration.status},
-            "hold_hours": settings.REGISTRATION_HOLD_HOURS,
-        }
-        key = (
-            event.pk,
-            event.updated_at,
-            language,
-            registration.status,
-            position is None,
-            tuple((s.start, s.end) for s in sessions),
-            shared["title"],
-            shared["place"],
-            shared["address"],
-            shared["hold_hours"],
-            settings.SITE_URL,
-            timezone.get_current_timezone_name(),
-        )
-        marked = _received_cache.get(key)
-        if marked is None:
-            marked = render_message(
-                _RECEIVED_TEMPLATE,
-                {
-                    **shared,
-                    "name": f"name-{_MARK}",
-                    "link": f"link-{_MARK}",
-                    "position": None if position is None else f"position-{_MARK}",
-                },
-                language=language,
-            )
-            if len(_received_cache) >= _RECEIVED_CACHE_SIZE:
-                _received_cache.clear()
-            _received_cache[key] = marked
-        link = self_service_url(registration.token)
-        values = {"name": registration.name, "link": link, "position": str(position)}
-        escaped = {field: escape(value) for field, value in values.items()}
-        message = Rendered(
-            subject=marked.subject,
-            text=_MARKED.sub(lambda m: values[m[1]], marked.text),
-            html=_MARKED.sub(lambda m: escaped[m[1]], marked.html),
-        )
-        if _MARK in message.subject + message.text + message.html:
-            # A marker the template changed (a filter on the name, a cut subject): render as is.
-            return render_message(
-                _RECEIVED_TEMPLATE,
-                {**shared, "name": registration.name, "link": link, "position": position},
-                language=language,
-            )
-        return message
+    position: int | None,
+    now: datetime,
+) -> None:
+    """The e-mail with the self-service link to confirm a new registration (and its place in
+    line, if any). In a rush every registrant of an event gets the same e-mail but for name,
+    link and place: it is rendered once per event version, language and outcome and kept."""
+    shared = {
+        **event_context(event, sessions, confirmed=False),
+        # Only what the reuse key below holds: a rendering shared by registrants must not
+        # carry one registrant's data (a template reading the e-mail address, say).
+        "registration": {"status": registration.status},
+        "hold_hours": settings.REGISTRATION_HOLD_HOURS,
+    }
+    reuse_key = (
+        "events.registration_received",
+        event.pk,
+        event.updated_at,
+        registration.status,
+        tuple((s.start, s.end) for s in sessions),
+        event.title_de,
+        event.title_en,
+        shared["place"],
+        shared["address"],
+        shared["hold_hours"],
+        settings.SITE_URL,
+        timezone.get_current_timezone_name(),
+    )
+    send(
+        kind="event.registration_received",
+        template="events/email/registration_received",
+        context=shared,
+        recipients=[_recipient(registration, "registration_received", position=position)],
+        reuse_key=reuse_key,
+        send_after=now,
+    )
 
 
 def fan_out(
@@ -285,82 +227,45 @@ def fan_out(
     confirmed: bool = True,
     shown: Sequence[EventSession | Span] | None = None,
 ) -> list[int]:
-    """Outbox rows for many participants in one bulk INSERT (queue_many).
-
-    The message is rendered once per language with placeholders for name and link, which are
-    substituted per recipient; the invitation is built once per language and only its attendee
-    changes per recipient. No query per participant.
+    """One message to many participants, written in one bulk INSERT; no query per participant.
 
     `sessions` are those of the invitation (`numbers` picks which of them get a row). With
     `shown` (a CANCEL of dropped sessions), the text lists `shown`, the sessions that apply now,
-    and each row's text names the session it cancels as `dropped` (rendered once per language
-    and session).
+    and each row's text names the session it cancels as `dropped`.
     """
     if not registrations:
         return []
-    marker = uuid.uuid4().hex
-    name_mark, link_mark = f"name-{marker}", f"link-{marker}"
-    total = len(sessions)
-    numbers = list(numbers or range(1, total + 1))
-    messages: dict[tuple[str, int], Rendered] = {}
-    invitations: dict[str, ics.Invitation | None] = {}
-    rows: list[Notification] = []
 
     def as_rows(spans: Sequence[EventSession | Span]) -> list:
         return [s if not isinstance(s, tuple) else {"start": s[0], "end": s[1]} for s in spans]
 
-    def rendered(language: str, number: int) -> Rendered:
-        """The message in `language`; with `shown`, the one naming session `number` as dropped."""
-        at = (language, number if shown is not None else 0)
-        if at not in messages:
-            with translation.override(language):
-                context = {
-                    **event_context(event, [], confirmed=confirmed),
-                    "sessions": as_rows(sessions if shown is None else shown),
-                    "name": name_mark,
-                    "link": link_mark,
-                    **(extra or {}),
-                }
-                if shown is not None and number:
-                    context["dropped"] = as_rows([sessions[number - 1]])[0]
-                messages[at] = render_message(
-                    f"events/email/{template}", context, language=language
-                )
-        return messages[at]
-
-    for registration in registrations:
-        language = registration.language if registration.language in ("de", "en") else "de"
-        if language not in invitations:
-            with translation.override(language):
-                invitations[language] = (
-                    event_invitation(event, sessions, language=language, method=method, now=now)
-                    if method and sessions
-                    else None
-                )
-        invitation = invitations[language]
-        link = self_service_url(registration.token)
-        personal = for_participant(invitation, registration) if invitation else None
-        for number in numbers if personal else [0]:
-            message = rendered(language, number)
-            text = message.text.replace(name_mark, registration.name).replace(link_mark, link)
-            html = message.html.replace(name_mark, escape(registration.name)).replace(
-                link_mark, escape(link)
-            )
-            rows.append(
-                Notification(
-                    recipient=registration.email,
-                    recipient_name=" ".join(registration.name.split())[:200],
-                    kind=f"event.{template}",
-                    language=language,
-                    subject=session_subject(message.subject, number, total, language)
-                    if personal
-                    else message.subject,
-                    body_text=text,
-                    body_html=html,
-                    ics=ics.build_invitation(personal, number) if personal else "",
-                    ics_method=personal.method if personal else "",
-                    dedup_key=dedup_key(registration, f"{key}.s{number}" if personal else key),
-                    next_attempt_at=now,
-                )
-            )
-    return queue_many(rows)
+    invite = None
+    if method and sessions:
+        per_session = None
+        if shown is not None:
+            per_session = {
+                number: {"dropped": as_rows([sessions[number - 1]])[0]}
+                for number in numbers or range(1, len(sessions) + 1)
+            }
+        languages = {_language(registration) for registration in registrations}
+        invite = _invite(
+            event,
+            sessions,
+            languages,
+            method=method,
+            now=now,
+            numbers=numbers,
+            per_session=per_session,
+        )
+    return send(
+        kind=f"event.{template}",
+        template=f"events/email/{template}",
+        context={
+            **event_context(event, [], confirmed=confirmed),
+            "sessions": as_rows(sessions if shown is None else shown),
+            **(extra or {}),
+        },
+        recipients=[_recipient(registration, key) for registration in registrations],
+        invite=invite,
+        send_after=now,
+    )
