@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -66,8 +66,20 @@ def search_params(data: Any, user: Any) -> selectors.SearchParams:
     return selectors.SearchParams(**values)
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "anyOf": [{"format": "uri"}, {"enum": [""]}],
+        "description": "An http(s) link, or empty when the entry has none (a file, a text).",
+    }
+)
+class LinkOrEmptyField(serializers.CharField):
+    """The stored link as it is: "" where there is none (a URLField's schema says "uri")."""
+
+
 class ResourceSerializer(serializers.ModelSerializer):
     title = serializers.CharField(read_only=True)
+    url = LinkOrEmptyField(read_only=True)
     summary = serializers.CharField(read_only=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
