@@ -58,6 +58,12 @@ INSTALLED_APPS = [
     "library",
     "exchange",
     "coordination",
+    # Accounts (issue 17): above every app (export and deletion touch them all); before
+    # allauth so that its templates and translations override allauth's.
+    "accounts",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
 ]
 
 MIDDLEWARE = [
@@ -71,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.CoordinatorTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
 ]
@@ -209,6 +217,44 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+
+# --- accounts: django-allauth (issue 17) --------------------------------------------------------
+# Log in with user name or e-mail address (the page /login/ and the API token); no public
+# sign-up: accounts come from approved applications, invitations or a coordinator (DESIGN.md
+# invariant 6). allauth's e-mails go to the outbox (accounts/adapter.py) in the account's
+# language; password reset and e-mail change never tell whether an address has an account.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email", "username"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # the link's page confirms with a button (mail scanners)
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = env.int("EMAIL_CONFIRMATION_DAYS", default=3)
+ACCOUNT_CHANGE_EMAIL = True  # a new address replaces the old one only once it is verified
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # "your password was changed" and the like
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False  # this session stays; every other one ends
+ACCOUNT_LOGOUT_ON_GET = False
+# Counted in the cache (Redis in production): shared by every web process.
+ACCOUNT_RATE_LIMITS = {
+    "reset_password": env.str("RATE_RESET_PASSWORD", default="20/m/ip,5/h/key"),
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "confirm_email": "1/3m/key",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Netzwerk Bürgerhaushalt")
+# Sign-up is closed, so nobody can hold an unverified address hostage with 2FA (allauth's
+# reason for the default); and an account with 2FA may then change its address (verified).
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+# Coordinators must set up 2FA before using the service, except in the embedded run (DEBUG),
+# where the demo coordinator logs in with its password alone.
+MFA_REQUIRED_FOR_COORDINATORS = env.bool("MFA_REQUIRED_FOR_COORDINATORS", default=not DEBUG)
 
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes a request without (valid) credentials a

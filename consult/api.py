@@ -12,12 +12,10 @@ from django.http import QueryDict
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
-from rest_framework.authtoken.views import ObtainAuthToken
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from consult import selectors, services
 from consult.choices import (
@@ -391,46 +389,3 @@ class RequestViewSet(viewsets.ModelViewSet):
     def close(self, request, pk=None):  # type: ignore[no-untyped-def]
         closed = services.close_request(actor=request.user, request=self.get_object())
         return Response(RequestSerializer(closed).data, status=status.HTTP_200_OK)
-
-
-class FailedLoginThrottle(ScopedRateThrottle):
-    """The "login" rate counted over failed attempts only: once an address has used it up,
-    every attempt is refused (the right password too), but logging in successfully never
-    uses it up (scripts and a town hall behind one address log in many times a minute)."""
-
-    def throttle_success(self) -> bool:
-        return True  # counted by `record_failure` once the attempt failed
-
-    def record_failure(self) -> None:
-        self.history.insert(0, self.now)
-        self.cache.set(self.key, self.history, self.duration)
-
-
-class TokenView(ObtainAuthToken):
-    """POST username + password → {"token": …}; throttled against guessing."""
-
-    throttle_classes = [FailedLoginThrottle]
-    throttle_scope = "login"
-
-    def get_throttles(self):  # type: ignore[no-untyped-def]
-        self._throttles = super().get_throttles()
-        return self._throttles
-
-    def handle_exception(self, exc: Exception) -> Response:
-        # Wrong or missing credentials, an unreadable body: a failed attempt. Throttled
-        # attempts were refused before they were counted, so they do not extend the wait.
-        if not isinstance(exc, exceptions.Throttled):
-            for throttle in getattr(self, "_throttles", ()):
-                if isinstance(throttle, FailedLoginThrottle) and getattr(throttle, "key", None):
-                    throttle.record_failure()
-        return super().handle_exception(exc)
-
-    @extend_schema(
-        request=inline_serializer(
-            "TokenRequest",
-            {"username": serializers.CharField(), "password": serializers.CharField()},
-        ),
-        responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
-    )
-    def post(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
-        return super().post(request, *args, **kwargs)
