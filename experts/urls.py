@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from experts import views
+from experts import calendar_views, views
 
 urlpatterns = [
     path("expertin/profil/", views.profile, name="expert-profile"),
@@ -17,4 +17,5 @@ urlpatterns = [
         views.exception_delete,
         name="expert-exception-delete",
     ),
+    *calendar_views.urlpatterns,
 ]

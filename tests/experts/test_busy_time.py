@@ -249,3 +249,43 @@ def test_busy_time_does_not_depend_on_event_order_or_on_how_objects_are_split(
     whole = read(_ics(events))
     assert read(_ics(shuffled)) == whole
     assert read([_ics([e]) for e in events] or [calendar("")]) == whole
+
+
+_single = st.tuples(
+    st.integers(0, 24 * 60 * 21),
+    st.integers(0, 24 * 60),
+    st.sampled_from(["utc", "berlin", "windows", "floating", "date", "date-open"]),
+    st.sampled_from(["", "TRANSP:TRANSPARENT", "STATUS:CANCELLED", "STATUS:TENTATIVE"]),
+)
+
+
+def _single_event(i: int, minute: int, length: int, form: str, extra: str) -> str:
+    at = datetime(2027, 3, 21, tzinfo=BERLIN).replace(tzinfo=None) + timedelta(minutes=minute)
+    lines = {
+        "utc": [f"DTSTART:{at:%Y%m%dT%H%M%S}Z", f"DURATION:PT{length}M"],
+        "berlin": [f"DTSTART;TZID=Europe/Berlin:{at:%Y%m%dT%H%M%S}", f"DURATION:PT{length}M"],
+        "windows": [
+            f"DTSTART;TZID=W. Europe Standard Time:{at:%Y%m%dT%H%M%S}",
+            f"DTEND;TZID=W. Europe Standard Time:{at + timedelta(minutes=length):%Y%m%dT%H%M%S}",
+        ],
+        "floating": [f"DTSTART:{at:%Y%m%dT%H%M%S}", f"DURATION:PT{length}M"],
+        "date": [
+            f"DTSTART;VALUE=DATE:{at:%Y%m%d}",
+            f"DTEND;VALUE=DATE:{at + timedelta(days=1 + length % 3):%Y%m%d}",
+        ],
+        "date-open": [f"DTSTART;VALUE=DATE:{at:%Y%m%d}"],
+    }[form]
+    return event(f"s{i}", *lines, *([extra] if extra else []))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_single, max_size=15), st.sampled_from(["", "X-WR-TIMEZONE:Europe/London\r\n"]))
+def test_single_events_read_directly_agree_with_the_recurrence_library(
+    events: list[tuple[int, int, str, str]], header: str
+) -> None:
+    ics = calendar("".join(_single_event(i, *e) for i, e in enumerate(events)), header=header)
+    direct = busy_intervals(ics, start=WINDOW[0], end=WINDOW[1], zone="America/New_York")
+    library = busy_intervals(
+        ics, start=WINDOW[0], end=WINDOW[1], zone="America/New_York", _expand_all=True
+    )
+    assert direct == library
