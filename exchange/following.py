@@ -280,15 +280,19 @@ def _queue(rows: list[Notification]) -> None:
 # --- daily digest -----------------------------------------------------------------------------
 
 
-def _digest_message(user: Any, entries: list[DigestEntry], day: dt.date) -> Rendered:
+def _digest_message(entries: list[DigestEntry], snippets: dict[int, str]) -> Rendered:
+    """One reader's digest; `snippets` keeps each post's paragraph for the whole run (readers
+    share posts: 5,000 readers of 2,000 posts need 2,000 excerpts, not 15,000)."""
     with translation.override(LANGUAGE):
         paragraphs = [_("Neues aus den Themen, denen Sie im Forum folgen:")]
         for entry in entries:
             post = entry.post
-            paragraphs.append(
-                f"„{post.thread.title}“ – {_author_name(post.author)}:\n"
-                f"{markdown.excerpt(post.body, 280)}\n{thread_url(post.thread_id, post.pk)}"
-            )
+            if post.pk not in snippets:
+                snippets[post.pk] = (
+                    f"„{post.thread.title}“ – {_author_name(post.author)}:\n"
+                    f"{markdown.excerpt(post.body, 280)}\n{thread_url(post.thread_id, post.pk)}"
+                )
+            paragraphs.append(snippets[post.pk])
         paragraphs.append(
             _("Benachrichtigungen verwalten: %(url)s")
             % {"url": settings.SITE_URL + reverse("exchange:following")}
@@ -313,6 +317,7 @@ def send_digests(*, now: dt.datetime | None = None) -> int:
     last_id = DigestEntry.objects.aggregate(last=Max("id"))["last"] or 0
     pending = DigestEntry.objects.filter(id__lte=last_id)
     sent = 0
+    snippets: dict[int, str] = {}
     while True:
         with transaction.atomic():
             user_ids = list(
@@ -337,7 +342,7 @@ def send_digests(*, now: dt.datetime | None = None) -> int:
                     user=members[user_id],
                     kind="forum_digest",
                     dedup_key=f"exchange-digest:{user_id}:{day.isoformat()}:{found[-1].pk}",
-                    message=_digest_message(members[user_id], found, day),
+                    message=_digest_message(found, snippets),
                     token=unsubscribe_token(user_id=user_id, kind="all"),
                 )
                 for user_id, found in by_user.items()

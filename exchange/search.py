@@ -19,9 +19,8 @@ import re
 import snowballstemmer
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import F, FloatField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import F, FloatField, Q, QuerySet
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
 
 from library.search import clean_query, fts5_query
 
@@ -54,18 +53,11 @@ def apply(threads: QuerySet, text: str, *, vendor: str) -> QuerySet:
     if vendor == "postgresql":
         query = _pg_query(text)
         posts = Post.objects.filter(search_vector=query, hidden=False)
-        best_post = (
-            posts.filter(thread=OuterRef("pk"))
-            .annotate(post_rank=SearchRank(F("search_vector"), query))
-            .order_by("-post_rank")
-            .values("post_rank")[:1]
-        )
+        # Title hits first (ts_rank of the title), then the most recently active. Ranking every
+        # matching reply too cost seconds for a common word (a ts_rank per matching post).
         return (
             threads.filter(Q(search_vector=query) | Q(pk__in=posts.values("thread_id")))
-            .annotate(
-                rank=SearchRank(F("search_vector"), query)
-                + Coalesce(Subquery(best_post, output_field=FloatField()), Value(0.0))
-            )
+            .annotate(rank=SearchRank(F("search_vector"), query))
             .order_by("-rank", "-last_post_at", "-id")
         )
     match = fts5_query(stems(text))

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -32,6 +33,7 @@ from exchange.forms import (
     ThreadForm,
 )
 from exchange.models import ContactRequest, Thread
+from exchange.post_list import Viewer, render_posts
 
 THREADS_PER_PAGE = 25
 POSTS_PER_PAGE = 500
@@ -148,21 +150,29 @@ def thread_detail(
         quote_id = request.GET.get("quote", "")
         quote = next((p for p in page.object_list if str(p.pk) == quote_id), None)
         form = ReplyForm(initial={"quote": quote.pk} if quote else None)
+    coordinator = is_coordinator(request.user)
+    viewer = Viewer(
+        user_id=request.user.pk,
+        member=member,
+        coordinator=coordinator,
+        can_solve=thread.kind == Thread.Kind.QUESTION
+        and (thread.author_id == request.user.pk or coordinator),
+        helpful=frozenset(
+            selectors.helpful_post_ids(user=request.user, post_ids=[p.pk for p in page.object_list])
+        ),
+        csrf_token=get_token(request),
+    )
     return render(
         request,
         "exchange/thread.html",
         {
             "thread": thread,
             "page": page,
+            "posts_html": render_posts(page.object_list, thread=thread, viewer=viewer),
             "form": form,
             "quote": quote,
             "member": member,
-            "coordinator": is_coordinator(request.user),
-            "can_solve": thread.kind == Thread.Kind.QUESTION
-            and (thread.author_id == request.user.pk or is_coordinator(request.user)),
-            "helpful": selectors.helpful_post_ids(
-                user=request.user, post_ids=[p.pk for p in page.object_list]
-            ),
+            "coordinator": coordinator,
             "following": selectors.follows_thread(user=request.user, thread=thread),
             "topics": selectors.topics() if is_coordinator(request.user) else (),
         },
