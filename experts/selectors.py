@@ -1,7 +1,8 @@
 """Reads of the experts app that feed the pure slot maths (experts/slots.py) from the ORM.
 
 Busy time (bookings) is always passed in as ``busy=``: the caller above reads it for the range
-that ``busy_range`` names.
+that ``busy_range`` names. The busy time of the expert's own calendars (experts/calendars.py) is
+added here, in ``slot_inputs`` and ``earliest_slots``: experts owns the calendars.
 """
 
 from __future__ import annotations
@@ -11,10 +12,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
-from experts.models import AvailabilityException, AvailabilityRule, ExpertProfile
+from experts import calendars
+from experts.models import (
+    AvailabilityException,
+    AvailabilityRule,
+    CalendarConnection,
+    ExpertProfile,
+)
 from experts.slots import (
     Busy,
     ExceptionWindow,
@@ -33,6 +40,7 @@ __all__ = [
     "availability_window",
     "busy_range",
     "busy_span",
+    "calendar_busy",
     "check_slot_for",
     "earliest_slot",
     "earliest_slots",
@@ -136,19 +144,32 @@ class SlotInputs:
         }
 
 
+def calendar_busy(
+    experts: Sequence[ExpertProfile], start: datetime, end: datetime
+) -> dict[int, list[Busy]]:
+    """The busy time of the experts' own calendars in ``[start, end)``: one query, none when
+    ``experts_with_availability`` found that none of them has a calendar."""
+    ids = [e.pk for e in experts if getattr(e, "has_calendars", True)]
+    return calendars.busy_for(ids, start, end) if ids else {}
+
+
 def slot_inputs(
     expert: ExpertProfile,
     *,
     start: datetime,
     end: datetime,
     busy: Iterable[Busy],
+    own_calendars: Sequence[Busy] | None = None,
 ) -> SlotInputs:
-    """The slot maths' inputs for ``expert`` in ``[start, end)`` with the given busy time."""
+    """The slot maths' inputs for ``expert`` in ``[start, end)`` with the given busy time and
+    that of the expert's own calendars (``own_calendars``, read here when not given)."""
     first, last = _local_dates(expert, start, end)
+    if own_calendars is None:
+        own_calendars = calendar_busy([expert], *busy_range(expert, start, end)).get(expert.pk, [])
     return SlotInputs(
         windows=slot_windows(expert),
         exceptions=slot_exceptions(expert, first=first, last=last),
-        busy=list(busy),
+        busy=[*busy, *own_calendars],
         policy=slot_policy(expert),
     )
 
@@ -192,9 +213,13 @@ def experts_with_availability(
         exceptions = exceptions.filter(date__gte=first)
     if last is not None:
         exceptions = exceptions.filter(date__lte=last)
-    return ExpertProfile.objects.filter(pk__in=list(expert_ids)).prefetch_related(
-        Prefetch("rules", queryset=AvailabilityRule.objects.order_by("weekday", "start_time")),
-        Prefetch("exceptions", queryset=exceptions),
+    return (
+        ExpertProfile.objects.filter(pk__in=list(expert_ids))
+        .annotate(has_calendars=Exists(CalendarConnection.objects.filter(expert=OuterRef("pk"))))
+        .prefetch_related(
+            Prefetch("rules", queryset=AvailabilityRule.objects.order_by("weekday", "start_time")),
+            Prefetch("exceptions", queryset=exceptions),
+        )
     )
 
 
@@ -240,6 +265,9 @@ def earliest_slots(
     ``busy`` holds each one's busy time over ``busy_span``. An expert who does not offer
     ``duration`` has no slot (None).
     """
+    experts = list(experts)
+    span = busy_span(experts, start, end)
+    own = calendar_busy(experts, *span) if span is not None and start < end else {}
     result: dict[int, datetime | None] = {}
     for expert in experts:
         result[expert.pk] = (
@@ -250,6 +278,7 @@ def earliest_slots(
                 duration=duration,
                 now=now,
                 busy=busy.get(expert.pk, ()),
+                own_calendars=own.get(expert.pk, []),
             )
             if expert.active and start < end
             else None
@@ -265,9 +294,10 @@ def earliest_slot(
     duration: int,
     now: datetime,
     busy: Iterable[Busy],
+    own_calendars: Sequence[Busy] | None = None,
 ) -> datetime | None:
     """The earliest free slot start of one expert in ``[start, end)``, or None."""
-    inputs = slot_inputs(expert, start=start, end=end, busy=busy)
+    inputs = slot_inputs(expert, start=start, end=end, busy=busy, own_calendars=own_calendars)
     slot = earliest_free_slot(
         **inputs.as_kwargs(), now=now, start=start, end=end, duration_minutes=duration
     )  # type: ignore[arg-type]
