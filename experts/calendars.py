@@ -38,7 +38,9 @@ __all__ = [
     "decrypt_password",
     "encrypt_password",
     "push_booking",
+    "push_booking_after_commit",
     "remove_booking",
+    "remove_booking_after_commit",
     "remove_calendar",
     "request_sync",
     "sync_calendar",
@@ -485,3 +487,32 @@ def remove_booking(*, expert_id: int, uid: str) -> list[int]:
             _record_push_failure(connection, exc)
             failed.append(connection.pk)
     return failed
+
+
+def push_booking_after_commit(
+    *,
+    expert_id: int,
+    uid: str,
+    start: datetime,
+    end: datetime,
+    summary: str,
+    sequence: int = 0,
+    description: str = "",
+    location: str = "",
+) -> None:
+    """For the booking lifecycle (confirm, reschedule of a confirmed booking): write the
+    consultation into the expert's CalDAV calendars in the worker, once the change commits."""
+    from experts import tasks  # the tasks module imports this one
+
+    args = (expert_id, uid, start.isoformat(), end.isoformat(), summary, sequence)
+    transaction.on_commit(
+        lambda: tasks.enqueue(tasks.push_booking_task, *args, description, location)
+    )
+
+
+def remove_booking_after_commit(*, expert_id: int, uid: str) -> None:
+    """For the booking lifecycle (cancel, decline of a confirmed booking): remove it from the
+    expert's CalDAV calendars in the worker, once the change commits."""
+    from experts import tasks
+
+    transaction.on_commit(lambda: tasks.enqueue(tasks.remove_booking_task, expert_id, uid))

@@ -5,6 +5,7 @@ confirmed consultations are written into (and removed from) the CalDAV calendar.
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 import caldav
 import pytest
@@ -355,3 +356,36 @@ def test_password_survives_a_key_rotation(settings: pytest.FixtureRequest) -> No
     with pytest.raises(FetchError) as caught:
         calendars.decrypt_password(token)
     assert caught.value.code == "credentials"
+
+
+@pytest.mark.django_db
+def test_booking_lifecycle_hooks_queue_the_write_after_commit(
+    monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    from experts import tasks
+
+    sent: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(tasks, "enqueue", lambda task, *args: sent.append((task.name, *args)))
+    start = berlin(4, 7, 10)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        calendars.push_booking_after_commit(
+            expert_id=7, uid="u@x", start=start, end=start + timedelta(hours=1), summary="B"
+        )
+        calendars.remove_booking_after_commit(expert_id=7, uid="u@x")
+    assert sent == []  # nothing before the commit
+    for callback in callbacks:
+        callback()
+    assert sent == [
+        (
+            "experts.push_booking",
+            7,
+            "u@x",
+            start.isoformat(),
+            (start + timedelta(hours=1)).isoformat(),
+            "B",
+            0,
+            "",
+            "",
+        ),
+        ("experts.remove_booking", 7, "u@x"),
+    ]
