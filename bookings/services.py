@@ -19,7 +19,7 @@ transaction (invariant 3).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -490,6 +490,51 @@ def _reason(reason: str) -> str:
     return reason
 
 
+def _transition(
+    *,
+    actor: Any,
+    booking_id: int,
+    now: datetime,
+    sequence: int | None,
+    may: Callable[[Any, ConsultationBooking], bool],
+    from_states: Sequence[str],
+    to: str,
+    notice: str,
+    before_start: bool = True,
+    release_request: bool = False,
+    **changes: Any,
+) -> ConsultationBooking:
+    """One step of the lifecycle: who ``may``, from which states, to which, and the message.
+
+    A held booking was never announced, so its end is no news to anyone: only a booking that
+    was requested or confirmed writes ``notice`` to the outbox.
+    """
+    with _database_refusals(), transaction.atomic(durable=True):
+        booking = _visible(actor, booking_id)
+        _require(may(actor, booking))
+        if before_start:
+            _future(booking, now)
+        was_announced = booking.status in ANNOUNCED
+        _swap(
+            booking.pk,
+            Q(status__in=list(from_states)) & _seen(sequence),
+            now=now,
+            bump=True,
+            status=to,
+            **changes,
+        )
+        if release_request:
+            _release_request(booking.request_id)
+        booking = _reload(booking.pk)
+        if was_announced:
+            notify(booking, notice, now=now, actor=actor)
+        return booking
+
+
+def _either_side(user: Any, booking: ConsultationBooking) -> bool:
+    return _is_expert_side(user, booking) or _is_municipality_side(user, booking)
+
+
 def confirm(
     *,
     actor: Any,
@@ -498,21 +543,16 @@ def confirm(
     now: datetime | None = None,
 ) -> ConsultationBooking:
     """The expert (or a coordinator) accepts a requested consultation."""
-    now = now or timezone.now()
-    with _database_refusals(), transaction.atomic(durable=True):
-        booking = _visible(actor, booking_id)
-        _require(_is_expert_side(actor, booking))
-        _future(booking, now)
-        _swap(
-            booking.pk,
-            Q(status=Status.REQUESTED) & _seen(sequence),
-            now=now,
-            bump=True,
-            status=Status.CONFIRMED,
-        )
-        booking = _reload(booking.pk)
-        notify(booking, "confirmed", now=now)
-        return booking
+    return _transition(
+        actor=actor,
+        booking_id=booking_id,
+        now=now or timezone.now(),
+        sequence=sequence,
+        may=_is_expert_side,
+        from_states=[Status.REQUESTED],
+        to=Status.CONFIRMED,
+        notice="confirmed",
+    )
 
 
 def decline(
@@ -524,23 +564,19 @@ def decline(
     now: datetime | None = None,
 ) -> ConsultationBooking:
     """The expert (or a coordinator) turns a request down; the request is open again."""
-    now = now or timezone.now()
-    reason = _reason(reason)
-    with _database_refusals(), transaction.atomic(durable=True):
-        booking = _visible(actor, booking_id)
-        _require(_is_expert_side(actor, booking))
-        _swap(
-            booking.pk,
-            Q(status=Status.REQUESTED) & _seen(sequence),
-            now=now,
-            bump=True,
-            status=Status.DECLINED,
-            reason=reason,
-        )
-        _release_request(booking.request_id)
-        booking = _reload(booking.pk)
-        notify(booking, "declined", now=now)
-        return booking
+    return _transition(
+        actor=actor,
+        booking_id=booking_id,
+        now=now or timezone.now(),
+        sequence=sequence,
+        may=_is_expert_side,
+        from_states=[Status.REQUESTED],
+        to=Status.DECLINED,
+        notice="declined",
+        before_start=False,
+        release_request=True,
+        reason=_reason(reason),
+    )
 
 
 def cancel(
@@ -552,26 +588,18 @@ def cancel(
     now: datetime | None = None,
 ) -> ConsultationBooking:
     """Either side calls a held, requested or confirmed consultation off before it starts."""
-    now = now or timezone.now()
-    reason = _reason(reason)
-    with _database_refusals(), transaction.atomic(durable=True):
-        booking = _visible(actor, booking_id)
-        _require(_is_expert_side(actor, booking) or _is_municipality_side(actor, booking))
-        _future(booking, now)
-        was_announced = booking.status in ANNOUNCED
-        _swap(
-            booking.pk,
-            Q(status__in=[Status.HELD, *ANNOUNCED]) & _seen(sequence),
-            now=now,
-            bump=True,
-            status=Status.CANCELLED,
-            reason=reason,
-        )
-        _release_request(booking.request_id)
-        booking = _reload(booking.pk)
-        if was_announced:  # a hold was never announced, so its end is no news to anyone
-            notify(booking, "cancelled", now=now, actor=actor)
-        return booking
+    return _transition(
+        actor=actor,
+        booking_id=booking_id,
+        now=now or timezone.now(),
+        sequence=sequence,
+        may=_either_side,
+        from_states=[Status.HELD, *ANNOUNCED],
+        to=Status.CANCELLED,
+        notice="cancelled",
+        release_request=True,
+        reason=_reason(reason),
+    )
 
 
 def reschedule(

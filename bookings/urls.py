@@ -3,6 +3,7 @@
 from django.urls import path
 
 from bookings import views
+from bookings.actions import PAGE_ACTIONS
 
 urlpatterns = [
     path("anfragen/<int:pk>/experten/", views.request_matches, name="request-matches"),
@@ -13,12 +14,16 @@ urlpatterns = [
     ),
     path("termine/", views.booking_list, name="booking-list"),
     path("termine/<int:pk>/", views.booking_detail, name="booking-detail"),
-    path("termine/<int:pk>/absagen/", views.booking_cancel, name="booking-cancel"),
-    path("termine/<int:pk>/verschieben/", views.booking_reschedule, name="booking-reschedule"),
-    path("termine/<int:pk>/bewertung/", views.booking_feedback, name="booking-feedback"),
-    path("termine/<int:pk>/bestaetigen/", views.booking_confirm, name="booking-confirm"),
-    path("termine/<int:pk>/ablehnen/", views.booking_decline, name="booking-decline"),
-    path("termine/<int:pk>/durchgefuehrt/", views.booking_complete, name="booking-complete"),
+    # The lifecycle steps of bookings/actions.py: /termine/<id>/absagen/ is booking-cancel.
+    *(
+        path(
+            f"termine/<int:pk>/{step.page}/",
+            views.booking_action,
+            {"action": step.name},
+            name=f"booking-{step.name}",
+        )
+        for step in PAGE_ACTIONS
+    ),
     path("kalender/neue-adresse/", views.feed_rotate, name="feed-rotate"),
     # The link of a consultation's own online room (MEETING_PROVIDER=bbb), e-mailed.
     path("raum/<str:room>/", views.meeting_room, name="meeting-room"),

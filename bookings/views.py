@@ -8,8 +8,6 @@ the result. Domain errors land on the form (``add_domain_error``); "not yours" i
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -25,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from bookings import matches as booking_matches
 from bookings import room_services, selectors, services
+from bookings.actions import BY_NAME
 from bookings.forms import (
     DeclineForm,
     FeedbackForm,
@@ -280,37 +279,6 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail_page(request, _visible_booking(request, pk))
 
 
-def _booking_action(
-    request: HttpRequest,
-    pk: int,
-    form: Any,
-    call: Callable[..., Any],
-    done: str,
-    next_url: str | None = None,
-    form_name: str | None = None,
-) -> HttpResponse:
-    """Run one lifecycle service on a valid form. A form with wrong input comes back on the
-    booking's page with the error next to its field and the input kept (``form_name`` in the
-    page); a refusal of the service is shown as a message."""
-    booking = _visible_booking(request, pk)
-    if not form.is_valid():
-        if form_name is not None:
-            return _detail_page(request, booking, bound={form_name: form}, status=400)
-        for field_errors in form.errors.values():
-            for error in field_errors:
-                messages.error(request, error)
-    else:
-        try:
-            call(actor=request.user, booking_id=pk, **form.cleaned_data)
-        except NotFound as error:
-            raise Http404 from error
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, done)
-    return redirect(next_url or reverse("booking-detail", args=[pk]))
-
-
 def _next(request: HttpRequest) -> str | None:
     target = request.POST.get("next", "")
     return target if url_has_allowed_host_and_scheme(target, allowed_hosts=None) else None
@@ -319,84 +287,25 @@ def _next(request: HttpRequest) -> str | None:
 @login_required
 @require_POST
 @in_viewer_zone
-def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    return _booking_action(
-        request,
-        pk,
-        ReasonForm(request.POST, prefix="cancel"),
-        services.cancel,
-        _("Der Termin ist abgesagt."),
-        form_name="cancel_form",
-    )
-
-
-@login_required
-@require_POST
-@in_viewer_zone
-def booking_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
-    return _booking_action(
-        request,
-        pk,
-        RescheduleForm(request.POST, prefix="reschedule"),
-        services.reschedule,
-        _("Der Termin ist verschoben; die Expert*in bestätigt den neuen Termin."),
-        form_name="reschedule_form",
-    )
-
-
-@login_required
-@require_POST
-@in_viewer_zone
-def booking_feedback(request: HttpRequest, pk: int) -> HttpResponse:
-    return _booking_action(
-        request,
-        pk,
-        FeedbackForm(request.POST, prefix="feedback"),
-        services.give_feedback,
-        _("Danke für Ihre Rückmeldung!"),
-        form_name="feedback_form",
-    )
-
-
-@login_required
-@require_POST
-def booking_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    return _booking_action(
-        request,
-        pk,
-        forms.Form(request.POST),
-        services.confirm,
-        _("Der Termin ist bestätigt."),
-        _next(request),
-    )
-
-
-@login_required
-@require_POST
-@in_viewer_zone
-def booking_decline(request: HttpRequest, pk: int) -> HttpResponse:
-    return _booking_action(
-        request,
-        pk,
-        DeclineForm(request.POST, prefix="decline"),
-        services.decline,
-        _("Die Anfrage ist abgelehnt; die Kommune wird informiert."),
-        _next(request),
-        form_name="decline_form",
-    )
-
-
-@login_required
-@require_POST
-def booking_complete(request: HttpRequest, pk: int) -> HttpResponse:
-    return _booking_action(
-        request,
-        pk,
-        forms.Form(request.POST),
-        services.complete,
-        _("Der Termin ist als durchgeführt vermerkt."),
-        _next(request),
-    )
+def booking_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Run one lifecycle step of bookings/actions.py on a valid form. A form with wrong input
+    comes back on the booking's page with the error next to its field and the input kept; a
+    refusal of the service is shown as a message."""
+    step = BY_NAME[action]
+    booking = _visible_booking(request, pk)
+    form = step.form(request.POST, prefix=step.name)
+    if not form.is_valid():
+        return _detail_page(request, booking, bound={f"{step.name}_form": form}, status=400)
+    try:
+        step.service(actor=request.user, booking_id=pk, **form.cleaned_data)
+    except NotFound as error:
+        raise Http404 from error
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, str(step.done))
+    next_url = _next(request) if step.back_to_next else None
+    return redirect(next_url or reverse("booking-detail", args=[pk]))
 
 
 # --- a consultation's own online room (MEETING_PROVIDER=bbb) ------------------------------------

@@ -50,9 +50,28 @@ PLAN_FIELDS = (
 )
 REQUEST_FIELDS = ("format", "language", "earliest", "latest", "duration_minutes", "notes")
 MIN_DURATION, MAX_DURATION = 15, 480
-# How far ahead a wanted window may reach: advice is planned months ahead, not decades, and a
-# date near 9999-12-31 leaves no room to compute the window's end in (a 500 on matching).
+# How far ahead a wanted window, a plan phase or an expert's calendar may reach: advice is
+# planned months ahead, not decades, and a date near 9999-12-31 leaves no room to compute the
+# window's end in (a 500 on matching). Nothing of ours is dated before 2000 either.
 MAX_YEARS_AHEAD = 10
+EARLIEST_DATE = dt.date(2000, 1, 1)
+
+
+def latest_date(today: dt.date) -> dt.date:
+    """The last date a plan, a request or a calendar may name: MAX_YEARS_AHEAD years ahead."""
+    try:
+        return today.replace(year=today.year + MAX_YEARS_AHEAD)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + MAX_YEARS_AHEAD, day=28)
+
+
+def date_problem(value: dt.date, *, today: dt.date) -> str | None:
+    """Why ``value`` is no date to plan with (before 2000, too far ahead), or None."""
+    if value < EARLIEST_DATE:
+        return _("Frühestens %(date)s.") % {"date": EARLIEST_DATE.isoformat()}
+    if value > latest_date(today):
+        return _("Höchstens %(years)d Jahre im Voraus.") % {"years": MAX_YEARS_AHEAD}
+    return None
 
 
 # --- municipalities ---------------------------------------------------------------------------
@@ -132,8 +151,9 @@ def _parse_date(value: Any) -> dt.date | None:
         return None
 
 
-def _clean_phases(errors: FieldErrors, phases: Any) -> list[dict[str, str]]:
-    """Phases as stored: known phase names, each end ≥ start, in date order, no phase twice."""
+def _clean_phases(errors: FieldErrors, phases: Any, *, today: dt.date) -> list[dict[str, str]]:
+    """Phases as stored: known phase names, dates from 2000 to MAX_YEARS_AHEAD years ahead,
+    each end ≥ start, in date order, no phase twice."""
     if not isinstance(phases, list | tuple):
         errors.add("phases", _("Eine Liste erwartet."))
         return []
@@ -154,6 +174,10 @@ def _clean_phases(errors: FieldErrors, phases: Any) -> list[dict[str, str]]:
         if start is None or end is None:
             errors.add("phases", _("Phase %(n)d: Beginn und Ende als Datum.") % {"n": index + 1})
             continue
+        if problem := date_problem(start, today=today) or date_problem(end, today=today):
+            errors.add(
+                "phases", _("Phase %(n)d: %(problem)s") % {"n": index + 1, "problem": problem}
+            )
         if end < start:
             errors.add(
                 "phases", _("Phase %(n)d: das Ende liegt vor dem Beginn.") % {"n": index + 1}
@@ -201,7 +225,7 @@ def _validate_plan_fields(errors: FieldErrors, fields: dict[str, Any]) -> None:
     if "target_groups" in fields:
         check_choices(errors, "target_groups", fields["target_groups"], TargetGroup.values)
     if "phases" in fields:
-        fields["phases"] = _clean_phases(errors, fields["phases"])
+        fields["phases"] = _clean_phases(errors, fields["phases"], today=timezone.localdate())
     if "title" in fields and len(fields["title"] or "") > 200:
         errors.add("title", _("Höchstens 200 Zeichen."))
     check_text(errors, fields, single_line=["title"], multi_line=["description"])
@@ -340,17 +364,10 @@ def _check_not_too_far_ahead(
     errors: FieldErrors, fields: Mapping[str, Any], today: dt.date
 ) -> None:
     """Only the dates given are checked: an update of other fields keeps the stored window."""
-    try:
-        limit = today.replace(year=today.year + MAX_YEARS_AHEAD)
-    except ValueError:  # 29 February
-        limit = today.replace(year=today.year + MAX_YEARS_AHEAD, day=28)
     for name in ("earliest", "latest"):
         value = fields.get(name)
-        if value is not None and value > limit:
-            errors.add(
-                name,
-                _("Höchstens %(years)d Jahre im Voraus.") % {"years": MAX_YEARS_AHEAD},
-            )
+        if value is not None and (problem := date_problem(value, today=today)):
+            errors.add(name, problem)
 
 
 @transaction.atomic

@@ -4,12 +4,12 @@ rules and exceptions). Matches and free slots need the bookings: bookings/ serve
 from __future__ import annotations
 
 import json
-from datetime import time
+from datetime import date, time
 from typing import Any
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
@@ -20,12 +20,19 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from consult.services import date_problem
 from core.api_fields import id_field
 from core.errors import NotFound
 from core.roles import is_coordinator
 from core.validators import no_control_characters, no_control_characters_multiline
 from experts import availability, services
-from experts.models import AvailabilityException, ExpertProfile, ExpertTopic
+from experts.models import (
+    BOOKING_SETTINGS,
+    PROFILE_FIELDS,
+    AvailabilityException,
+    ExpertProfile,
+    ExpertTopic,
+)
 from experts.selectors import availability_of, exceptions_shown_from
 
 
@@ -116,36 +123,11 @@ class ExpertSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "name",
-            "organisation",
             "bio",
             "bio_by_language",
-            "bio_de",
-            "bio_en",
             "topics",
-            "procedure_types",
-            "size_classes",
-            "states",
-            "languages",
-            "formats",
-            "home_city",
-            "travel_radius_km",
-            "monthly_capacity",
-            "durations",
-            "buffer_before_minutes",
-            "buffer_after_minutes",
-            "min_notice_hours",
-            "horizon_days",
-            "max_per_day",
-            "max_per_week",
-            "auto_confirm",
-            "active",
-            # private: the owner and coordinators only
-            "email",
+            *(f for f in PROFILE_FIELDS if f != "display_name"),  # "name" is display_name
             "conflicts",
-            "home_latitude",
-            "home_longitude",
-            "meeting_url",
-            "timezone",
             "username",
         ]
 
@@ -318,13 +300,23 @@ class WallClockField(serializers.TimeField):
         return parsed
 
 
+def reasonable_date(value: date) -> None:
+    """A date a calendar may name (consult.services.date_problem: 2000 to ten years ahead)."""
+    if problem := date_problem(value, today=timezone.localdate()):
+        raise serializers.ValidationError(problem)
+
+
 class RuleSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     weekday = serializers.IntegerField(min_value=0, max_value=6)
     start = WallClockField(source="start_time")
     end = WallClockField(source="end_time")
-    valid_from = serializers.DateField(required=False, allow_null=True)
-    valid_until = serializers.DateField(required=False, allow_null=True)
+    valid_from = serializers.DateField(
+        required=False, allow_null=True, validators=[reasonable_date]
+    )
+    valid_until = serializers.DateField(
+        required=False, allow_null=True, validators=[reasonable_date]
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["end_time"] <= attrs["start_time"]:
@@ -340,6 +332,7 @@ class ExceptionSerializer(serializers.ModelSerializer):
         model = AvailabilityException
         fields = ["id", "date", "start", "end", "kind", "note"]
         read_only_fields = ["id"]
+        extra_kwargs = {"date": {"validators": [reasonable_date]}}
 
 
 class RulesSerializer(serializers.Serializer):
@@ -366,20 +359,6 @@ AvailabilitySchema = inline_serializer(
 )
 
 
-_SETTINGS = (
-    "durations",
-    "buffer_before_minutes",
-    "buffer_after_minutes",
-    "min_notice_hours",
-    "horizon_days",
-    "max_per_day",
-    "max_per_week",
-    "auto_confirm",
-    "timezone",
-    "active",
-)
-
-
 def _managed_expert(user: Any, pk: int) -> ExpertProfile:
     expert = ExpertProfile.objects.filter(pk=pk).first()
     if expert is None or not availability.can_manage_availability(user, expert):
@@ -399,7 +378,7 @@ class AvailabilityView(APIView):
             "expert": expert.pk,
             "rules": RuleSerializer(expert.rules.all(), many=True).data,
             "exceptions": ExceptionSerializer(expert.exceptions.all(), many=True).data,
-            "settings": {name: getattr(expert, name) for name in _SETTINGS},
+            "settings": {name: getattr(expert, name) for name in BOOKING_SETTINGS},
         }
 
     @extend_schema(responses=AvailabilitySchema)

@@ -12,8 +12,10 @@ from datetime import date, time
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consult.services import date_problem
 from core.errors import Invalid, NotFound
 from core.roles import is_coordinator
 from core.validators import MESSAGE as CONTROL_CHARACTERS
@@ -45,6 +47,14 @@ def check_manage_availability(user: Any, expert: ExpertProfile) -> None:
         raise NotFound(_("Nicht gefunden."))
 
 
+def _time_problem(value: time | None) -> str | None:
+    """Wall-clock times are whole minutes: "08:00:30" would read back as 08:00 while slots
+    started at 08:00:30."""
+    if value is not None and (value.second or value.microsecond):
+        return _("Nur Stunden und Minuten, z. B. 09:00.")
+    return None
+
+
 def _validate_rules(rules: Sequence[RuleSpec]) -> None:
     if len(rules) > MAX_RULES:
         raise Invalid(
@@ -52,12 +62,17 @@ def _validate_rules(rules: Sequence[RuleSpec]) -> None:
             fields={"rules": [_("Zu viele Zeitfenster.")]},
         )
     errors: dict[str, Any] = {}
+    today = timezone.localdate()
     for index, rule in enumerate(rules):
         problems = []
         if not 0 <= rule.weekday <= 6:
             problems.append(_("Wochentag 0 (Montag) bis 6 (Sonntag)."))
         if rule.end <= rule.start:
             problems.append(_("Das Ende muss nach dem Beginn liegen."))
+        problems += [p for p in (_time_problem(rule.start), _time_problem(rule.end)) if p][:1]
+        for day in (rule.valid_from, rule.valid_until):
+            if day is not None and (problem := date_problem(day, today=today)):
+                problems.append(problem)
         if rule.valid_from and rule.valid_until and rule.valid_until < rule.valid_from:
             problems.append(_("„gültig bis“ liegt vor „gültig ab“."))
         if problems:
@@ -102,6 +117,11 @@ def _exception_problems(spec: ExceptionSpec) -> dict[str, str]:
     """What is wrong with ``spec``, by field: empty if nothing."""
     if spec.kind not in AvailabilityException.Kind.values:
         return {"kind": _("„block“ oder „add“.")}
+    if problem := date_problem(spec.day, today=timezone.localdate()):
+        return {"date": problem}
+    for name, value in (("start", spec.start), ("end", spec.end)):
+        if problem := _time_problem(value):
+            return {name: problem}
     if (spec.start is None) != (spec.end is None):
         return {"end" if spec.end is None else "start": _("Beginn und Ende gehören zusammen.")}
     if spec.start is not None and spec.end is not None and spec.end <= spec.start:

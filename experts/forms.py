@@ -14,7 +14,13 @@ from django.utils.translation import gettext_lazy as _
 from consult.choices import LANGUAGE_CHOICES, FederalState, ProcedureType, SizeClass
 from consult.models import Topic
 from core.validators import no_control_characters
-from experts.models import AvailabilityException, AvailabilityRule, ExpertProfile
+from experts.models import (
+    PROFILE_FIELDS,
+    PROFILE_LISTS,
+    AvailabilityException,
+    AvailabilityRule,
+    ExpertProfile,
+)
 
 LEVEL_CHOICES = [
     ("", _("kein Schwerpunkt")),
@@ -32,29 +38,8 @@ def _minutes(n: int) -> str:
 DURATION_CHOICES = [(m, lazy(_minutes, str)(m)) for m in (30, 45, 60, 90, 120)]
 FORMAT_CHOICES = [("online", _("Online")), ("onsite", _("Vor Ort"))]
 # Plain fields of the profile edited as they are (lists and topics are handled below).
-SCALAR_FIELDS = (
-    "display_name",
-    "organisation",
-    "email",
-    "bio_de",
-    "bio_en",
-    "home_city",
-    "home_latitude",
-    "home_longitude",
-    "travel_radius_km",
-    "monthly_capacity",
-    "buffer_before_minutes",
-    "buffer_after_minutes",
-    "min_notice_hours",
-    "horizon_days",
-    "max_per_day",
-    "max_per_week",
-    "timezone",
-    "auto_confirm",
-    "meeting_url",
-    "active",
-)
-LIST_FIELDS = ("procedure_types", "size_classes", "states", "languages", "formats")
+SCALAR_FIELDS = tuple(f for f in PROFILE_FIELDS if f not in (*PROFILE_LISTS, "durations"))
+LIST_FIELDS = PROFILE_LISTS
 
 
 class ProfileForm(forms.ModelForm):

@@ -16,6 +16,39 @@ def default_durations() -> list[int]:
     return [60, 90]
 
 
+# The booking settings of a profile: what the slot maths reads (the availability API shows them).
+BOOKING_SETTINGS = (
+    "durations",
+    "buffer_before_minutes",
+    "buffer_after_minutes",
+    "min_notice_hours",
+    "horizon_days",
+    "max_per_day",
+    "max_per_week",
+    "auto_confirm",
+    "timezone",
+    "active",
+)
+# The profile's lists of choice values (several values each).
+PROFILE_LISTS = ("procedure_types", "size_classes", "states", "languages", "formats")
+# Every field of a profile an edit may change: the services, the API and the form read this list.
+PROFILE_FIELDS = (
+    "display_name",
+    "organisation",
+    "email",
+    "bio_de",
+    "bio_en",
+    *PROFILE_LISTS,
+    "home_latitude",
+    "home_longitude",
+    "home_city",
+    "travel_radius_km",
+    "monthly_capacity",
+    "meeting_url",
+    *BOOKING_SETTINGS,
+)
+
+
 class ExpertProfile(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="expert_profile"

@@ -28,6 +28,7 @@ from core.validators import check_text
 from experts import match_selectors
 from experts.matching import ExpertMatrix, Match, Weights, assign_batch, score_requests
 from experts.models import (
+    PROFILE_FIELDS,
     AssignmentItem,
     AssignmentProposal,
     ExpertProfile,
@@ -36,34 +37,6 @@ from experts.models import (
 )
 from notifications.services import queue_notification, render_message
 
-PROFILE_FIELDS = (
-    "display_name",
-    "organisation",
-    "email",
-    "bio_de",
-    "bio_en",
-    "procedure_types",
-    "size_classes",
-    "states",
-    "languages",
-    "formats",
-    "home_latitude",
-    "home_longitude",
-    "home_city",
-    "travel_radius_km",
-    "monthly_capacity",
-    "durations",
-    "buffer_before_minutes",
-    "buffer_after_minutes",
-    "min_notice_hours",
-    "horizon_days",
-    "max_per_day",
-    "max_per_week",
-    "timezone",
-    "auto_confirm",
-    "meeting_url",
-    "active",
-)
 EXPERT_FORMATS = ("online", "onsite")
 # Upper bounds that keep a typo from becoming a profile nobody can match or book.
 LIMITS = {

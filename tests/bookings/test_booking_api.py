@@ -1,4 +1,4 @@
-"""The bookings API: creation, scoping, actions, slots, availability, calendar feeds."""
+"""The bookings API: creation, scoping, actions, slots, calendar feeds."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pytest
 import time_machine
 
 from bookings.models import ConsultationBooking
-from experts.models import AvailabilityException, AvailabilityRule
 from tests import factories
 from tests.conftest import client_for
 from tests.ics_rules import assert_valid_feed
@@ -377,107 +376,6 @@ def test_dst_night_has_no_slot_in_the_missing_hour_and_no_duplicate_in_the_repea
 
 def test_slots_need_login(api, expert):
     assert api.get(slots_url(expert)).status_code in (401, 403)
-
-
-# --- availability -----------------------------------------------------------------------------
-
-
-def availability_url(expert) -> str:  # type: ignore[no-untyped-def]
-    return f"/api/v1/experts/{expert.pk}/availability/"
-
-
-def test_expert_reads_and_replaces_own_rules(expert):
-    client = client_for(expert.user)
-    body = client.get(availability_url(expert)).json()
-    assert len(body["rules"]) == 5 and body["settings"]["durations"] == [60, 90]
-    response = client.put(
-        availability_url(expert),
-        {
-            "rules": [
-                {"weekday": 0, "start": "09:00", "end": "12:00"},
-                {"weekday": 0, "start": "14:00", "end": "18:00", "valid_from": "2027-06-01"},
-            ]
-        },
-        format="json",
-    )
-    assert response.status_code == 200, response.json()
-    assert [(r["start"], r["end"]) for r in response.json()["rules"]] == [
-        ("09:00", "12:00"),
-        ("14:00", "18:00"),
-    ]
-    assert AvailabilityRule.objects.filter(expert=expert).count() == 2
-
-
-def test_bad_rules_are_400_and_keep_the_old_ones(expert):
-    response = client_for(expert.user).put(
-        availability_url(expert),
-        {"rules": [{"weekday": 7, "start": "12:00", "end": "09:00"}]},
-        format="json",
-    )
-    assert response.status_code == 400
-    assert AvailabilityRule.objects.filter(expert=expert).count() == 5
-
-
-def test_exceptions_are_added_and_deleted(expert):
-    client = client_for(expert.user)
-    url = availability_url(expert) + "exceptions/"
-    response = client.post(url, {"date": "2027-06-08", "kind": "block", "note": "Urlaub"})
-    assert response.status_code == 201
-    eid = response.json()["id"]
-    assert (
-        client.post(url, {"date": "2027-06-09", "start": "12:00", "end": "10:00"}).status_code
-        == 400
-    )
-    assert client.get(availability_url(expert)).json()["exceptions"][0]["id"] == eid
-    assert client.delete(f"{url}{eid}/").status_code == 204
-    assert not AvailabilityException.objects.exists()
-
-
-def test_put_availability_with_exceptions_replaces_them_and_the_slots_follow(expert):
-    client = client_for(expert.user)
-    old = AvailabilityException.objects.create(expert=expert, date=date(2027, 6, 9))
-    rules = [{"weekday": 0, "start": "09:00", "end": "12:00"}]
-    body = {
-        "rules": rules,
-        "exceptions": [
-            {"date": "2027-06-07", "kind": "block"},
-            {"date": "2027-06-12", "start": "10:00", "end": "12:00", "kind": "add"},
-        ],
-    }
-    response = client.put(availability_url(expert), body, format="json")
-    assert response.status_code == 200, response.json()
-    shown = [(e["date"], e["start"], e["kind"]) for e in response.json()["exceptions"]]
-    assert shown == [("2027-06-07", None, "block"), ("2027-06-12", "10:00", "add")]
-    assert not AvailabilityException.objects.filter(pk=old.pk).exists()
-    params = {"from": at(MONDAY, 0), "to": at(MONDAY + timedelta(days=6), 0), "duration": 60}
-    starts = [s["start"] for s in client.get(slots_url(expert), params).json()["results"]]
-    assert starts == [
-        "2027-06-12T10:00:00+02:00",
-        "2027-06-12T10:30:00+02:00",
-        "2027-06-12T11:00:00+02:00",
-    ]
-
-
-def test_patch_availability_replaces_only_what_it_names(expert):
-    client = client_for(expert.user)
-    url = availability_url(expert)
-    response = client.patch(url, {"exceptions": [{"date": "2027-06-08"}]}, format="json")
-    assert response.status_code == 200, response.json()
-    assert len(response.json()["rules"]) == 5 and len(response.json()["exceptions"]) == 1
-    response = client.patch(url, {"rules": [{"weekday": 0, "start": "09:00"}]}, format="json")
-    assert response.status_code == 400 and "rules" in response.json()["fields"]
-    bad = {"rules": [], "exceptions": [{"date": "2027-06-09", "start": "12:00", "end": "10:00"}]}
-    response = client.put(url, bad, format="json")
-    assert response.status_code == 400 and "exceptions" in response.json()["fields"]
-    assert AvailabilityRule.objects.filter(expert=expert).count() == 5
-    assert list(AvailabilityException.objects.values_list("date", flat=True)) == [date(2027, 6, 8)]
-
-
-def test_others_availability_is_404_but_coordinator_may(expert, staff_user, coordinator):
-    other = factories.ExpertProfileFactory()
-    assert client_for(other.user).get(availability_url(expert)).status_code == 404
-    assert client_for(staff_user).get(availability_url(expert)).status_code == 404
-    assert client_for(coordinator).get(availability_url(expert)).status_code == 200
 
 
 # --- calendar feeds ---------------------------------------------------------------------------

@@ -122,3 +122,40 @@ def test_exception_needs_both_times_or_none(expert, coordinator):
     availability.delete_exception(actor=expert.user, expert=expert, exception_id=added.pk)
     with pytest.raises(NotFound):
         availability.delete_exception(actor=expert.user, expert=expert, exception_id=added.pk)
+
+
+def test_rule_times_with_seconds_are_refused_by_the_service_too(expert):
+    with pytest.raises(Invalid) as exc:
+        availability.replace_rules(
+            actor=expert.user,
+            expert=expert,
+            rules=[availability.RuleSpec(weekday=0, start=time(8, 0, 30), end=time(12))],
+        )
+    assert "0" in exc.value.fields["rules"]
+    assert expert.rules.count() == 5
+
+
+def test_exception_on_a_date_in_year_1_is_refused_on_the_date(expert):
+    with pytest.raises(Invalid) as exc:
+        availability.add_exception(actor=expert.user, expert=expert, day=date(1, 1, 1))
+    assert "date" in exc.value.fields
+    with pytest.raises(Invalid) as exc:
+        availability.add_exception(
+            actor=expert.user, expert=expert, day=MONDAY, start=time(9, 0, 0, 1), end=time(10)
+        )
+    assert "start" in exc.value.fields
+    assert not AvailabilityException.objects.exists()
+
+
+def test_rule_valid_until_9999_is_refused(expert):
+    with pytest.raises(Invalid) as exc:
+        availability.replace_rules(
+            actor=expert.user,
+            expert=expert,
+            rules=[
+                availability.RuleSpec(
+                    weekday=0, start=time(9), end=time(12), valid_until=date(9999, 12, 31)
+                )
+            ],
+        )
+    assert "0" in exc.value.fields["rules"]

@@ -1,0 +1,164 @@
+"""Serializers of the bookings API: aware times in and out, a booking, the actions' input."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from bookings import services
+from bookings.models import ConsultationBooking
+from core.api_fields import id_field
+from core.errors import Invalid
+
+# Times far from now are no consultation; outside these bounds the range arithmetic (a range of
+# days, the ISO weeks around it, buffers) could leave what datetime can hold: a 500, not a 400.
+EARLIEST_TIME = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_TIME = datetime(9000, 1, 1, tzinfo=UTC)
+# In a query string an unencoded "+" arrives as a space: "…T10:00:00 01:00" means "+01:00".
+_SPACE_FOR_PLUS = re.compile(r"^(.+[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?) (\d{2}(?::?\d{2})?)$")
+
+
+def read_aware(text: str) -> datetime:
+    """ISO 8601 with a UTC offset ("Z" or ±hh:mm) to an aware datetime; ``ValueError`` with
+    ``"invalid"``, ``"naive"`` or ``"range"`` as its argument otherwise."""
+    text = _SPACE_FOR_PLUS.sub(r"\1+\2", text.strip())
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError("invalid") from None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise ValueError("naive")
+    try:
+        in_utc = parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("range") from None
+    if not EARLIEST_TIME <= in_utc <= LATEST_TIME:
+        raise ValueError("range")
+    return parsed
+
+
+def parse_aware(value: Any, field: str) -> datetime:
+    """``read_aware`` for a query parameter: naive, malformed or absurd input is a 400 on
+    ``field`` (a naive time would silently mean the server's zone)."""
+    try:
+        return read_aware(str(value))
+    except ValueError as exc:
+        problem = exc.args[0]
+    if problem == "naive":
+        raise Invalid(
+            _("Bitte mit Zeitzone angeben, z. B. 2027-03-01T10:00:00+01:00."),
+            fields={field: [_("Ohne Zeitzone.")]},
+        )
+    if problem == "range":
+        raise Invalid(
+            _("Zeitangabe außerhalb des möglichen Bereichs."),
+            fields={field: [_("Außerhalb des möglichen Bereichs.")]},
+        )
+    raise Invalid(
+        _("Ungültige Zeitangabe: ISO 8601 mit Zeitzone erwartet."),
+        fields={field: [_("Ungültig, z. B. 2027-03-01T10:00:00+01:00.")]},
+    )
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class AwareDateTimeField(serializers.Field):
+    """Reads ISO 8601 with an offset only; writes ISO 8601 in the service's zone."""
+
+    default_error_messages = {
+        # Lazy: translated per request, in the client's language, not once at import.
+        "invalid": gettext_lazy("Ungültig, z. B. 2027-03-01T10:00:00+01:00."),
+        "naive": gettext_lazy("Ohne Zeitzone."),
+        "range": gettext_lazy("Außerhalb des möglichen Bereichs."),
+    }
+
+    def to_internal_value(self, data: Any) -> datetime:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            return read_aware(data)
+        except ValueError as exc:
+            self.fail(exc.args[0])
+
+    def to_representation(self, value: datetime) -> str:
+        return timezone.localtime(value).isoformat()
+
+
+class BookingSerializer(serializers.ModelSerializer):
+    start = AwareDateTimeField()
+    end = AwareDateTimeField()
+    hold_expires_at = AwareDateTimeField(allow_null=True)
+    expert_name = serializers.CharField(source="expert.display_name")
+    municipality = serializers.IntegerField(source="request.plan.municipality_id")
+    municipality_name = serializers.CharField(source="request.plan.municipality.name")
+    duration_minutes = serializers.SerializerMethodField()
+    # Blank for on-site bookings, so documented as a string, not a URI.
+    meeting_url = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = ConsultationBooking
+        fields = [
+            "id",
+            "status",
+            "start",
+            "end",
+            "duration_minutes",
+            "format",
+            "location",
+            "meeting_url",
+            "expert",
+            "expert_name",
+            "request",
+            "municipality",
+            "municipality_name",
+            "uid",
+            "sequence",
+            "hold_expires_at",
+            "reason",
+            "rating",
+            "feedback_comment",
+        ]
+        read_only_fields = fields
+
+    def get_duration_minutes(self, booking: ConsultationBooking) -> int:
+        return int((booking.end - booking.start).total_seconds() // 60)
+
+
+class BookingCreateSerializer(serializers.Serializer):
+    request = id_field()
+    expert = id_field()
+    start = AwareDateTimeField()
+    duration_minutes = serializers.IntegerField(min_value=1, max_value=24 * 60)
+    format = serializers.ChoiceField(
+        choices=ConsultationBooking.Format.choices, required=False, allow_null=True
+    )
+    hold = serializers.BooleanField(required=False, default=False)
+
+
+class SeenSerializer(serializers.Serializer):
+    """Optional ``sequence``: the booking's SEQUENCE as the client last saw it (like If-Match);
+    if the booking changed since, the action is a 409 with the current status."""
+
+    sequence = serializers.IntegerField(required=False, min_value=0)
+
+
+class ReasonSerializer(SeenSerializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=services.MAX_REASON)
+
+
+class RescheduleSerializer(SeenSerializer):
+    start = AwareDateTimeField()
+
+
+class FeedbackSerializer(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=services.MAX_REASON
+    )
