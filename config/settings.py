@@ -473,3 +473,11 @@ MEMBERSHIP_INVITATION_DAYS = env.int("MEMBERSHIP_INVITATION_DAYS", default=14)
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["membership"] = env.str(
     "THROTTLE_MEMBERSHIP", default="10/hour"
 )
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "OrganisationKindEnum": "consult.choices.OrganisationKind",
+        "MembershipLanguageEnum": [("de", "Deutsch"), ("en", "English")],
+        "MembershipApplicationStatusEnum": "consult.models.MembershipApplication.Status",
+        "PersonRoleEnum": "consult.models.StaffMembership.Role",
+    }
+)

