@@ -19,10 +19,11 @@ transaction (invariant 3).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
@@ -490,116 +491,93 @@ def _reason(reason: str) -> str:
     return reason
 
 
-def _transition(
-    *,
-    actor: Any,
-    booking_id: int,
-    now: datetime,
-    sequence: int | None,
-    may: Callable[[Any, ConsultationBooking], bool],
-    from_states: Sequence[str],
-    to: str,
-    notice: str,
-    before_start: bool = True,
-    release_request: bool = False,
-    **changes: Any,
-) -> ConsultationBooking:
-    """One step of the lifecycle: who ``may``, from which states, to which, and the message.
+class _Seen(TypedDict, total=False):
+    sequence: int | None  # the booking's SEQUENCE as the caller last saw it (like If-Match)
+    now: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One step of the lifecycle: who may, from which states, to which, and the message.
 
     A held booking was never announced, so its end is no news to anyone: only a booking that
     was requested or confirmed writes ``notice`` to the outbox.
     """
-    with _database_refusals(), transaction.atomic(durable=True):
-        booking = _visible(actor, booking_id)
-        _require(may(actor, booking))
-        if before_start:
-            _future(booking, now)
-        was_announced = booking.status in ANNOUNCED
-        _swap(
-            booking.pk,
-            Q(status__in=list(from_states)) & _seen(sequence),
-            now=now,
-            bump=True,
-            status=to,
-            **changes,
-        )
-        if release_request:
-            _release_request(booking.request_id)
-        booking = _reload(booking.pk)
-        if was_announced:
-            notify(booking, notice, now=now, actor=actor)
-        return booking
+
+    may: Callable[[Any, ConsultationBooking], bool]
+    from_states: tuple[str, ...]
+    to: str
+    notice: str
+    before_start: bool = True
+    release_request: bool = False
+
+    def run(
+        self,
+        actor: Any,
+        booking_id: int,
+        *,
+        sequence: int | None = None,
+        now: datetime | None = None,
+        **changes: Any,
+    ) -> ConsultationBooking:
+        now = now or timezone.now()
+        with _database_refusals(), transaction.atomic(durable=True):
+            booking = _visible(actor, booking_id)
+            _require(self.may(actor, booking))
+            if self.before_start:
+                _future(booking, now)
+            was_announced = booking.status in ANNOUNCED
+            _swap(
+                booking.pk,
+                Q(status__in=self.from_states) & _seen(sequence),
+                now=now,
+                bump=True,
+                status=self.to,
+                **changes,
+            )
+            if self.release_request:
+                _release_request(booking.request_id)
+            booking = _reload(booking.pk)
+            if was_announced:
+                notify(booking, self.notice, now=now, actor=actor)
+            return booking
 
 
 def _either_side(user: Any, booking: ConsultationBooking) -> bool:
     return _is_expert_side(user, booking) or _is_municipality_side(user, booking)
 
 
-def confirm(
-    *,
-    actor: Any,
-    booking_id: int,
-    sequence: int | None = None,
-    now: datetime | None = None,
-) -> ConsultationBooking:
+_CONFIRM = _Step(_is_expert_side, (Status.REQUESTED,), Status.CONFIRMED, "confirmed")
+_DECLINE = _Step(
+    _is_expert_side,
+    (Status.REQUESTED,),
+    Status.DECLINED,
+    "declined",
+    before_start=False,
+    release_request=True,
+)
+_CANCEL = _Step(
+    _either_side, (Status.HELD, *ANNOUNCED), Status.CANCELLED, "cancelled", release_request=True
+)
+
+
+def confirm(*, actor: Any, booking_id: int, **seen: Unpack[_Seen]) -> ConsultationBooking:
     """The expert (or a coordinator) accepts a requested consultation."""
-    return _transition(
-        actor=actor,
-        booking_id=booking_id,
-        now=now or timezone.now(),
-        sequence=sequence,
-        may=_is_expert_side,
-        from_states=[Status.REQUESTED],
-        to=Status.CONFIRMED,
-        notice="confirmed",
-    )
+    return _CONFIRM.run(actor, booking_id, **seen)
 
 
 def decline(
-    *,
-    actor: Any,
-    booking_id: int,
-    reason: str = "",
-    sequence: int | None = None,
-    now: datetime | None = None,
+    *, actor: Any, booking_id: int, reason: str = "", **seen: Unpack[_Seen]
 ) -> ConsultationBooking:
     """The expert (or a coordinator) turns a request down; the request is open again."""
-    return _transition(
-        actor=actor,
-        booking_id=booking_id,
-        now=now or timezone.now(),
-        sequence=sequence,
-        may=_is_expert_side,
-        from_states=[Status.REQUESTED],
-        to=Status.DECLINED,
-        notice="declined",
-        before_start=False,
-        release_request=True,
-        reason=_reason(reason),
-    )
+    return _DECLINE.run(actor, booking_id, reason=_reason(reason), **seen)
 
 
 def cancel(
-    *,
-    actor: Any,
-    booking_id: int,
-    reason: str = "",
-    sequence: int | None = None,
-    now: datetime | None = None,
+    *, actor: Any, booking_id: int, reason: str = "", **seen: Unpack[_Seen]
 ) -> ConsultationBooking:
     """Either side calls a held, requested or confirmed consultation off before it starts."""
-    return _transition(
-        actor=actor,
-        booking_id=booking_id,
-        now=now or timezone.now(),
-        sequence=sequence,
-        may=_either_side,
-        from_states=[Status.HELD, *ANNOUNCED],
-        to=Status.CANCELLED,
-        notice="cancelled",
-        release_request=True,
-        reason=_reason(reason),
-    )
+    return _CANCEL.run(actor, booking_id, reason=_reason(reason), **seen)
 
 
 def reschedule(
