@@ -343,3 +343,13 @@ def test_control_characters_in_names_are_400_on_the_field(api):
     assert response.status_code == 400
     assert "contact_name" in response.json()["fields"]
     assert not MembershipApplication.objects.exists()
+
+
+def test_application_list_query_count_does_not_grow_with_rows(
+    api, coordinator, django_assert_max_num_queries
+):
+    for n in range(6):
+        apply(api, email=f"a{n}@x.example", ags="", state="Bayern", organisation_name=f"O{n}")
+    caller = client_for(coordinator)
+    with django_assert_max_num_queries(5):
+        assert caller.get(URL).json()["count"] == 6
