@@ -9,11 +9,11 @@ rows say so); Redis from REDIS_URL on a private queue, or a redis-server on a fr
 with a message if none is installed); an aiosmtpd sink in this process; the worker started and
 answering a ping before the clock starts.
 
-Timed: `events.management.update_event` moving the session (rendering, 2,000 .ics,
-one bulk outbox insert, commit, 20 `deliver_batch` tasks of 100 ids enqueued after commit) until
-the SMTP sink holds all 2,000 messages; checked: every row `sent`, every Message-ID once.
-Without the events service, the 2,000 rows are written with `queue_many` and invitations built
-by notifications/ics.py, and the rows say so.
+Timed: `events.management.update_event` moving the session (through notifications.services.send:
+the message rendered once per language, the invitation prepared once per language and each
+participant put in, one bulk outbox insert, commit, 20 `deliver_batch` tasks of 100 ids enqueued
+after commit) until the SMTP sink holds all 2,000 messages; checked: every row `sent`, every
+Message-ID once.
 
 Figures: end to end (target ≤ 20 s); the change transaction alone; messages/s delivered, against
 a bare smtplib loop sending the same 2,000 e-mails over one connection from one process (the
@@ -180,69 +180,17 @@ def make_event(count: int) -> tuple[int, object]:
     return event.pk, coordinator
 
 
-def change_event(event_id: int, coordinator: object, count: int) -> str:
+def change_event(event_id: int, coordinator: object) -> str:
     """The change under test; returns how it was made (for the rows)."""
     from datetime import timedelta
 
-    try:
-        from events import management as event_management
-        from events.models import EventSession
-    except ImportError:
-        return fallback_change(event_id, count)
+    from events import management as event_management
+    from events.models import EventSession
+
     session = EventSession.objects.get(event_id=event_id)
     moved = (session.start + timedelta(days=7), session.end + timedelta(days=7))
     event_management.update_event(event_id=event_id, by=coordinator, sessions=[moved])
     return "event_management.update_event"
-
-
-def fallback_change(event_id: int, count: int) -> str:
-    """Without the events service: the same rows by queue_many with real invitations."""
-    from dataclasses import replace
-    from datetime import timedelta
-
-    from django.db import transaction
-    from django.utils import timezone
-
-    from events.models import Event, Registration
-    from notifications import ics
-    from notifications.models import Notification
-    from notifications.services import queue_many
-
-    with transaction.atomic():
-        event = Event.objects.select_for_update().get(pk=event_id)
-        event.sequence += 1
-        event.save(update_fields=["sequence"])
-        session = event.sessions.get()
-        base = ics.Invitation(
-            uid=event.uid,
-            sequence=event.sequence,
-            summary=event.title_de,
-            organizer=ics.Organizer("veranstaltungen@consult.example", "Netzwerk"),
-            attendees=(ics.Attendee("placeholder@example.org"),),
-            sessions=(
-                ics.Session(session.start + timedelta(days=7), session.end + timedelta(days=7)),
-            ),
-            dtstamp=timezone.now(),
-            description=event.description_de,
-            location=event.place,
-        )
-        rows = [
-            Notification(
-                recipient=r.email,
-                recipient_name=r.name,
-                kind="event.event_update",
-                language=r.language,
-                subject=f"Geänderter Termin: {event.title_de}",
-                body_text=f"Guten Tag {r.name},\n\nder Termin hat sich geändert.\n",
-                body_html=f"<p>Guten Tag {r.name},</p><p>der Termin hat sich geändert.</p>",
-                ics=ics.build_invitation(replace(base, attendees=(ics.Attendee(r.email, r.name),))),
-                ics_method="REQUEST",
-                dedup_key=f"bench:{event.pk}:{event.sequence}:{r.pk}",
-            )
-            for r in Registration.objects.filter(event=event, status="confirmed")
-        ]
-        queue_many(rows)
-    return f"queue_many + ics.build_invitation ({count} rows; events service not importable)"
 
 
 def warm_up(sink: Sink) -> None:
@@ -337,7 +285,7 @@ def main() -> None:
         warm_up(sink)
         event_id, coordinator = make_event(count)
         started = time.perf_counter()
-        how = change_event(event_id, coordinator, count)
+        how = change_event(event_id, coordinator)
         changed = time.perf_counter()
         if not wait_until(lambda: sink.count() >= count, 120):
             raise RuntimeError(f"only {sink.count()} of {count} messages arrived")
