@@ -306,6 +306,7 @@ SPECTACULAR_SETTINGS = {
         "AssignmentStatusEnum": "experts.models.AssignmentProposal.Status",
         "MatchSourceEnum": "experts.models.MatchRecord.Source",
         "NotificationStatusEnum": "notifications.models.Notification.Status",
+        "ThreadKindEnum": "exchange.models.Thread.Kind",
     },
     "PREPROCESSING_HOOKS": ["config.schema.drop_slash_duplicates"],
     "POSTPROCESSING_HOOKS": [
