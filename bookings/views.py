@@ -41,6 +41,7 @@ from core.errors import DomainError, NotFound
 from core.pages import (
     expert_required,
     in_viewer_zone,
+    is_staff_member,
     staff_required,
 )
 from core.rate_limits import RateLimit, client_address
@@ -73,10 +74,14 @@ CRITERIA_LABELS = {
 # --- ranked experts for a consultation request -------------------------------------------------
 
 
-@staff_required
+@login_required
 @in_viewer_zone
 def request_matches(request: HttpRequest, pk: int) -> HttpResponse:
-    """The best experts for the user's request, each explained, with the earliest free slot."""
+    """The best experts for the user's request, each explained, with the earliest free slot;
+    coordinators also read who was left out and why (they look, the municipality books)."""
+    coordinator = is_coordinator(request.user)
+    if not (coordinator or is_staff_member(request.user)):
+        raise Http404
     target = _own_request(request, pk)
     weights = match_selectors.current_weights()
     now = timezone.now()
@@ -104,12 +109,12 @@ def request_matches(request: HttpRequest, pk: int) -> HttpResponse:
         }
         for index, m in enumerate(matches, 1)
     ]
-    bookable = target.status in (
+    bookable = is_staff_member(request.user) and target.status in (
         ConsultationRequest.Status.OPEN,
         ConsultationRequest.Status.MATCHED,
     )
     left_out = None
-    if is_coordinator(request.user):
+    if coordinator:
         found = booking_matches.left_out(target, now=now)
         left_out = found.explanation_en if english else found.explanation_de
     return render(

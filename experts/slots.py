@@ -1,62 +1,6 @@
-"""Free consultation slots of one expert: the pure slot maths (no ORM, no I/O).
-
-Used by the slots endpoint (``free_slots``), the matcher (``earliest_free_slot``) and the booking
-service (``check_slot``), so all three agree on what "free" means.
-
-Inputs (plain frozen dataclasses)
-    ``WeeklyWindow``     weekday (0 = Monday), start/end wall-clock times in the expert's zone,
-                         optional ``valid_from``/``valid_until`` dates (both inclusive).
-    ``ExceptionWindow``  a date, optional start/end (both ``None`` = the whole day) and a kind:
-                         ``"add"`` adds time on that date, ``"block"`` removes it.
-    ``Busy``             an active booking's raw aware start/end (any zone); buffers are applied
-                         here, from the policy or the booking's own stored buffers.
-    ``SlotPolicy``       zone name, offered durations, buffers, minimum notice, horizon, per-day
-                         and per-ISO-week limits, grid step (all in minutes / days).
-
-Rules, in the order they apply
-    1. Per local date: the applicable weekly windows plus that date's additions are merged
-       (overlapping or touching windows become one, so a slot may span 12:00 of 09-12 + 12-14);
-       blocks are subtracted afterwards, so a block always wins over an addition. A window never
-       crosses midnight: a slot belongs to the local date it starts on.
-    2. Slots start on a grid of ``step_minutes`` anchored at the start of the merged window (before
-       blocks are cut out, so a block or a booking never shifts the grid) and last exactly the
-       requested duration; a slot must fit completely in what remains of the window.
-    3. Buffers: the buffered range of a booking is ``[start - before, end + after)``. A slot is
-       free only if its own buffered range (with the policy's buffers) overlaps no booking's
-       buffered range (half-open, so ranges that merely touch are fine). This is exactly what the
-       database exclusion constraint checks between two bookings, so a slot shown free cannot be
-       refused by the constraint (given the same bookings).
-    4. Minimum notice: the slot starts at or after ``now + min_notice``. Horizon: it starts at or
-       before ``now + horizon_days`` (absolute days). Requested range ``[start, end)``: the slot
-       starts at or after ``start`` and ends at or before ``end``.
-    5. Limits: a date with ``max_per_day`` existing bookings (counted by the local date their start
-       falls on) or an ISO week (in the expert's zone) with ``max_per_week`` offers no slot.
-
-Time zones and DST (Europe/Berlin, e.g. 28 March and 31 October 2027)
-    A window is the absolute interval from the first instant its local date's wall clock reads
-    ``start`` to the first instant it reads ``end``. A wall time that does not exist (the spring
-    gap, 02:00-03:00 on 28 March) stands for the moment the clock jumps (03:00 CEST); a wall time
-    that occurs twice (the autumn repeat, 02:00-03:00 on 31 October) stands for its first
-    occurrence (CEST, fold=0). Slots are generated in absolute time, and a slot start is a wall
-    time too, so it follows the same rule: a start whose wall clock is the second pass of the
-    repeated hour (fold=1) is not offered -- its wall time was already offered at its first
-    occurrence, and a person reading the list would see "02:00" twice. So:
-    - 01:00-04:00 on 28 March lasts two real hours: 01:00, 01:30 (+01:00), 03:00, 03:30 (+02:00);
-      no slot starts in the missing hour, and a slot may run across the jump (01:30-03:00).
-    - 01:00-04:00 on 31 October lasts four real hours: 01:00, 01:30, 02:00, 02:30 (+02:00),
-      03:00, 03:30 (+01:00); no duplicate in the repeated hour, and a slot may run into it
-      (02:30 CEST-02:30 CET for an hour).
-    Returned datetimes carry the expert's ``ZoneInfo`` (offset and ``fold`` set by the instant).
-    Python compares datetimes of the same zone by wall clock, ignoring ``fold``, so ``Slot``
-    compares, hashes and sorts by absolute time instead; do the same when comparing raw starts.
-
-Caller duties
-    Pass every active booking that can touch the range: its buffers reach past the range edges,
-    and the limits count bookings in the whole local day and ISO week of each slot. When
-    rescheduling, leave the booking being moved out of ``busy``. Naive datetimes raise
-    ``ValueError``; a duration the expert does not offer yields no slots (``free_slots``) or
-    ``Reason.BAD_DURATION`` (``check_slot``).
-"""
+"""Free consultation slots of one expert: the pure slot maths (no ORM, no I/O), shared by the
+slots endpoint, the matcher and the booking check. Rules, DST and caller duties:
+docs/architecture-experts.md, "Slots"."""
 
 from __future__ import annotations
 

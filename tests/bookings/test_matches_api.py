@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.test import Client
 
 from bookings import matches as booking_matches
 from bookings import selectors as booking_selectors
@@ -270,3 +271,61 @@ def test_matches_query_count_is_constant(staff_user, youth_request, django_asser
     with django_assert_max_num_queries(14):
         response = client.get(f"/api/v1/requests/{youth_request.pk}/matches/")
     assert len(response.json()["results"]) == 10
+
+
+# --- who is left out, and the topic levels (issue 18) -------------------------------------------
+
+
+def test_coordinator_sees_how_many_were_left_out_and_why(coordinator, staff_user, youth_request):
+    factories.ExpertProfileFactory(levels={"youth-school": 2})
+    factories.ExpertProfileFactory(display_name="Fördermittel", levels={"funding": 3})
+    factories.ExpertProfileFactory(languages=["en"])
+    body = matches(coordinator, youth_request).json()
+    assert [r["expert"]["name"] for r in body["results"]] != [] and all(
+        r["expert"]["name"] != "Fördermittel" for r in body["results"]
+    )
+    assert body["left_out"]["count"] == 2
+    assert body["left_out"]["reasons"] == {"conflict": 0, "language": 1, "format": 0, "topics": 1}
+    assert body["left_out"]["explanation"] == (
+        "2 Expert*innen nicht vorgeschlagen: 1 ohne gemeinsame Sprache,"
+        " 1 ohne eines der benötigten Themen."
+    )
+    # The municipality sees its suggestions, not who was passed over (nor for what).
+    assert matches(staff_user, youth_request).json()["left_out"] is None
+
+
+def test_explanation_names_the_topic_levels_in_the_callers_language(staff_user, youth_request):
+    factories.ExpertProfileFactory(levels={"youth-school": 3, "public-relations": 2})
+    german = matches(staff_user, youth_request).json()["results"][0]["explanation"]
+    assert german.endswith(
+        "Expertise: Kinder-, Jugend- und Schulbeteiligung (Stufe 3),"
+        " Öffentlichkeitsarbeit (Stufe 2)."
+    )
+    english = matches(staff_user, youth_request, headers={"HTTP_ACCEPT_LANGUAGE": "en"}).json()
+    assert english["results"][0]["explanation"].endswith(
+        "Expertise: Youth and school participation (level 3), Public relations (level 2)."
+    )
+
+
+def test_matches_page_tells_the_coordinator_who_was_left_out(coordinator, youth_request):
+    factories.ExpertProfileFactory(levels={"youth-school": 2})
+    factories.ExpertProfileFactory(levels={"funding": 3})
+    client = Client()
+    client.force_login(coordinator)
+    page = client.get(f"/anfragen/{youth_request.pk}/experten/")
+    assert page.status_code == 200
+    assert "1 Expert*in nicht vorgeschlagen: 1 ohne eines der benötigten Themen." in (
+        page.content.decode()
+    )
+
+
+def test_matches_page_is_the_municipalitys_and_the_coordinators_only(staff_user, youth_request):
+    factories.ExpertProfileFactory(levels={"funding": 3})
+    expert = factories.ExpertProfileFactory(levels={"youth-school": 2})
+    client = Client()
+    client.force_login(staff_user)
+    page = client.get(f"/anfragen/{youth_request.pk}/experten/")
+    assert page.status_code == 200
+    assert "nicht vorgeschlagen" not in page.content.decode()
+    client.force_login(expert.user)
+    assert client.get(f"/anfragen/{youth_request.pk}/experten/").status_code == 404

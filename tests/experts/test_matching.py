@@ -708,3 +708,69 @@ def test_batch_over_a_matrix_never_assigns_excluded_pairs() -> None:
     assert all(a.expert_id != 3 for a in result)
     assert len(result) == 3  # one of the two requests from municipality 1 stays open
     assert sum(1 for a in result if a.expert_id == 2) == 1
+
+
+# --- covering none of the needed topics (DESIGN.md 6, issue 18) --------------------------------
+
+
+def test_expert_covering_none_of_the_needed_topics_is_excluded_not_ranked_last() -> None:
+    covers = expert(1, topic_levels={"public-relations": 1})
+    budget_law = expert(2, topic_levels={"budget-law": 3, "council-politics": 3})
+    matrix = ExpertMatrix.build([covers, budget_law])
+    request = request_for(topics={"youth-school": 3, "public-relations": 2})
+    assert [m.expert_id for m in rank_experts(matrix, request, top_k=10, top_n=10)] == [1]
+    assert not np.isfinite(score_requests(matrix, [request])[0, matrix.row_of[2]])
+
+
+def test_left_out_experts_are_counted_by_their_first_reason() -> None:
+    from experts.match_explain import left_out_text
+    from experts.match_scoring import exclusions
+
+    experts = [
+        expert(1),  # suggested
+        expert(2, conflicts=frozenset({1}), topic_levels={"funding": 1}),  # conflict first
+        expert(3, languages=frozenset({"en"})),
+        expert(4, formats=frozenset({"onsite"}), lat=HAMBURG[0], lon=HAMBURG[1]),
+        expert(5, topic_levels={"funding": 2}),
+        expert(6, topic_levels={"budget-law": 1}),
+        expert(7, active=False, topic_levels={}),  # inactive: never a candidate, not counted
+    ]
+    counts = exclusions(ExpertMatrix.build(experts), request_for(municipality_id=1))
+    assert counts == {"conflict": 1, "language": 1, "format": 1, "topics": 2}
+    german, english = left_out_text(counts)
+    assert german == (
+        "5 Expert*innen nicht vorgeschlagen: 1 wegen eines Interessenkonflikts, 1 ohne gemeinsame"
+        " Sprache, 1 ohne mögliches Format, 2 ohne eines der benötigten Themen."
+    )
+    assert english == (
+        "5 experts not suggested: 1 for a conflict of interest, 1 with no language in common,"
+        " 1 with no feasible format, 2 covering none of the needed topics."
+    )
+    assert left_out_text(dict.fromkeys(counts, 0)) == ("", "")
+
+
+def test_explanation_names_the_covered_topics_with_their_levels() -> None:
+    names = {
+        "youth-school": ("Jugendbeteiligung", "youth participation"),
+        "public-relations": ("Öffentlichkeitsarbeit", "public relations"),
+    }
+    request = request_for(topics={"public-relations": 1, "youth-school": 3}, topic_names=names)
+    covering = expert(1, topic_levels={"youth-school": 3, "public-relations": 2, "funding": 1})
+    [match] = rank_experts(ExpertMatrix.build([covering]), request)
+    # The request's weightiest topic first; a topic the request does not need is not named.
+    assert match.explanation_de.endswith(
+        " Expertise: Jugendbeteiligung (Stufe 3), Öffentlichkeitsarbeit (Stufe 2)."
+    )
+    assert match.explanation_en.endswith(
+        " Expertise: youth participation (level 3), public relations (level 2)."
+    )
+    assert "funding" not in match.explanation_en
+
+
+def test_explanation_names_only_the_topics_the_expert_covers() -> None:
+    request = request_for(topics={"youth-school": 3, "public-relations": 2})
+    [match] = rank_experts(
+        ExpertMatrix.build([expert(1, topic_levels={"public-relations": 1})]), request
+    )
+    assert match.explanation_en.endswith(" Expertise: public-relations (level 1).")
+    assert match.explanation_de.startswith("Deckt 1 von 2 benötigten Themen ab,")
