@@ -24,7 +24,7 @@ from library import files
 from library.models import Resource, http_url
 from library.search import strip_unsafe
 from notifications.models import Notification
-from notifications.services import queue_many, render_message
+from notifications.services import Message, Recipient, send_many
 
 Kind = Resource.Kind
 Status = Resource.Status
@@ -329,35 +329,30 @@ def _remind_for(*, programme: Resource, today: dt.date) -> int:
     todo = [pk for pk, key in keys.items() if key not in done]
     if not todo:
         return 0
-    rows = []
+    messages = []
     days_left = (programme.deadline - today).days
     staff = Prefetch("staff", StaffMembership.objects.select_related("user").order_by("pk"))
     for municipality in Municipality.objects.filter(pk__in=todo).prefetch_related(staff):
         recipient, name = _recipient(municipality)
         if not recipient:
             continue
-        message = render_message(
-            "library/email/funding_deadline",
-            {
-                "programme": programme,
-                "municipality": municipality,
-                "days_left": days_left,
-                "recipient_name": name,
-            },
-            language="de",
-        )
-        rows.append(
-            Notification(
-                recipient=recipient,
-                recipient_name=name[:200],
+        messages.append(
+            Message(
                 kind="library.funding_deadline",
-                language="de",
-                subject=message.subject,
-                body_text=message.text,
-                body_html=message.html,
-                dedup_key=keys[municipality.pk],
+                template="library/email/funding_deadline",
+                context={
+                    "programme": programme,
+                    "municipality": municipality,
+                    "days_left": days_left,
+                    "recipient_name": name,
+                },
+                recipients=[
+                    Recipient(
+                        email=recipient, name=name, language="de", dedup_key=keys[municipality.pk]
+                    )
+                ],
             )
         )
-    if rows:
-        queue_many(rows)
-    return len(rows)
+    if messages:
+        send_many(messages)
+    return len(messages)
