@@ -11,6 +11,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
@@ -207,7 +208,7 @@ def _uploads(request: Request) -> list[Any]:
     create=extend_schema(request=ThreadCreateSerializer, responses=ThreadSerializer),
     posts=extend_schema(request=PostCreateSerializer, responses=PostSerializer),
     solve=extend_schema(request=SolveSerializer, responses=ThreadSerializer),
-    follow=extend_schema(request=None, responses=None),
+    follow=extend_schema(request=None, responses=OpenApiTypes.OBJECT),
     moderate=extend_schema(request=ThreadModerationSerializer, responses=ThreadSerializer),
 )
 class ThreadViewSet(GenericViewSet):
@@ -309,7 +310,7 @@ class ThreadViewSet(GenericViewSet):
 
 @extend_schema_view(
     helpful=extend_schema(request=None, responses=PostSerializer),
-    report=extend_schema(request=ReportSerializer, responses=None),
+    report=extend_schema(request=ReportSerializer, responses={201: OpenApiTypes.OBJECT}),
     moderate=extend_schema(request=PostModerationSerializer, responses=PostSerializer),
 )
 class PostViewSet(GenericViewSet):
