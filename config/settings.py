@@ -307,6 +307,7 @@ SPECTACULAR_SETTINGS = {
         "MatchSourceEnum": "experts.models.MatchRecord.Source",
         "NotificationStatusEnum": "notifications.models.Notification.Status",
         "ThreadKindEnum": "exchange.models.Thread.Kind",
+        "CalendarConnectionKindEnum": "experts.calendar_models.CalendarConnection.Kind",
     },
     "PREPROCESSING_HOOKS": ["config.schema.drop_slash_duplicates"],
     "POSTPROCESSING_HOOKS": [
