@@ -11,14 +11,16 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core.preferences import DEFAULT_LANGUAGE, language_of
 from core.rate_limits import client_address
-from notifications.services import Rendered, queue_notification
+from notifications.services import Recipient, send
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -30,7 +32,7 @@ class AccountAdapter(DefaultAccountAdapter):
         return client_address(request)
 
     def format_email_subject(self, subject: str) -> str:
-        return f"{_('Netzwerk Bürgerhaushalt')}: {subject}"
+        return _("Netzwerk Bürgerhaushalt") + ": " + subject
 
     # Links in e-mails point to SITE_URL like every other message (not to the host name the
     # request happened to use).
@@ -41,50 +43,41 @@ class AccountAdapter(DefaultAccountAdapter):
         return _on_site(super().get_email_confirmation_url(request, emailconfirmation))
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        """Queue the message in the outbox (sent after commit, retried) instead of sending."""
+        """Into the outbox (sent after commit, retried), in the account's language and the
+        layout of every other message: allauth's subject and text go into the e-mail
+        template ``accounts/email/account`` (plain text and HTML)."""
         user = context.get("user") or _only_account_with(email)
         language = language_of(user) if user is not None else _request_language()
+        name = user.get_full_name() if user is not None else ""
         request = allauth_context.request
+        context = {
+            "request": request,
+            "email": email,
+            "current_site": get_current_site(request),
+            "site_url": settings.SITE_URL,
+            "expiry_days": settings.ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS,
+            **context,
+        }
         with translation.override(language):
-            message = self.render_mail(
-                template_prefix,
-                email,
-                {
-                    "request": request,
-                    "email": email,
-                    "site_url": settings.SITE_URL,
-                    "expiry_days": settings.ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS,
-                    "recipient_name": user.get_full_name() if user is not None else "",
-                    **context,
-                },
-            )
-        html = next(
-            (body for body, mimetype in getattr(message, "alternatives", []) if "html" in mimetype),
-            "",
-        )
+            subject = render_to_string(f"{template_prefix}_subject.txt", context).strip()
+            subject = self.format_email_subject(" ".join(subject.splitlines()))
+            body = render_to_string(f"{template_prefix}_message.txt", context, request).strip()
         with transaction.atomic():
-            queue_account_mail(
-                recipient=email,
-                template=template_prefix,
-                message=Rendered(subject=message.subject, text=message.body + "\n", html=html),
-                recipient_name=user.get_full_name() if user is not None else "",
-                language=language,
+            send(
+                kind=f"account:{template_prefix.rsplit('/', 1)[-1]}",
+                template="accounts/email/account",
+                recipients=[
+                    Recipient(
+                        email=email,
+                        # One message per call: a reset link is new every time.
+                        dedup_key=f"account:{template_prefix}:{uuid.uuid4().hex}",
+                        name=name,
+                        language=language,
+                        values={"recipient_name": name},
+                    )
+                ],
+                context={"subject": subject, "body": body},
             )
-
-
-def queue_account_mail(
-    *, recipient: str, template: str, message: Rendered, recipient_name: str, language: str
-) -> None:
-    """The one place where an account's e-mail enters the outbox. Each call is one message
-    (a reset link is new every time), so the dedup key is unique per call."""
-    queue_notification(
-        recipient=recipient,
-        kind=f"account:{template.rsplit('/', 1)[-1]}",
-        dedup_key=f"account:{template}:{uuid.uuid4().hex}",
-        message=message,
-        recipient_name=recipient_name,
-        language=language,
-    )
 
 
 def _on_site(url: str) -> str:

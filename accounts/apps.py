@@ -12,8 +12,12 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from allauth.account.models import EmailAddress
+        from allauth.account.signals import user_logged_in
+
+        from accounts.views import language_at_login
 
         pre_save.connect(adopt_account_address, sender=EmailAddress, dispatch_uid="adopt-address")
+        user_logged_in.connect(language_at_login, dispatch_uid="language-at-login")
 
 
 def adopt_account_address(sender: Any, instance: Any, raw: bool = False, **_kwargs: Any) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from allauth.account.internal.flows.login import perform_password_login
 from allauth.account.models import Login
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
@@ -30,7 +31,33 @@ from accounts.forms import (
 )
 from accounts.two_factor import has_two_factor, verify_code
 from core.errors import DomainError
+from core.models import AccountPreference
 from core.preferences import language_of, set_language
+
+
+def remember_language(response: HttpResponse, language: str) -> HttpResponse:
+    """Pages in the account's language from now on (the cookie Django's language switch sets)."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE or "Lax",
+    )
+    return response
+
+
+def language_at_login(
+    sender: Any, request: HttpRequest, response: Any, user: Any, **_: Any
+) -> None:
+    """After logging in (allauth's signal, 2FA done), pages follow the account's chosen
+    language; an account that never chose keeps whatever the browser has."""
+    chosen = AccountPreference.objects.filter(user=user).values_list("language", flat=True)
+    if response is not None and (language := chosen.first()):
+        remember_language(response, language)
 
 
 class LoginView(auth_views.LoginView):
@@ -83,9 +110,7 @@ def language(request: HttpRequest) -> HttpResponse:
         set_language(request.user, chosen)
         translation.activate(chosen)
         messages.success(request, _("Ihre Sprache ist gespeichert."))
-        response = redirect("account")
-        response.set_cookie("django_language", chosen, samesite="Lax")
-        return response
+        return remember_language(redirect("account"), chosen)
     return render(
         request, "accounts/language.html", {"form": form}, status=400 if form.errors else 200
     )

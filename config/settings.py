@@ -239,13 +239,12 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_NOTIFICATIONS = True  # "your password was changed" and the like
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False  # this session stays; every other one ends
 ACCOUNT_LOGOUT_ON_GET = False
-# Counted in the cache (Redis in production): shared by every web process.
+# Counted in the cache (Redis in production): shared by every web process. The others stay
+# allauth's: changing the password 5/min per account, e-mail changes 10/min, reset links
+# opened 20/min per client, a confirmation mail at most every 3 minutes per address, 2FA codes
+# 5 wrong per account in 5 minutes.
 ACCOUNT_RATE_LIMITS = {
     "reset_password": env.str("RATE_RESET_PASSWORD", default="20/m/ip,5/h/key"),
-    "reset_password_from_key": "20/m/ip",
-    "change_password": "5/m/user",
-    "manage_email": "10/m/user",
-    "confirm_email": "1/3m/key",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Netzwerk Bürgerhaushalt")

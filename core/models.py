@@ -10,7 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-LANGUAGES = [("de", _("Deutsch")), ("en", _("Englisch"))]
+# Each language named in itself, as the language switch does.
+LANGUAGES = [("de", "Deutsch"), ("en", "English")]
 
 
 class AccountPreference(models.Model):

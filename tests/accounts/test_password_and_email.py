@@ -291,3 +291,27 @@ def test_account_page_links_every_self_service(staff_user):
         "/konto/loeschen/",
     ):
         assert f'href="{href}"' in html, href
+
+
+def test_account_mails_have_the_services_layout_in_text_and_html(staff_user):
+    staff_user.first_name, staff_user.last_name = "Anne", "O'Neill & Söhne"
+    staff_user.save()
+    _request_reset(Client(), staff_user.email)
+    [row] = mails_to(staff_user.email)
+    assert row.body_text.startswith("Guten Tag Anne O'Neill & Söhne,")
+    assert "Ihr Team des Netzwerks Bürgerhaushalt" in row.body_text
+    assert "O&#x27;Neill &amp; Söhne" in row.body_html
+    assert '<a href="http' in row.body_html and "/konto/password/reset/key/" in row.body_html
+
+
+def test_logging_in_switches_the_pages_to_the_accounts_language(staff_user):
+    set_language(staff_user, "en")
+    client = Client()
+    response = client.post("/login/", {"username": staff_user.username, "password": PASSWORD})
+    assert response.cookies["django_language"].value == "en"
+    assert "My account" in client.get("/konto/").content.decode()
+
+
+def test_an_account_that_never_chose_keeps_the_browsers_language(staff_user):
+    response = Client().post("/login/", {"username": staff_user.username, "password": PASSWORD})
+    assert "django_language" not in response.cookies
