@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
             name='AccountPreference',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('language', models.CharField(choices=[('de', 'Deutsch'), ('en', 'Englisch')], default='de', max_length=8, verbose_name='Sprache')),
+                ('language', models.CharField(choices=[('de', 'Deutsch'), ('en', 'English')], default='de', max_length=8, verbose_name='Sprache')),
                 ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='account_preference', to=settings.AUTH_USER_MODEL)),
             ],
             options={
