@@ -8,14 +8,13 @@ from typing import Any
 
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, permissions, renderers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
-from core.api_schema import error_responses
 from core.errors import Forbidden, NotFound
 from core.roles import is_coordinator
 from events import management, registration, selectors
@@ -51,10 +50,6 @@ def _language(request: Request) -> str:
     return "en" if (getattr(request, "LANGUAGE_CODE", "") or "").startswith("en") else "de"
 
 
-@extend_schema_view(
-    list=extend_schema(responses={200: EventSerializer(many=True), **error_responses(404)}),
-    retrieve=extend_schema(responses={200: EventSerializer, **error_responses(404)}),
-)
 class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Events: anyone reads published ones; coordinators create, change, publish, cancel."""
 
@@ -111,7 +106,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(
         request=EventWriteSerializer,
-        responses={201: EventSerializer, **error_responses(400, 401, 403)},
+        responses={201: EventSerializer},
     )
     def create(self, request: Request) -> Response:
         self._require_coordinator()
@@ -122,7 +117,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(
         request=EventWriteSerializer,
-        responses={200: EventSerializer, **error_responses(400, 401, 403, 404, 409)},
+        responses={200: EventSerializer},
     )
     def partial_update(self, request: Request, pk: str) -> Response:
         # Who and which event first: a stranger learns nothing from how the input is wrong.
@@ -135,9 +130,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return self._detail(event.pk)
 
-    @extend_schema(
-        request=None, responses={200: EventSerializer, **error_responses(401, 403, 404, 409)}
-    )
+    @extend_schema(request=None, responses={200: EventSerializer})
     @action(detail=True, methods=["post"])
     def publish(self, request: Request, pk: str) -> Response:
         management.publish_event(event_id=int(pk), by=request.user)
@@ -145,7 +138,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(
         request=inline_serializer("EventCancel", {"reason": serializers.CharField()}),
-        responses={200: EventSerializer, **error_responses(400, 401, 403, 404, 409)},
+        responses={200: EventSerializer},
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
@@ -155,10 +148,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(
         request=RegisterSerializer,
-        responses={
-            202: RegistrationReceivedSerializer,
-            **error_responses(400, 404, 409, 429),
-        },
+        responses={202: RegistrationReceivedSerializer},
     )
     @action(detail=True, methods=["post"])
     def registrations(self, request: Request, pk: str) -> Response:
@@ -188,9 +178,9 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             raise NotFound(_("Diese Veranstaltung gibt es nicht."))
         return event
 
+    @extend_schema(methods=["GET"], responses=ParticipantSerializer(many=True))
     @extend_schema(
-        request=ManualAddSerializer,
-        responses={200: ParticipantSerializer(many=True), **error_responses(400, 401, 404, 409)},
+        methods=["POST"], request=ManualAddSerializer, responses={201: ParticipantSerializer}
     )
     @action(
         detail=True,
@@ -224,9 +214,11 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return self.get_paginated_response(ParticipantSerializer(page, many=True).data)
 
     @extend_schema(
+        methods=["PATCH"],
         request=inline_serializer("Attended", {"attended": serializers.BooleanField()}),
-        responses={200: ParticipantSerializer, **error_responses(400, 401, 404, 409)},
+        responses={200: ParticipantSerializer},
     )
+    @extend_schema(methods=["DELETE"], responses={204: None})
     @action(
         detail=True,
         methods=["patch", "delete"],
@@ -254,8 +246,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(
         request=AttendanceSerializer,
         responses={
-            200: inline_serializer("AttendanceMarked", {"updated": serializers.IntegerField()}),
-            **error_responses(400, 401, 404, 409),
+            200: inline_serializer("AttendanceMarked", {"updated": serializers.IntegerField()})
         },
     )
     @action(detail=True, methods=["post"])
@@ -307,33 +298,29 @@ class RegistrationViewSet(viewsets.ViewSet):
     def _show(self, token: str) -> Response:
         return Response(RegistrationSerializer(self._registration(token)).data)
 
-    @extend_schema(responses={200: RegistrationSerializer, **error_responses(404, 429)})
+    @extend_schema(responses={200: RegistrationSerializer})
     def retrieve(self, request: Request, token: str) -> Response:
         return self._show(token)
 
-    @extend_schema(responses={204: None, **error_responses(404, 409, 429)})
+    @extend_schema(responses={204: None})
     def destroy(self, request: Request, token: str) -> Response:
         """Delete my data: the registration is cancelled and anonymised, the link dies."""
         registration.forget(token=token)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(
-        request=None, responses={200: RegistrationSerializer, **error_responses(404, 409, 429)}
-    )
+    @extend_schema(request=None, responses={200: RegistrationSerializer})
     @action(detail=True, methods=["post"])
     def confirm(self, request: Request, token: str) -> Response:
         registration.confirm(token=token)
         return self._show(token)
 
-    @extend_schema(
-        request=None, responses={200: RegistrationSerializer, **error_responses(404, 409, 429)}
-    )
+    @extend_schema(request=None, responses={200: RegistrationSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, token: str) -> Response:
         registration.cancel(token=token)
         return self._show(token)
 
-    @extend_schema(responses={(200, "text/calendar"): str, **error_responses(404, 429)})
+    @extend_schema(responses={(200, "text/calendar"): str})
     @action(
         detail=True,
         methods=["get"],

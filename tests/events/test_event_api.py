@@ -447,3 +447,92 @@ def test_feeds_show_the_events_an_expert_organises_and_a_municipality_takes_part
     organised.status = "cancelled"
     organised.save()
     assert not assert_valid_feed(api.get(f"/feeds/{expert.feed_token}.ics").content).walk("VEVENT")
+
+
+def _half_a_session() -> dict:
+    start = (timezone.now() + timedelta(days=30)).replace(microsecond=0)
+    return {"sessions": [{"start": start.isoformat()}]}
+
+
+def test_patch_checks_who_and_which_event_before_the_input(api, coordinator, staff_user):
+    """A session without its end was a KeyError (500) for anyone logged in, even for event 0:
+    the input was read before the caller and the event were."""
+    event = factories.EventFactory()
+    draft = factories.EventFactory(status="draft")
+    body = _half_a_session()
+    assert api.patch(f"/api/v1/events/{event.pk}/", body, format="json").status_code == 401
+    staff = client_for(staff_user)
+    for event_id in (0, draft.pk, 2**70):
+        response = staff.patch(f"/api/v1/events/{event_id}/", body, format="json")
+        assert response.status_code == 404, (event_id, response.content)
+        assert response.json()["code"] == "not_found"
+    response = staff.patch(f"/api/v1/events/{event.pk}/", body, format="json")
+    assert response.status_code == 403 and response.json()["code"] == "forbidden"
+    client = client_for(coordinator)
+    assert client.patch("/api/v1/events/0/", body, format="json").status_code == 404
+
+
+@pytest.mark.parametrize("missing", ["start", "end"])
+def test_patch_with_a_session_missing_its_start_or_end_is_400_on_the_session(coordinator, missing):
+    event = factories.EventFactory()
+    start = (timezone.now() + timedelta(days=30)).replace(microsecond=0)
+    session = {"start": start.isoformat(), "end": (start + timedelta(hours=2)).isoformat()}
+    del session[missing]
+    response = client_for(coordinator).patch(
+        f"/api/v1/events/{event.pk}/", {"sessions": [session]}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    body = response.json()
+    errors = body["fields"]["sessions"]  # by the session's index
+    assert body["code"] == "invalid" and missing in errors["0"]
+    assert event.sessions.count() == 1  # nothing changed
+
+
+def test_creating_an_event_without_the_role_is_403_whatever_the_input(staff_user):
+    response = client_for(staff_user).post("/api/v1/events/", {"kind": "nonsense"}, format="json")
+    assert response.status_code == 403 and response.json()["code"] == "forbidden"
+
+
+@pytest.mark.parametrize("consent", [False, "false", 0, None])
+def test_consent_must_be_true_and_anything_else_is_400_on_consent(api, consent):
+    event = factories.EventFactory()
+    response = api.post(
+        f"/api/v1/events/{event.pk}/registrations/", _payload(1, consent=consent), format="json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["consent"]
+    assert not Registration.objects.exists()
+
+
+def _schema(client) -> dict:  # type: ignore[no-untyped-def]
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_schema_says_what_the_events_api_does(api):
+    schema = _schema(api)
+    components = schema["components"]["schemas"]
+    for component in ("Registration", "Participant"):
+        assert components[component]["properties"]["waitlist_position"]["nullable"] is True
+    consent = components["RegisterRequest"]["properties"]["consent"]
+    if "allOf" in consent:
+        consent = components[consent["allOf"][0]["$ref"].rsplit("/", 1)[1]]
+    assert consent["type"] == "boolean" and consent["enum"] == [True]
+    assert "consent" in components["RegisterRequest"]["required"]
+    received = components["RegistrationReceived"]["properties"]
+    assert set(received) == {"event", "status", "detail"}  # no position, no hold expiry
+    paths = schema["paths"]
+    register = paths["/api/v1/events/{id}/registrations/"]["post"]["responses"]
+    assert {"202", "400", "404", "409", "429"} <= set(register)
+    assert "201" not in register and "200" not in register
+    assert {"200", "400", "401", "403", "404", "409"} <= set(
+        paths["/api/v1/events/{id}/"]["patch"]["responses"]
+    )
+    for path in ("confirm/", "cancel/"):
+        answers = paths[f"/api/v1/registrations/{{token}}/{path}"]["post"]["responses"]
+        assert {"200", "404", "409", "429"} <= set(answers), path
+    assert {"401", "404", "409"} <= set(
+        paths["/api/v1/events/{id}/participants/"]["post"]["responses"]
+    )
+    assert "201" in paths["/api/v1/events/{id}/participants/"]["post"]["responses"]
