@@ -25,18 +25,27 @@ from exchange.models import (
     Thread,
 )
 
+# The index columns are large (a tsvector, the stems) and never shown: left out of every read.
+_INDEX = ("search_text", "search_vector")
+
 
 def visible_threads(user: Any) -> QuerySet[Thread]:
-    queryset = Thread.objects.all()
+    queryset = Thread.objects.defer(*_INDEX)
     if is_coordinator(user):
         return queryset
     queryset = queryset.filter(hidden=False)
     return queryset if is_member(user) else queryset.filter(public=True)
 
 
+def _with_opening(queryset: QuerySet[Thread]) -> QuerySet[Thread]:
+    return queryset.select_related("topic", "author", "organisation", "first_post").defer(
+        *(f"first_post__{name}" for name in _INDEX)
+    )
+
+
 def thread_list(*, user: Any, search_text: str = "", topic: str = "") -> QuerySet[Thread]:
     """Threads for the list: filtered by topic slug and (cleaned) search text, newest first."""
-    queryset = visible_threads(user).select_related("topic", "author", "organisation", "first_post")
+    queryset = _with_opening(visible_threads(user))
     if topic:
         queryset = queryset.filter(topic__slug=topic)
     if search_text:
@@ -46,23 +55,16 @@ def thread_list(*, user: Any, search_text: str = "", topic: str = "") -> QuerySe
 
 def thread_for(*, user: Any, thread_id: int) -> Thread:
     try:
-        return (
-            visible_threads(user)
-            .select_related("topic", "author", "organisation", "first_post")
-            .get(pk=thread_id)
-        )
+        return _with_opening(visible_threads(user)).get(pk=thread_id)
     except Thread.DoesNotExist:
         raise NotFound(_("Dieses Thema gibt es nicht.")) from None
-
-
-def thread_exists(thread_id: int) -> bool:
-    return Thread.objects.filter(pk=thread_id, hidden=False).exists()
 
 
 def posts_of(*, user: Any, thread: Thread) -> QuerySet[Post]:
     """The thread's posts in order, with everything a page or the API shows of each."""
     queryset = (
         thread.posts.select_related("author", "organisation", "quote__author")
+        .defer(*_INDEX, *(f"quote__{name}" for name in _INDEX))
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
         .order_by("created_at", "id")
     )
