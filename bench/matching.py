@@ -472,11 +472,13 @@ def refresh_probe(repeats: int, rebuilds: int) -> None:
     django.setup()
     from django.utils import timezone
 
-    from experts import match_selectors
+    from bookings import matches as booking_matches
     from experts.models import ExpertProfile
 
+    # What the matches read: the experts' matrix with load and feedback from the bookings
+    # (re-read whenever the experts' matrix is a new one).
     now = timezone.now()
-    match_selectors.expert_matrix(now=now)
+    booking_matches.expert_matrix(now=now)
     pks = list(ExpertProfile.objects.filter(active=True).order_by("pk")[:repeats].values("pk"))
     refresh = []
     for row in pks:
@@ -484,13 +486,13 @@ def refresh_probe(repeats: int, rebuilds: int) -> None:
         expert.travel_radius_km = expert.travel_radius_km % 400 + 10
         expert.save()
         started = time.perf_counter_ns()
-        refreshed = match_selectors.expert_matrix(now=now)
+        refreshed = booking_matches.expert_matrix(now=now)
         refresh.append((time.perf_counter_ns() - started) / 1e6)
     rebuild = []
     for _ in range(rebuilds):
-        match_selectors.reset_matrix()
+        booking_matches.reset_matrix()
         started = time.perf_counter_ns()
-        rebuilt = match_selectors.expert_matrix(now=now)
+        rebuilt = booking_matches.expert_matrix(now=now)
         rebuild.append((time.perf_counter_ns() - started) / 1e6)
     same = all(
         np.array_equal(getattr(refreshed, name), getattr(rebuilt, name))

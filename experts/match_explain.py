@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from consult.peers import STATE_NAMES_EN
@@ -43,8 +43,7 @@ def _sentence(parts: list[str]) -> str:
     return f"{text[:1].upper()}{text[1:]}." if text else ""
 
 
-@dataclass(frozen=True, slots=True)
-class Facts:
+class Facts(NamedTuple):
     """What the explanation of one match says, gathered per row of the top N."""
 
     covered: int
@@ -55,8 +54,8 @@ class Facts:
     distance_km: float | None
     slot: datetime | None
     slots_known: bool
-    # The needed topics the expert covers with their level, the request's weightiest first.
-    levels: tuple[tuple[str, int], ...] = ()
+    # " Expertise: …" in German and English (`expertise_text`), or empty.
+    expertise: tuple[str, str] = ("", "")
 
 
 def explain(request: RequestFeatures, facts: Facts) -> tuple[str, str]:
@@ -94,13 +93,14 @@ def explain(request: RequestFeatures, facts: Facts) -> tuple[str, str]:
             when_de, when_en = _when(facts.slot)
             de.append(f"frei ab {when_de}")
             en.append(f"free from {when_en}")
-    expertise_de, expertise_en = _expertise(request, facts.levels)
-    return _sentence(de) + expertise_de, _sentence(en) + expertise_en
+    return _sentence(de) + facts.expertise[0], _sentence(en) + facts.expertise[1]
 
 
-def _expertise(request: RequestFeatures, levels: tuple[tuple[str, int], ...]) -> tuple[str, str]:
-    """ " Expertise: Jugendbeteiligung (Stufe 3), …." — a sentence of its own, since the
-    topics are a list inside it."""
+def expertise_text(
+    request: RequestFeatures, levels: tuple[tuple[str, int], ...]
+) -> tuple[str, str]:
+    """The sentence naming the needed topics an expert covers with their levels (the request's
+    weightiest first): " Expertise: Jugendbeteiligung (Stufe 3), …."; empty without any."""
     if not levels:
         return "", ""
     named = [(request.topic_names.get(slug, (slug, slug)), level) for slug, level in levels]

@@ -133,23 +133,68 @@ def covers_needed(matrix: ExpertMatrix, request: RequestFeatures) -> np.ndarray:
     """Per expert: covers at least one needed topic (all True for a request naming none)."""
     if not request.topics:
         return np.ones(len(matrix), dtype=bool)
-    cols = [matrix.topic_index[s] for s in request.topics if s in matrix.topic_index]
-    return (matrix.levels[:, cols] > 0).any(axis=1)
+    needed = np.zeros(len(matrix.topics))
+    for slug in request.topics:
+        col = matrix.topic_index.get(slug)
+        if col is not None:
+            needed[col] = 1.0
+    # Levels are 0..3, so the sum over the needed topics is positive exactly when one is covered.
+    return matrix.levels @ needed > 0
 
 
-def _gates(
+def _format_gate(
     matrix: ExpertMatrix, request: RequestFeatures
-) -> tuple[dict[str, np.ndarray], np.ndarray | None, np.ndarray | None]:
-    """Each exclusion reason's mask of the experts it lets through (EXCLUSION_REASONS order),
-    with the distances and on-site feasibility a non-online request needs."""
-    everyone = slice(None)
-    distance = onsite_ok = None
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Who can meet in the request's format, with the distances and on-site feasibility a
+    request that may meet on site needs."""
     if request.format == "online":
-        format_ok = matrix.online
-    else:
-        distance = distances_km(matrix, request.lat, request.lon, everyone)
-        onsite_ok = onsite_feasible(matrix, everyone, distance)
-        format_ok = onsite_ok if request.format == "onsite" else matrix.online | onsite_ok
+        return matrix.online, None, None
+    distance = distances_km(matrix, request.lat, request.lon, slice(None))
+    onsite_ok = onsite_feasible(matrix, slice(None), distance)
+    format_ok = onsite_ok if request.format == "onsite" else matrix.online | onsite_ok
+    return format_ok, distance, onsite_ok
+
+
+# From this many experts on, working out the criteria for the admitted rows only (fancy
+# indexing) beats whole-array arithmetic when at most a quarter are admitted; below it the
+# indexing costs more than it saves (bench/matching.py, 1,000 and 10,000 experts).
+_SUBSET_FROM = 4_000
+
+
+def score_all(matrix: ExpertMatrix, request: RequestFeatures, weights: Weights) -> np.ndarray:
+    """Every expert's score without availability; -inf for the excluded.
+
+    The gates come first; on a large matrix where they admit few experts (topics, language and
+    format exclude most) the criteria are worked out for the admitted rows only.
+    """
+    format_ok, distance, onsite_ok = _format_gate(matrix, request)
+    feasible = matrix.active & column(matrix.speaks, matrix.language_index, request.language)
+    feasible &= format_ok
+    conflicted = matrix.conflict_rows.get(request.municipality_id)
+    if conflicted is not None:
+        feasible[conflicted] = False
+    feasible &= covers_needed(matrix, request)
+    rows: slice | np.ndarray = slice(None)
+    if len(matrix) >= _SUBSET_FROM and 4 * np.count_nonzero(feasible) < len(matrix):
+        rows = np.flatnonzero(feasible)
+        if distance is not None and onsite_ok is not None:
+            distance, onsite_ok = distance[rows], onsite_ok[rows]
+    parts = criterion_parts(matrix, request, weights, rows, distance, onsite_ok)
+    subtotal = np.asarray(parts.pop("topics"))
+    for value in parts.values():
+        subtotal += value
+    if isinstance(rows, slice):
+        subtotal[~feasible] = -np.inf
+        return subtotal
+    total = np.full(len(matrix), -np.inf)
+    total[rows] = subtotal
+    return total
+
+
+def exclusions(matrix: ExpertMatrix, request: RequestFeatures) -> dict[str, int]:
+    """How many active experts `request` leaves out, by the first reason that applies
+    (EXCLUSION_REASONS order); the same gates as `score_all`."""
+    format_ok, _distance, _onsite_ok = _format_gate(matrix, request)
     no_conflict = np.ones(len(matrix), dtype=bool)
     conflicted = matrix.conflict_rows.get(request.municipality_id)
     if conflicted is not None:
@@ -160,31 +205,10 @@ def _gates(
         "format": format_ok,
         "topics": covers_needed(matrix, request),
     }
-    return gates, distance, onsite_ok
-
-
-def score_all(matrix: ExpertMatrix, request: RequestFeatures, weights: Weights) -> np.ndarray:
-    """Every expert's score without availability; -inf for the excluded."""
-    gates, distance, onsite_ok = _gates(matrix, request)
-    feasible = matrix.active.copy()
-    for allowed in gates.values():
-        feasible &= allowed
-    parts = criterion_parts(matrix, request, weights, slice(None), distance, onsite_ok)
-    total = np.asarray(parts.pop("topics"))
-    for value in parts.values():
-        total += value
-    total[~feasible] = -np.inf
-    return total
-
-
-def exclusions(matrix: ExpertMatrix, request: RequestFeatures) -> dict[str, int]:
-    """How many active experts `request` leaves out, by the first reason that applies."""
-    gates, _distance, _onsite_ok = _gates(matrix, request)
     remaining = matrix.active.copy()
     counts: dict[str, int] = {}
     for reason in EXCLUSION_REASONS:
-        left_out = remaining & ~gates[reason]
-        counts[reason] = int(np.count_nonzero(left_out))
+        counts[reason] = int(np.count_nonzero(remaining & ~gates[reason]))
         remaining &= gates[reason]
     return counts
 

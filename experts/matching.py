@@ -12,7 +12,7 @@ from datetime import datetime
 import numpy as np
 
 from experts.assignment import Assignment, assign_batch
-from experts.match_explain import Facts, explain
+from experts.match_explain import Facts, expertise_text, explain
 from experts.match_features import (
     CRITERIA,
     DEFAULT_WEIGHTS,
@@ -94,15 +94,23 @@ def rank_experts(
     else:
         lookup = earliest_slot
 
+    # Python lists, not numpy scalars, in the loops: each scalar access costs more than the
+    # arithmetic (bench/matching.py).
+    rows_in_order = sorted(candidates.tolist())
+    window_start, window_end = request.window_start, request.window_end
     ranked: list[tuple[float, int, int, datetime | None, float]] = []
-    for row in sorted(candidates.tolist()):
-        expert_id = int(matrix.ids[row])
+    for row, expert_id, partial in zip(
+        rows_in_order,
+        matrix.ids[rows_in_order].tolist(),
+        total[rows_in_order].tolist(),
+        strict=True,
+    ):
         slot = lookup(expert_id) if lookup is not None else None
-        value = availability_value(slot, request.window_start, request.window_end)
+        value = 0.0 if slot is None else availability_value(slot, window_start, window_end)
         if value == 0.0:
             slot = None  # outside the window it is of no use to this request
         contribution = value * weights.availability
-        ranked.append((float(total[row]) + contribution, expert_id, row, slot, contribution))
+        ranked.append((partial + contribution, expert_id, row, slot, contribution))
     ranked.sort(key=lambda item: (-item[0], item[1]))
     ranked = ranked[:top_n]
     if not ranked:
@@ -112,38 +120,58 @@ def rank_experts(
     rows = np.fromiter((item[2] for item in ranked), dtype=np.intp, count=len(ranked))
     distance = distances_km(matrix, request.lat, request.lon, rows)
     onsite_ok = onsite_feasible(matrix, rows, distance)
-    parts = criterion_parts(matrix, request, weights, rows, distance, onsite_ok)
+    parts = {
+        name: value.tolist() if isinstance(value, np.ndarray) else [float(value)] * len(rows)
+        for name, value in criterion_parts(
+            matrix, request, weights, rows, distance, onsite_ok
+        ).items()
+    }
     # The request's weightiest topics first (its order among equals).
     needed = sorted(
         (s for s in request.topics if s in matrix.topic_index), key=lambda s: -request.topics[s]
     )
-    needed_levels = matrix.levels[np.ix_(rows, [matrix.topic_index[s] for s in needed])]
-    covered = np.count_nonzero(needed_levels, axis=1)
+    needed_levels = (
+        matrix.levels[np.ix_(rows, [matrix.topic_index[s] for s in needed])]
+        .astype(np.int64)
+        .tolist()
+    )
     same_procedure = column(matrix.procedures, matrix.procedure_index, request.procedure_type)
     same_size = column(matrix.sizes, matrix.size_index, request.size_class)
     serves_state = column(matrix.serves, matrix.state_index, request.state)
+    facts_by_row = zip(
+        same_procedure[rows].tolist(),
+        same_size[rows].tolist(),
+        serves_state[rows].tolist(),
+        onsite_ok.tolist(),
+        distance.tolist(),
+        matrix.has_home[rows].tolist(),
+        needed_levels,
+        strict=True,
+    )
 
+    # Experts often cover the same topics at the same levels: each text is built once.
+    expertise: dict[tuple[tuple[str, int], ...], tuple[str, str]] = {}
     matches = []
-    for i, (score, expert_id, row, slot, availability) in enumerate(ranked):
-        criteria = {
-            name: float(value[i]) if isinstance(value, np.ndarray) else float(value)
-            for name, value in parts.items()
-        }
+    for i, ((score, expert_id, row, slot, availability), by_row) in enumerate(
+        zip(ranked, facts_by_row, strict=True)
+    ):
+        procedure, size, state, onsite, km, has_home, levels = by_row
+        criteria = {name: values[i] for name, values in parts.items()}
         criteria["availability"] = availability
+        covered = tuple((slug, level) for slug, level in zip(needed, levels, strict=True) if level)
+        text = expertise.get(covered)
+        if text is None:
+            text = expertise[covered] = expertise_text(request, covered)
         facts = Facts(
-            covered=int(covered[i]),
-            same_procedure=bool(same_procedure[row]),
-            same_size=bool(same_size[row]),
-            serves_state=bool(serves_state[row]),
-            onsite_ok=bool(onsite_ok[i]),
-            distance_km=float(distance[i]) if matrix.has_home[row] else None,
-            slot=slot,
-            slots_known=lookup is not None,
-            levels=tuple(
-                (slug, int(level))
-                for slug, level in zip(needed, needed_levels[i], strict=True)
-                if level > 0
-            ),
+            len(covered),
+            procedure,
+            size,
+            state,
+            onsite,
+            km if has_home else None,
+            slot,
+            lookup is not None,
+            text,
         )
         explanation_de, explanation_en = explain(request, facts)
         matches.append(
