@@ -1,5 +1,5 @@
-"""Joining the network: apply, confirm the address (double opt-in), and the coordinators'
-decision (approve, decline, ask for more). Approval creates the organisation and its admin.
+"""Joining the network: apply and confirm the address (double opt-in). The coordinators'
+decision is in consult/membership_decisions.py.
 
 Duplicates: an AGS that is a member or has a confirmed open application is refused with 409
 (membership is public, so this reveals nothing private). An e-mail address that has an account
@@ -16,58 +16,30 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from consult import links
 from consult.choices import MUNICIPAL_KINDS, FederalState, OrganisationKind
-from consult.cities import city_by_ags, german_cities
+from consult.cities import city_by_ags
 from consult.countries import GERMANY, is_country_code
 from consult.membership_mail import send_notice
-from consult.models import MembershipApplication, Municipality, StaffMembership
-from core.errors import Conflict, FieldErrors, Invalid, NotFound
-from core.roles import COORDINATOR, MUNICIPAL_STAFF, is_coordinator
+from consult.models import MembershipApplication, Municipality
+from core.errors import Conflict, FieldErrors, Invalid
+from core.roles import COORDINATOR
 from core.validators import check_text
 
 Status = MembershipApplication.Status
 CONFIRM = "membership-confirm"
-ACCOUNT_SETUP = "account-setup"
 # Confirmed and undecided: at most one per AGS and per address (constraints in the model).
 OPEN_STATUSES = (Status.PENDING, Status.INFO_REQUESTED)
-
-# Where a German organisation without AGS is placed on the map until a coordinator sets it:
-# its state's capital (population and coordinates from the shipped list).
-STATE_CAPITALS = {
-    "Baden-Württemberg": "Stuttgart",
-    "Bayern": "München",
-    "Berlin": "Berlin",
-    "Brandenburg": "Potsdam",
-    "Bremen": "Bremen",
-    "Hamburg": "Hamburg",
-    "Hessen": "Wiesbaden",
-    "Mecklenburg-Vorpommern": "Schwerin",
-    "Niedersachsen": "Hannover",
-    "Nordrhein-Westfalen": "Düsseldorf",
-    "Rheinland-Pfalz": "Mainz",
-    "Saarland": "Saarbrücken",
-    "Sachsen": "Dresden",
-    "Sachsen-Anhalt": "Magdeburg",
-    "Schleswig-Holstein": "Kiel",
-    "Thüringen": "Erfurt",
-}
 
 
 def _confirm_age() -> dt.timedelta:
     return dt.timedelta(hours=settings.MEMBERSHIP_CONFIRM_HOURS)
-
-
-def _set_password_age() -> dt.timedelta:
-    return dt.timedelta(hours=settings.MEMBERSHIP_SET_PASSWORD_HOURS)
 
 
 def _url(name: str, **kwargs: Any) -> str:
@@ -351,231 +323,3 @@ def _mail_coordinators(application: MembershipApplication) -> None:
                 action_url=settings.SITE_URL + reverse("membership-decisions"),
                 action_label=_("Anträge ansehen"),
             )
-
-
-# --- deciding (coordinators) ------------------------------------------------------------------
-
-
-def applications_for(user: Any) -> QuerySet[MembershipApplication]:
-    """Coordinators see every application; everyone else none (so theirs are 404)."""
-    if not is_coordinator(user):
-        return MembershipApplication.objects.none()
-    return MembershipApplication.objects.select_related("organisation", "decided_by")
-
-
-def _locked_application(actor: Any, application_id: int) -> MembershipApplication:
-    application = (
-        applications_for(actor)
-        .select_for_update(no_key=True, of=("self",))
-        .filter(pk=application_id)
-        .first()
-    )
-    if application is None:
-        raise NotFound(_("Nicht gefunden."))
-    if application.status not in OPEN_STATUSES:
-        raise Conflict(
-            _("Über diesen Antrag ist schon entschieden oder die Adresse ist nicht bestätigt."),
-            code="invalid_transition",
-        )
-    return application
-
-
-def _unique_slug(name: str) -> str:
-    base = slugify(name.replace("ß", "ss"))[:180] or "organisation"
-    slug, n = base, 2
-    while Municipality.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
-
-
-def _place(application: MembershipApplication) -> dict[str, Any]:
-    """Coordinates and population: the city of the AGS, else the state's capital (an
-    approximation the coordinators can correct), else 0/0 for abroad (unknown)."""
-    entry = city_by_ags(application.ags) if application.ags else None
-    if entry is None and application.state in STATE_CAPITALS:
-        capital = STATE_CAPITALS[application.state]
-        entry = next((c for c in german_cities() if c.name == capital), None)
-        if entry is not None:
-            return {"latitude": entry.latitude, "longitude": entry.longitude}
-    if entry is None:
-        return {"latitude": 0.0, "longitude": 0.0}
-    return {
-        "latitude": entry.latitude,
-        "longitude": entry.longitude,
-        "population": entry.population,
-        "district": entry.district,
-    }
-
-
-def _username_for(email: str) -> str:
-    User = get_user_model()
-    base = email.lower()[:150]
-    username, n = base, 2
-    while User.objects.filter(username__iexact=username).exists():
-        suffix = f"-{n}"
-        username, n = base[: 150 - len(suffix)] + suffix, n + 1
-    return username
-
-
-def create_member_account(*, organisation: Municipality, email: str, name: str, role: str) -> Any:
-    """A user bound to `organisation` with no usable password yet (set from an e-mailed link)."""
-    User = get_user_model()
-    first, _sep, last = name.strip().partition(" ")
-    user = User(username=_username_for(email), email=email, first_name=first[:150])
-    user.last_name = last[:150]
-    user.set_unusable_password()
-    user.save()
-    user.groups.add(Group.objects.get_or_create(name=MUNICIPAL_STAFF)[0])
-    StaffMembership.objects.create(user=user, municipality=organisation, role=role)
-    return user
-
-
-def set_password_url(user: Any) -> str:
-    token = links.make_token(ACCOUNT_SETUP, user.pk, links.password_fingerprint(user))
-    return _url("set-password", token=token)
-
-
-@transaction.atomic
-def approve(
-    *, actor: Any, application_id: int, now: dt.datetime | None = None
-) -> MembershipApplication:
-    """Admit the applicant: the organisation, its admin account, and the set-password e-mail."""
-    now = now or timezone.now()
-    application = _locked_application(actor, application_id)
-    if conflict := _ags_taken(application.ags, exclude=application.pk):
-        raise conflict
-    if get_user_model().objects.filter(email__iexact=application.email).exists():
-        raise Conflict(
-            _("Zu dieser E-Mail-Adresse gibt es inzwischen ein Konto."), code="email_in_use"
-        )
-    organisation = Municipality(
-        name=application.organisation_name,
-        slug=_unique_slug(application.organisation_name),
-        kind=application.kind,
-        country=application.country,
-        state=application.state,
-        ags=application.ags,
-        website=application.website,
-        contact_email=application.email,
-        member_since=timezone.localdate(now),
-        **_place(application),
-    )
-    organisation.full_clean()
-    organisation.save()
-    user = create_member_account(
-        organisation=organisation,
-        email=application.email,
-        name=application.contact_name,
-        role=StaffMembership.Role.ADMIN,
-    )
-    application.status = Status.APPROVED
-    application.decided_at, application.decided_by = now, actor
-    application.organisation = organisation
-    application.save(update_fields=["status", "decided_at", "decided_by", "organisation"])
-    with translation.override(application.language):
-        days = settings.MEMBERSHIP_SET_PASSWORD_HOURS // 24
-        send_notice(
-            recipient=application.email,
-            recipient_name=application.contact_name,
-            language=application.language,
-            kind="membership_approved",
-            dedup_key=f"membership:{application.pk}:approved",
-            subject=_("Willkommen im Netzwerk Bürgerhaushalt"),
-            paragraphs=[
-                _("„%(name)s“ ist jetzt Mitglied des Netzwerks Bürgerhaushalt.")
-                % {"name": organisation.name},
-                _(
-                    "Bitte legen Sie über den Link ein Passwort fest. Danach melden Sie sich mit "
-                    "Ihrer E-Mail-Adresse %(email)s an und können Kolleg*innen einladen. Der "
-                    "Link gilt %(days)d Tage und nur einmal."
-                )
-                % {"email": application.email, "days": days},
-            ],
-            action_url=set_password_url(user),
-            action_label=_("Passwort festlegen"),
-        )
-    return application
-
-
-def _check_text(name: str, text: str, *, multi_line: bool = False) -> str:
-    text = (text or "").strip()
-    errors = FieldErrors()
-    if not text:
-        errors.add(name, _("Dieses Feld ist nötig."))
-    check_text(errors, {name: text}, multi_line=[name] if multi_line else [])
-    errors.raise_if_any()
-    return text
-
-
-@transaction.atomic
-def decline(
-    *, actor: Any, application_id: int, reason: str, now: dt.datetime | None = None
-) -> MembershipApplication:
-    reason = _check_text("reason", reason, multi_line=True)
-    application = _locked_application(actor, application_id)
-    application.status = Status.DECLINED
-    application.decided_at, application.decided_by = now or timezone.now(), actor
-    application.reason = reason
-    application.save(update_fields=["status", "decided_at", "decided_by", "reason"])
-    with translation.override(application.language):
-        send_notice(
-            recipient=application.email,
-            recipient_name=application.contact_name,
-            language=application.language,
-            kind="membership_declined",
-            dedup_key=f"membership:{application.pk}:declined",
-            subject=_("Ihr Mitgliedsantrag beim Netzwerk Bürgerhaushalt"),
-            paragraphs=[
-                _(
-                    "leider können wir „%(name)s“ nicht als Mitglied aufnehmen. Die "
-                    "Koordination schreibt dazu:"
-                )
-                % {"name": application.organisation_name},
-                reason,
-                _("Wenn Sie Fragen haben, antworten Sie einfach auf diese E-Mail."),
-            ],
-        )
-    return application
-
-
-@transaction.atomic
-def request_info(
-    *, actor: Any, application_id: int, message: str, now: dt.datetime | None = None
-) -> MembershipApplication:
-    """ "Please tell us more": the applicant answers by replying to the e-mail."""
-    message = _check_text("message", message, multi_line=True)
-    now = now or timezone.now()
-    application = _locked_application(actor, application_id)
-    application.status = Status.INFO_REQUESTED
-    application.info_message = message
-    application.save(update_fields=["status", "info_message"])
-    with translation.override(application.language):
-        send_notice(
-            recipient=application.email,
-            recipient_name=application.contact_name,
-            language=application.language,
-            kind="membership_info_requested",
-            dedup_key=f"membership:{application.pk}:info:{now.isoformat()}",
-            subject=_("Rückfrage zu Ihrem Mitgliedsantrag"),
-            paragraphs=[
-                _("zu Ihrem Mitgliedsantrag für „%(name)s“ hat die Koordination eine Frage:")
-                % {"name": application.organisation_name},
-                message,
-                _("Bitte antworten Sie einfach auf diese E-Mail."),
-            ],
-        )
-    return application
-
-
-# --- the first password -----------------------------------------------------------------------
-
-
-def user_for_password_token(token: str) -> Any:
-    """The user a set-password link names, while the link still works (else a clear 400)."""
-    parts = links.read_token(ACCOUNT_SETUP, token, max_age=_set_password_age())
-    if len(parts) != 2 or not isinstance(parts[0], int):
-        raise Invalid(_("Dieser Link ist ungültig."), code="link_invalid")
-    user = get_user_model().objects.filter(pk=parts[0], is_active=True).first()
-    if user is None or links.password_fingerprint(user) != parts[1]:
-        raise links.used_link()
-    return user

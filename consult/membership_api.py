@@ -15,6 +15,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from consult import membership, people
+from consult import membership_decisions as decisions
 from consult.choices import OrganisationKind
 from consult.cities import suggest_cities
 from consult.models import Invitation, MembershipApplication, StaffMembership
@@ -103,7 +104,7 @@ class MembershipApplicationViewSet(
     filterset_fields = ["status", "kind"]
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return membership.applications_for(self.request.user).order_by("-created_at", "-id")
+        return decisions.applications_for(self.request.user).order_by("-created_at", "-id")
 
     def get_throttles(self):  # type: ignore[no-untyped-def]
         return [ScopedRateThrottle()] if self.action == "create" else super().get_throttles()
@@ -129,7 +130,7 @@ class MembershipApplicationViewSet(
     @extend_schema(request=None, responses=ApplicationSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
-        application = membership.approve(actor=request.user, application_id=self._id())
+        application = decisions.approve(actor=request.user, application_id=self._id())
         return Response(ApplicationSerializer(application).data)
 
     @extend_schema(request=DeclineSerializer, responses=ApplicationSerializer)
@@ -137,7 +138,7 @@ class MembershipApplicationViewSet(
     def decline(self, request: Request, pk: str | None = None) -> Response:
         data = DeclineSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        application = membership.decline(
+        application = decisions.decline(
             actor=request.user, application_id=self._id(), reason=data.validated_data["reason"]
         )
         return Response(ApplicationSerializer(application).data)
@@ -147,7 +148,7 @@ class MembershipApplicationViewSet(
     def request_info(self, request: Request, pk: str | None = None) -> Response:
         data = RequestInfoSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        application = membership.request_info(
+        application = decisions.request_info(
             actor=request.user, application_id=self._id(), message=data.validated_data["message"]
         )
         return Response(ApplicationSerializer(application).data)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from consult.cities import city
-from consult.membership import STATE_CAPITALS
+from consult.membership_decisions import STATE_CAPITALS
 from consult.models import MembershipApplication, Municipality, StaffMembership
 from core import demo_data
 from core.roles import MUNICIPAL_STAFF

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consult import membership, people
+from consult import membership_decisions as deciding
 from consult.cities import suggest_cities
 from consult.forms import add_domain_error
 from consult.membership_forms import (
@@ -102,7 +103,7 @@ DECISIONS = {"approve", "decline", "request-info"}
 @in_viewer_zone
 def decisions(request: HttpRequest) -> HttpResponse:
     wanted = request.GET.get("status") or "open"
-    qs = membership.applications_for(request.user).order_by("-created_at", "-id")
+    qs = deciding.applications_for(request.user).order_by("-created_at", "-id")
     if wanted == "open":
         qs = qs.filter(status__in=membership.OPEN_STATUSES)
     elif wanted in MembershipApplication.Status.values:
@@ -128,19 +129,19 @@ def decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
         raise Http404
     try:
         if decision == "approve":
-            application = membership.approve(actor=request.user, application_id=pk)
+            application = deciding.approve(actor=request.user, application_id=pk)
             messages.success(
                 request,
                 _("„%(name)s“ ist aufgenommen; die Einladung zum Passwort ist verschickt.")
                 % {"name": application.organisation_name},
             )
         elif decision == "decline":
-            application = membership.decline(
+            application = deciding.decline(
                 actor=request.user, application_id=pk, reason=request.POST.get("reason", "")
             )
             messages.success(request, _("Der Antrag ist abgelehnt; die E-Mail ist verschickt."))
         else:
-            application = membership.request_info(
+            application = deciding.request_info(
                 actor=request.user, application_id=pk, message=request.POST.get("message", "")
             )
             messages.success(request, _("Die Rückfrage ist verschickt."))
@@ -156,7 +157,7 @@ def decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
 
 def set_password(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        user = membership.user_for_password_token(token)
+        user = deciding.user_for_password_token(token)
     except DomainError as error:
         return _link_error(request, error)
     form = FirstPasswordForm(user, request.POST or None)

@@ -18,7 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from consult import links
-from consult.membership import create_member_account
+from consult.membership_decisions import create_member_account
 from consult.membership_mail import send_notice
 from consult.models import Invitation, Municipality, StaffMembership
 from core.errors import Conflict, FieldErrors, Invalid, NotFound

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.utils import timezone
 
-from consult import membership, membership_views
+from consult import membership_decisions, membership_views
 from consult.models import MembershipApplication, Municipality, StaffMembership
 from core.rate_limits import RateLimit
 from tests import factories
@@ -167,7 +167,7 @@ def test_decision_on_an_unknown_application_is_404(client, coordinator):
 
 def approved_user_link(client, coordinator):  # type: ignore[no-untyped-def]
     application = pending(client)
-    membership.approve(actor=coordinator, application_id=application.pk)
+    membership_decisions.approve(actor=coordinator, application_id=application.pk)
     user = User.objects.get(email=application.email)
     return user, link_in(last_mail(user.email, "membership_approved"), "/passwort-setzen/")
 
