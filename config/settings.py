@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    # The audit trail (issue 19): who changed what, shown in the back office.
+    "auditlog",
     # Order matters for `seed_demo`: each app's demo data may use the apps above it.
     "core",
     "notifications",
@@ -76,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.CoordinatorTwoFactorMiddleware",
@@ -482,3 +485,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "PersonRoleEnum": "consult.models.StaffMembership.Role",
     }
 )
+
+# The audit trail (django-auditlog): no client address (X-Forwarded-For is the client's word,
+# and an address is personal data the trail does not need); who and when is enough.
+AUDITLOG_DISABLE_REMOTE_ADDR = True

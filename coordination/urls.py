@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from coordination import views
+from coordination import audit_views, event_views, views
 
 urlpatterns = [
     path("koordination/", views.coordination, name="coordination"),
@@ -16,5 +16,70 @@ urlpatterns = [
         "koordination/nachrichten/<int:notification_id>/erneut/",
         views.coordination_resend,
         name="coordination-resend",
+    ),
+    path("koordination/protokoll/", audit_views.trail, name="backoffice-trail"),
+    path("koordination/veranstaltungen/", event_views.event_list, name="backoffice-events"),
+    path(
+        "koordination/veranstaltungen/neu/", event_views.event_create, name="backoffice-event-new"
+    ),
+    path(
+        "koordination/veranstaltungen/<int:event_id>/",
+        event_views.event_edit,
+        name="backoffice-event",
+    ),
+    path(
+        "koordination/veranstaltungen/<int:event_id>/veroeffentlichen/",
+        event_views.event_publish,
+        name="backoffice-event-publish",
+    ),
+    path(
+        "koordination/veranstaltungen/<int:event_id>/absagen/",
+        event_views.event_cancel,
+        name="backoffice-event-cancel",
+    ),
+    path(
+        "koordination/veranstaltungen/<int:event_id>/kopieren/",
+        event_views.event_duplicate,
+        name="backoffice-event-duplicate",
+    ),
+    path(
+        "koordination/veranstaltungen/<int:event_id>/teilnehmende/",
+        event_views.participants,
+        name="backoffice-participants",
+    ),
+    path(
+        "koordination/veranstaltungen/<int:event_id>/teilnehmende/<int:registration_id>/entfernen/",
+        event_views.participant_remove,
+        name="backoffice-participant-remove",
+    ),
+    path(
+        "koordination/veranstaltungen/<int:event_id>/teilnehmende/<int:registration_id>/nachruecken/",
+        event_views.participant_move_up,
+        name="backoffice-participant-move-up",
+    ),
+    path(
+        "koordination/veranstaltungen/<int:event_id>/teilnehmende/<int:registration_id>/bescheinigung.pdf",
+        event_views.certificate,
+        name="backoffice-certificate",
+    ),
+    path(
+        "koordination/veranstaltungen/<int:event_id>/nachricht/",
+        event_views.event_message,
+        name="backoffice-event-message",
+    ),
+    path(
+        "koordination/veranstaltungen/<int:event_id>/anwesenheit/",
+        event_views.attendance,
+        name="backoffice-attendance",
+    ),
+    path(
+        "koordination/veranstaltungen/<int:event_id>/teilnehmende.csv",
+        event_views.export_csv,
+        name="backoffice-export-csv",
+    ),
+    path(
+        "koordination/veranstaltungen/<int:event_id>/teilnehmende.xlsx",
+        event_views.export_xlsx,
+        name="backoffice-export-xlsx",
     ),
 ]

@@ -28,6 +28,7 @@ from events.waitinglist import (
     expire_lapsed,
     lock_event,
     promote,
+    promote_one,
     release,
     seats_taken,
     sessions_of,
@@ -113,6 +114,34 @@ def remove_participant(
     if registration is None:
         raise NotFound(_("Diese Anmeldung gibt es nicht."))
     return release(registration, event, now=now, by_participant=False)
+
+
+@transaction.atomic(durable=True)
+def move_up(
+    *, event_id: int, registration_id: int, by: Any, now: datetime | None = None
+) -> Registration:
+    """A coordinator gives one person in line a seat now, ahead of the others. If no seat is
+    free the event gains one (the capacity is the coordinator's to raise; never overbooked)."""
+    now = now or timezone.now()
+    _require_coordinator(by)
+    event = lock_event(event_id)
+    registration = Registration.objects.filter(
+        pk=registration_id, event=event, anonymised_at__isnull=True
+    ).first()
+    if registration is None:
+        raise NotFound(_("Diese Anmeldung gibt es nicht."))
+    expire_lapsed(event, now=now)
+    if not registration.is_in_line(now):
+        raise Conflict(_("Diese Anmeldung steht nicht auf der Warteliste."), code="not_in_line")
+    if seats_taken(event, now=now) >= event.capacity:
+        event.capacity = seats_taken(event, now=now) + 1
+        event.save(update_fields=["capacity", "updated_at"])
+    if promote_one(registration, event, now=now) is None:
+        raise Conflict(
+            _("Nachrücken ist nur vor Beginn einer veröffentlichten Veranstaltung möglich."),
+            code="not_promotable",
+        )
+    return registration
 
 
 @transaction.atomic(durable=True)

@@ -73,6 +73,27 @@ def promote(
     sessions = list(sessions) if sessions is not None else sessions_of(event)
     if sessions and sessions[0].start <= now:
         return []  # the event has begun: nobody is pulled in any more
+    _seat(line, event=event, sessions=sessions, now=now)
+    return line
+
+
+def promote_one(registration: Registration, event: Event, *, now: datetime) -> Registration | None:
+    """Give a free seat to `registration`, wherever it stands in line (a coordinator's
+    choice); None if no seat is free, the event has begun or it is not in line."""
+    if event.status != Event.Status.PUBLISHED or not registration.is_in_line(now):
+        return None
+    if event.capacity - seats_taken(event, now=now) <= 0:
+        return None
+    sessions = sessions_of(event)
+    if sessions and sessions[0].start <= now:
+        return None
+    _seat([registration], event=event, sessions=sessions, now=now)
+    return registration
+
+
+def _seat(
+    line: list[Registration], *, event: Event, sessions: Sequence[EventSession], now: datetime
+) -> None:
     # Whoever still has to confirm gets a fresh hold from now: the e-mail saying a seat is free
     # may arrive minutes before their old one lapsed. Never past the event's start.
     confirm_by = now + timedelta(hours=settings.REGISTRATION_HOLD_HOURS)
@@ -97,7 +118,6 @@ def promote(
             method="REQUEST" if confirmed else None,
             extra={"needs_confirmation": not confirmed},
         )
-    return line
 
 
 def release(

@@ -1,0 +1,77 @@
+"""The audit trail: which models django-auditlog records, and the reads of the trail."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from auditlog.models import LogEntry
+from auditlog.registry import auditlog
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model, QuerySet
+
+# Personal data stays out of the diffs: the trail outlives the anonymisation of a registration
+# (retention.py), so names and addresses would survive in it. Tokens are secrets.
+_PERSONAL = ["name", "email", "token", "municipality_name"]
+
+
+def tracked_models() -> dict[str, tuple[type[Model], list[str]]]:
+    """Label → (model, fields left out of the diff) for every model the trail records."""
+    from bookings.models import ConsultationBooking
+    from consult.models import Municipality
+    from events.models import Event, EventSession, Registration
+    from library.models import Resource
+
+    return {
+        "event": (Event, []),
+        "session": (EventSession, []),
+        "registration": (Registration, _PERSONAL),
+        "booking": (ConsultationBooking, ["room"]),
+        "municipality": (Municipality, ["feed_token"]),
+        "resource": (Resource, []),
+    }
+
+
+def register_models() -> None:
+    for model, excluded in tracked_models().values():
+        if not auditlog.contains(model):
+            m2m = [f.name for f in model._meta.many_to_many]
+            auditlog.register(model, exclude_fields=excluded, m2m_fields=m2m)
+
+
+def _content_type(label: str) -> ContentType | None:
+    entry = tracked_models().get(label)
+    return ContentType.objects.get_for_model(entry[0]) if entry else None
+
+
+def entries(
+    *,
+    kind: str = "",
+    object_id: int | None = None,
+    user: str = "",
+    day_from: date | None = None,
+    day_to: date | None = None,
+) -> QuerySet[LogEntry]:
+    """The trail, newest first, filtered by object type, id, acting user and dates."""
+    qs = LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp", "-id")
+    if kind:
+        content_type = _content_type(kind)
+        qs = qs.filter(content_type=content_type) if content_type else qs.none()
+    if object_id is not None:
+        qs = qs.filter(object_id=object_id)
+    if user:
+        qs = qs.filter(actor__username__icontains=user)
+    if day_from:
+        qs = qs.filter(timestamp__date__gte=day_from)
+    if day_to:
+        qs = qs.filter(timestamp__date__lte=day_to)
+    return qs
+
+
+def history_of(obj: Model, *, limit: int = 50) -> list[Any]:
+    """The newest changes of one object (its back-office page shows them)."""
+    return list(
+        LogEntry.objects.get_for_object(obj)
+        .select_related("actor")
+        .order_by("-timestamp", "-id")[:limit]
+    )
