@@ -148,11 +148,11 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(
         request=RegisterSerializer,
-        responses={202: RegistrationReceivedSerializer},
+        responses={201: RegistrationReceivedSerializer},
     )
     @action(detail=True, methods=["post"])
     def registrations(self, request: Request, pk: str) -> Response:
-        """Register (anyone): 202, and the self-service link goes to the e-mail address. The
+        """Register (anyone): 201, and the self-service link goes to the e-mail address. The
         answer is the same for an address registered already (the link is e-mailed again)."""
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -170,7 +170,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             "status": Registration.Status.PENDING,
             "detail": _("Wir haben den Link zum Bestätigen an die angegebene Adresse geschickt."),
         }
-        return Response(received, status=status.HTTP_202_ACCEPTED)
+        return Response(received, status=status.HTTP_201_CREATED)
 
     def _managed_event(self, pk: str) -> Event:
         event = Event.objects.filter(pk=int(pk)).first()

@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.roles import is_coordinator
+from core.validators import MESSAGE as CONTROL_MESSAGE
+from core.validators import has_control_characters
 from events import selectors
 from events.models import Event, EventSession, Registration
 from events.notifications import Span, fan_out
 from events.registration import (
-    CONTROL,
     check_participant,
     clean_text,
     notify_confirmed_or_waiting,
@@ -209,8 +210,8 @@ def _check_event(values: dict[str, Any], sessions: Sequence[Span]) -> None:
         value = str(values.get(field) or "")
         if len(value) > limit:
             errors[field] = _("Höchstens %(n)d Zeichen.") % {"n": limit}
-        elif field in ("title_de", "title_en", "place") and CONTROL.search(value):
-            errors[field] = _("Enthält unzulässige Steuerzeichen.")
+        elif field in ("title_de", "title_en", "place") and has_control_characters(value):
+            errors[field] = str(CONTROL_MESSAGE)
     url = str(values.get("online_url") or "")
     if url:
         try:

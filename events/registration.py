@@ -3,7 +3,6 @@ self-service behind the e-mailed link: confirm, cancel, forget, the calendar fil
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +17,8 @@ from django.utils.translation import gettext as _
 from consult.models import Municipality
 from core import locking
 from core.errors import Conflict, Invalid, NotFound
+from core.validators import MESSAGE as CONTROL_MESSAGE
+from core.validators import has_control_characters
 from events import selectors
 from events.models import Event, Registration
 from events.notifications import (
@@ -38,7 +39,6 @@ WAITLISTED = Registration.Status.WAITLISTED
 
 # Control characters (and the Unicode line/paragraph separators) have no place in a name: they
 # break e-mail headers, CSV cells and calendar parameters.
-CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def participant_language(language: str | None) -> str:
@@ -54,8 +54,8 @@ def clean_text(
         errors[field] = _("Bitte ausfüllen.")
     elif len(text) > max_length:
         errors[field] = _("Höchstens %(n)d Zeichen.") % {"n": max_length}
-    elif CONTROL.search(str(value or "")):
-        errors[field] = _("Enthält unzulässige Steuerzeichen.")
+    elif has_control_characters(str(value or "")):
+        errors[field] = str(CONTROL_MESSAGE)
     return text
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -15,13 +14,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api_fields import MAX_ID, id_field
+from core.validators import has_control_characters
 from events import selectors
 from events.models import Event, Registration
 
 # Cells starting with these are formulas to Excel/LibreOffice (OWASP "CSV injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 # What the services refuse in names (control characters, Unicode line separators).
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def csv_cell(value: Any) -> str:
@@ -213,7 +212,7 @@ class MunicipalityField(serializers.Field):
             return id_field().run_validation(text)
         if len(text) > 200:
             self.fail("max_length")
-        if _CONTROL.search(text):
+        if has_control_characters(text):
             self.fail("control")
         return text or None
 

@@ -179,13 +179,13 @@ def test_coordinator_creates_publishes_and_changes_an_event(coordinator, staff_u
 def test_public_registration_returns_status_never_the_token(api):
     event = factories.EventFactory(capacity=1)
     response = api.post(f"/api/v1/events/{event.pk}/registrations/", _payload(1), format="json")
-    assert response.status_code == 202
+    assert response.status_code == 201
     assert response.json()["status"] == "pending"
     assert "waitlist_position" not in response.json()  # the place in line is e-mailed only
     token = _token_of("anna1@gemeinde.example")
     assert token not in response.content.decode()
     second = api.post(f"/api/v1/events/{event.pk}/registrations/", _payload(2), format="json")
-    assert second.status_code == 202 and second.json() == response.json()
+    assert second.status_code == 201 and second.json() == response.json()
     waiting = Registration.objects.get(email="anna2@gemeinde.example")
     assert not waiting.holds_seat
     assert (
@@ -196,7 +196,7 @@ def test_public_registration_returns_status_never_the_token(api):
         _payload(1, name="Jemand Anderes"),
         format="json",
     )
-    assert again.status_code == 202
+    assert again.status_code == 201
     assert again.json()["status"] == "pending"
     assert "Anna" not in again.content.decode() and token not in again.content.decode()
 
@@ -211,7 +211,7 @@ def test_registering_an_address_again_answers_exactly_like_a_new_registration(ap
     api.post(url, _payload(2), format="json")  # waiting
     answers = [api.post(url, _payload(n, name="Jemand Anderes"), format="json") for n in (1, 2, 3)]
     for answer in answers:  # confirmed, waiting, and a newcomer
-        assert answer.status_code == first.status_code == 202
+        assert answer.status_code == first.status_code == 201
         assert answer.json() == first.json()
         assert answer.headers.get("Location") is None
     again = Notification.objects.filter(recipient="anna1@gemeinde.example").latest("pk")
@@ -260,7 +260,7 @@ def test_municipality_is_chosen_by_id_or_typed_by_name_in_the_same_field(api):
     for n, (key, body) in enumerate(bodies.items()):
         payload = {"name": f"P {n}", "email": f"{key}@example.org", "consent": True, **body}
         response = api.post(url, payload, format="json")
-        assert response.status_code == 202, (key, response.content)
+        assert response.status_code == 201, (key, response.content)
     linked = dict(Registration.objects.values_list("email", "municipality_id"))
     typed = dict(Registration.objects.values_list("email", "municipality_name"))
     assert linked["by-id@example.org"] == linked["by-id-text@example.org"] == member.pk
@@ -338,7 +338,7 @@ def test_public_endpoints_are_throttled(api, settings):
         ]
     finally:
         ScopedRateThrottle.THROTTLE_RATES = original
-    assert codes == [202, 202, 202, 429]
+    assert codes == [201, 201, 201, 429]
 
 
 def _participants_setup(coordinator):  # type: ignore[no-untyped-def]
@@ -524,8 +524,8 @@ def test_schema_says_what_the_events_api_does(api):
     assert set(received) == {"event", "status", "detail"}  # no position, no hold expiry
     paths = schema["paths"]
     register = paths["/api/v1/events/{id}/registrations/"]["post"]["responses"]
-    assert {"202", "400", "404", "409", "429"} <= set(register)
-    assert "201" not in register and "200" not in register
+    assert {"201", "400", "404", "409", "429"} <= set(register)
+    assert "202" not in register and "200" not in register
     assert {"200", "400", "401", "403", "404", "409"} <= set(
         paths["/api/v1/events/{id}/"]["patch"]["responses"]
     )
