@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from consult import api, membership_api
+from consult import api, directory_api, membership_api
 
 router = SimpleRouter()
 router.register("topics", api.TopicViewSet, basename="topic")
@@ -19,6 +19,7 @@ router.register("invitations", membership_api.InvitationViewSet, basename="invit
 people = membership_api.PeopleViewSet
 
 urlpatterns = [
+    path("directory/", directory_api.DirectoryView.as_view(), name="directory-api"),
     path("cities/", membership_api.CitySuggestionView.as_view(), name="city-suggestions"),
     path(
         "organisations/<int:organisation_id>/people/",

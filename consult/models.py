@@ -273,11 +273,14 @@ class RequestTopic(models.Model):
 
 
 # Membership applications and invitations live in their own module (one concern per module).
+from consult.legal_models import LegalPage, LegalPageRevision  # noqa: E402
 from consult.membership_models import Invitation, MembershipApplication  # noqa: E402
 
 __all__ = [
     "ConsultationRequest",
     "Invitation",
+    "LegalPage",
+    "LegalPageRevision",
     "MembershipApplication",
     "Municipality",
     "Organisation",

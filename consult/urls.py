@@ -2,11 +2,12 @@
 
 from django.urls import path
 
+from consult import legal_views, public_views, views
 from consult import membership_views as joining
-from consult import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("mitglieder/", public_views.directory_page, name="member-directory"),
     path("vorhaben/", views.plan_list, name="plan-list"),
     path("vorhaben/neu/", views.plan_edit, name="plan-create"),
     path("vorhaben/<int:pk>/", views.plan_edit, name="plan-edit"),
@@ -38,4 +39,5 @@ urlpatterns = [
         joining.organisation_action,
         name="organisation-action-on",
     ),
+    *legal_views.urlpatterns,
 ]
