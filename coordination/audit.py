@@ -75,3 +75,10 @@ def history_of(obj: Model, *, limit: int = 50) -> list[Any]:
         .select_related("actor")
         .order_by("-timestamp", "-id")[:limit]
     )
+
+
+def record(obj: Model, changes: dict[str, list[Any]]) -> None:
+    """Write a trail entry for a change a service made with QuerySet.update() (no signals):
+    the acting user comes from the request as for every other entry."""
+    as_text = {name: [str(old), str(new)] for name, (old, new) in changes.items()}
+    LogEntry.objects.log_create(obj, action=LogEntry.Action.UPDATE, changes=as_text)

@@ -331,16 +331,22 @@ def attendance(request: HttpRequest, event_id: int) -> HttpResponse:
         except ValueError:
             registration_id = 0
         attended = {"yes": True, "no": False}.get(request.POST.get("attended", ""))
-        _act(
-            request,
-            _("Gespeichert."),
-            lambda: management.mark_attendance(
+        registration = Registration.objects.filter(pk=registration_id, event=event).first()
+        try:
+            management.mark_attendance(
                 event_id=event.pk,
                 by=request.user,
                 registration_ids=[registration_id],
                 attended=attended,
-            ),
-        )
+            )
+        except NotFound as error:
+            raise Http404 from error
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            # The service writes with update() (no signal): the trail gets its entry here.
+            audit.record(registration, {"attended": [registration.attended, attended]})
+            messages.success(request, _("Gespeichert."))
         query = request.POST.get("q", "")
         target = redirect("backoffice-attendance", event_id=event.pk)
         if query:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from coordination import audit_views, event_views, views
+from coordination import audit_views, event_views, library_views, views
 
 urlpatterns = [
     path("koordination/", views.coordination, name="coordination"),
@@ -81,5 +81,21 @@ urlpatterns = [
         "koordination/veranstaltungen/<int:event_id>/teilnehmende.xlsx",
         event_views.export_xlsx,
         name="backoffice-export-xlsx",
+    ),
+    path("koordination/bibliothek/", library_views.review_queue, name="backoffice-library"),
+    path(
+        "koordination/bibliothek/<int:resource_id>/",
+        library_views.resource_edit,
+        name="backoffice-resource",
+    ),
+    path(
+        "koordination/bibliothek/<int:resource_id>/veroeffentlichen/",
+        library_views.review_publish,
+        name="backoffice-review-publish",
+    ),
+    path(
+        "koordination/bibliothek/<int:resource_id>/zurueck/",
+        library_views.review_send_back,
+        name="backoffice-review-send-back",
     ),
 ]

@@ -30,6 +30,23 @@ def _file_label_now() -> str:
 _file_label = lazy(_file_label_now, str)
 
 
+# The countries the library's entries come from (ISO 3166 alpha-2, as stored).
+COUNTRY_CHOICES = [
+    ("DE", _("Deutschland")),
+    ("AT", _("Österreich")),
+    ("CH", _("Schweiz")),
+    ("FR", _("Frankreich")),
+    ("PL", _("Polen")),
+    ("PT", _("Portugal")),
+    ("ES", _("Spanien")),
+    ("IT", _("Italien")),
+    ("IS", _("Island")),
+    ("GB", _("Vereinigtes Königreich")),
+    ("BR", _("Brasilien")),
+    ("US", _("Vereinigte Staaten")),
+]
+
+
 class SearchForm(forms.Form):
     q = forms.CharField(
         label=_("Suchbegriff"), required=False, strip=False, widget=forms.SearchInput()
@@ -43,6 +60,8 @@ class SearchForm(forms.Form):
         label=_("Bundesland"), required=False, choices=_ANY + FederalState.choices
     )
     year = forms.IntegerField(label=_("Jahr"), required=False, min_value=1900, max_value=2100)
+    # Examples from abroad are half of what the network promises: the API filters by country too.
+    country = forms.ChoiceField(label=_("Land"), required=False, choices=_ANY + COUNTRY_CHOICES)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

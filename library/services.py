@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from consult.choices import FederalState, MunicipalityKind, ProcedureType, SizeClass
 from consult.models import Municipality, StaffMembership, Topic
 from core.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound
+from core.preferences import language_of
 from core.roles import is_coordinator, municipality_id_of
 from core.validators import check_text
 from library import files
@@ -270,6 +271,84 @@ def return_to_draft(*, user: Any, resource_id: int) -> Resource:
         to=Status.DRAFT,
         allowed_from=(Status.IN_REVIEW, Status.PUBLISHED, Status.ARCHIVED),
     )
+
+
+@transaction.atomic(durable=True)
+def update_resource(*, user: Any, resource_id: int, draft: ResourceDraft) -> Resource:
+    """A coordinator edits any entry (status and file stay as they are)."""
+    if not is_coordinator(user):
+        raise NotFound(_("Diesen Bibliothekseintrag gibt es nicht."))
+    resource = Resource.objects.select_for_update().filter(pk=resource_id).first()
+    if resource is None:
+        raise NotFound(_("Diesen Bibliothekseintrag gibt es nicht."))
+    values = _check_draft(draft, has_file=bool(resource.file))
+    topics = list(Topic.objects.filter(slug__in=draft.topics))
+    if len(topics) != len(set(draft.topics)):
+        message = _("Unbekanntes Thema.")
+        raise Invalid(message, fields={"topics": [message]})
+    for name, value in values.items():
+        setattr(resource, name, value)
+    resource.save()  # a save, not an update(): the audit trail records the change
+    resource.topics.set(topics)
+    return resource
+
+
+def _tell_submitter(resource: Resource, template: str, *, reason: str = "") -> None:
+    user = resource.submitted_by
+    if user is None or not user.email:
+        return
+    send_many(
+        [
+            Message(
+                kind=f"library.{template}",
+                template=f"library/email/{template}",
+                recipients=[
+                    Recipient(
+                        email=user.email,
+                        name=user.get_full_name(),
+                        language=language_of(user),
+                        dedup_key=f"library:review:{resource.pk}:{template}:"
+                        f"{resource.updated_at.isoformat()}",
+                        values={"recipient_name": user.get_full_name()},
+                    )
+                ],
+                context={
+                    "title_de": resource.title_de,
+                    "title_en": resource.title_en or resource.title_de,
+                    "reason": reason,
+                },
+            )
+        ]
+    )
+
+
+@transaction.atomic(durable=True)
+def publish_submission(*, user: Any, resource_id: int) -> Resource:
+    """Review queue: a submission goes public and its submitter is told."""
+    resource = _transition(
+        user=user,
+        resource_id=resource_id,
+        to=Status.PUBLISHED,
+        allowed_from=(Status.IN_REVIEW,),
+        published_at=timezone.now(),
+        reviewed_by=user,
+    )
+    _tell_submitter(resource, "submission_published")
+    return resource
+
+
+@transaction.atomic(durable=True)
+def send_back_submission(*, user: Any, resource_id: int, reason: str) -> Resource:
+    """Review queue: a submission goes back to its submitter as a draft, with the reason."""
+    reason = strip_unsafe(reason or "").strip()
+    if not reason or len(reason) > 2000:
+        message = _("Bitte einen Grund angeben (höchstens 2000 Zeichen).")
+        raise Invalid(message, fields={"reason": [message]})
+    resource = _transition(
+        user=user, resource_id=resource_id, to=Status.DRAFT, allowed_from=(Status.IN_REVIEW,)
+    )
+    _tell_submitter(resource, "submission_returned", reason=reason)
+    return resource
 
 
 # --- funding deadline reminders ---------------------------------------------------------------

@@ -39,6 +39,7 @@ def resource_list(request: HttpRequest) -> HttpResponse:
             procedure_type=data.get("procedure_type") or "",
             state=data.get("state") or "",
             year=data.get("year"),
+            country=data.get("country") or "",
         )
         queryset = selectors.search_resources(user=request.user, params=params)
         page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
