@@ -15,16 +15,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from core.errors import Conflict, FieldErrors, Forbidden
+from core.preferences import language_of
 from core.roles import municipality_id_of
 from exchange import selectors
 from exchange.limits import CONTACT_REQUESTS_PER_DAY, check
 from exchange.models import ContactRequest
-from notifications.models import Notification
-from notifications.services import queue_many, render_message
+from notifications.services import Message, Recipient, send_many
 
 Status = ContactRequest.Status
 MAX_MESSAGE = 4000
-LANGUAGE = "de"
 
 
 def _organisation_of(user: Any) -> int:
@@ -138,32 +137,40 @@ def _notify_staff(
     text: str,
     action_label: Any,
 ) -> None:
-    """One e-mail to each staff member of the organisation, through the outbox."""
+    """One e-mail to each staff member of the organisation, in their language, through the
+    outbox (one message per language, rendered once)."""
     staff = (
         get_user_model()
         .objects.filter(municipal_staff__municipality_id=organisation_id, is_active=True)
         .exclude(email="")
+        .select_related("account_preference")
     )
     values = {"name": other_name, "person": person}
     url = settings.SITE_URL + reverse("exchange:contact", args=[request.pk])
-    with translation.override(LANGUAGE):
-        context = {
-            "subject": subject % values,
-            "paragraphs": [lead % values, text] if text else [lead % values],
-            "action_url": url,
-            "action_label": action_label,
-        }
-        message = render_message("notifications/email/notice", context, language=LANGUAGE)
-    queue_many(
-        Notification(
-            recipient=member.email,
-            recipient_name=member.get_full_name(),
-            kind=kind,
-            language=LANGUAGE,
-            subject=message.subject,
-            body_text=message.text,
-            body_html=message.html,
-            dedup_key=f"exchange-{kind}:{request.pk}:{member.pk}",
+    by_language: dict[str, list[Recipient]] = {}
+    for member in staff:
+        language = language_of(member)
+        by_language.setdefault(language, []).append(
+            Recipient(
+                email=member.email,
+                name=member.get_full_name(),
+                language=language,
+                dedup_key=f"exchange-{kind}:{request.pk}:{member.pk}",
+            )
         )
-        for member in staff
-    )
+    messages = []
+    for language, people in by_language.items():
+        with translation.override(language):
+            context = {
+                "subject": str(subject % values),
+                "paragraphs": [str(lead % values), text] if text else [str(lead % values)],
+                "action_url": url,
+                "action_label": str(action_label),
+            }
+        messages.append(
+            Message(
+                kind=kind, template="notifications/email/notice", context=context, recipients=people
+            )
+        )
+    if messages:
+        send_many(messages)

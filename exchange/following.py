@@ -1,7 +1,7 @@
 """Following threads and topics, and the e-mails that follow from it: at once or in a daily
 digest (the person's choice), `@name` mentions, and one-click unsubscribe (RFC 8058).
 
-Every e-mail leaves through `_queue`, the one place that hands rows to the outbox.
+Every e-mail leaves through `notifications.services.send_many`, in each person's language.
 """
 
 from __future__ import annotations
@@ -22,17 +22,18 @@ from django.utils.translation import gettext as _
 
 from consult.models import Topic
 from core.errors import Invalid, NotFound
+from core.preferences import language_of
 from core.roles import COORDINATOR
 from exchange import markdown
 from exchange.models import DigestEntry, FollowSettings, Post, Subscription, Thread
-from notifications.models import Notification
-from notifications.services import Rendered, queue_many, render_message
+from notifications.services import Message, send_many
+from notifications.services import Recipient as OutboxRecipient
 
 Delivery = FollowSettings.Delivery
 UNSUBSCRIBE_SALT = "exchange.unsubscribe"
 MAX_MENTIONS = 20
 DIGEST_USERS_PER_BATCH = 500
-LANGUAGE = "de"  # members' e-mails are German first, like the rest of the service
+TEMPLATE = "notifications/email/notice"
 
 
 # --- following --------------------------------------------------------------------------------
@@ -142,7 +143,7 @@ def _members(user_ids: Iterable[int]) -> dict[int, Any]:
             | Q(municipal_staff__isnull=False)
             | Q(expert_profile__isnull=False)
         )
-        .select_related("forum_follow")
+        .select_related("forum_follow", "account_preference")
         .distinct()
     )
     return {user.pk: user for user in users}
@@ -192,8 +193,18 @@ def _author_name(user: Any) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def _message(*, post: Post, thread: Thread, reason: str) -> Rendered:
-    with translation.override(LANGUAGE):
+def _notice(*, subject: str, paragraphs: list[str], action_url: str, action_label: str) -> dict:
+    return {
+        "subject": subject,
+        "paragraphs": paragraphs,
+        "action_url": action_url,
+        "action_label": action_label,
+    }
+
+
+def _message_context(*, post: Post, thread: Thread, reason: str, language: str) -> dict:
+    """The shared context of one reason's e-mail, its text in `language`."""
+    with translation.override(language):
         author = _author_name(post.author)
         if reason == "mention":
             subject = _("%(author)s hat Sie erwähnt: %(title)s")
@@ -205,26 +216,35 @@ def _message(*, post: Post, thread: Thread, reason: str) -> Rendered:
             subject = _("Neue Antwort: %(title)s")
             lead = _("%(author)s hat im Thema „%(title)s“ geantwortet:")
         values = {"author": author, "title": thread.title}
-        context = {
-            "subject": subject % values,
-            "paragraphs": [
+        return _notice(
+            subject=subject % values,
+            paragraphs=[
                 lead % values,
                 markdown.excerpt(post.body, 600),
                 _("Benachrichtigungen verwalten: %(url)s")
                 % {"url": settings.SITE_URL + reverse("exchange:following")},
             ],
-            "action_url": thread_url(thread.pk, post.pk),
-            "action_label": _("Zum Beitrag"),
-        }
-    return render_message("notifications/email/notice", context, language=LANGUAGE)
+            action_url=thread_url(thread.pk, post.pk),
+            action_label=_("Zum Beitrag"),
+        )
+
+
+def _recipient(*, user: Any, dedup_key: str, token: str) -> OutboxRecipient:
+    return OutboxRecipient(
+        email=user.email,
+        name=user.get_full_name(),
+        language=language_of(user),
+        dedup_key=dedup_key,
+        headers=_headers(token),
+    )
 
 
 def on_new_post(*, post: Post, thread: Thread, new_thread: bool) -> int:
     """Notify followers, the asker and the mentioned of `post` (inside its transaction):
     an outbox row now, or a digest entry for those who chose the daily digest."""
     recipients = recipients_of(post=post, thread=thread, new_thread=new_thread)
-    messages: dict[str, Rendered] = {}
-    rows: list[Notification] = []
+    # One message per reason and language: each is rendered once, each person put in.
+    groups: dict[tuple[str, str], list[OutboxRecipient]] = {}
     digest: list[DigestEntry] = []
     for recipient in recipients:
         delivery = _delivery(recipient.user)
@@ -233,8 +253,6 @@ def on_new_post(*, post: Post, thread: Thread, new_thread: bool) -> int:
         if delivery == Delivery.DIGEST and recipient.reason != "mention":
             digest.append(DigestEntry(user=recipient.user, post=post, reason=recipient.reason))
             continue
-        if recipient.reason not in messages:
-            messages[recipient.reason] = _message(post=post, thread=thread, reason=recipient.reason)
         if recipient.reason == "mention":
             token = unsubscribe_token(user_id=recipient.user.pk, kind="all")
         elif recipient.reason == "topic":
@@ -243,67 +261,57 @@ def on_new_post(*, post: Post, thread: Thread, new_thread: bool) -> int:
             )
         else:
             token = unsubscribe_token(user_id=recipient.user.pk, kind="thread", target_id=thread.pk)
-        rows.append(
-            _row(
+        groups.setdefault((recipient.reason, language_of(recipient.user)), []).append(
+            _recipient(
                 user=recipient.user,
-                kind=f"forum_{recipient.reason}",
                 dedup_key=f"exchange-post:{post.pk}:{recipient.user.pk}",
-                message=messages[recipient.reason],
                 token=token,
             )
         )
     DigestEntry.objects.bulk_create(digest, ignore_conflicts=True)
-    _queue(rows)
-    return len(rows) + len(digest)
-
-
-def _row(*, user: Any, kind: str, dedup_key: str, message: Rendered, token: str) -> Notification:
-    return Notification(
-        recipient=user.email,
-        recipient_name=user.get_full_name(),
-        kind=kind,
-        language=LANGUAGE,
-        subject=message.subject,
-        body_text=message.text,
-        body_html=message.html,
-        dedup_key=dedup_key,
-        headers=_headers(token),
-    )
-
-
-def _queue(rows: list[Notification]) -> None:
-    """The one call into the outbox (rows written in the caller's transaction)."""
-    if rows:
-        queue_many(rows)
+    messages = [
+        Message(
+            kind=f"forum_{reason}",
+            template=TEMPLATE,
+            context=_message_context(post=post, thread=thread, reason=reason, language=language),
+            recipients=people,
+        )
+        for (reason, language), people in groups.items()
+    ]
+    if messages:
+        send_many(messages)
+    return sum(len(people) for people in groups.values()) + len(digest)
 
 
 # --- daily digest -----------------------------------------------------------------------------
 
 
-def _digest_message(entries: list[DigestEntry], snippets: dict[int, str]) -> Rendered:
-    """One reader's digest; `snippets` keeps each post's paragraph for the whole run (readers
-    share posts: 5,000 readers of 2,000 posts need 2,000 excerpts, not 15,000)."""
-    with translation.override(LANGUAGE):
+def _digest_context(
+    entries: list[DigestEntry], snippets: dict[tuple[str, int], str], language: str
+) -> dict:
+    """One reader's digest; `snippets` keeps each post's paragraph per language for the whole
+    run (readers share posts: 5,000 readers of 2,000 posts need 2,000 excerpts, not 15,000)."""
+    with translation.override(language):
         paragraphs = [_("Neues aus den Themen, denen Sie im Forum folgen:")]
         for entry in entries:
             post = entry.post
-            if post.pk not in snippets:
-                snippets[post.pk] = (
+            key = (language, post.pk)
+            if key not in snippets:
+                snippets[key] = (
                     f"„{post.thread.title}“ – {_author_name(post.author)}:\n"
                     f"{markdown.excerpt(post.body, 280)}\n{thread_url(post.thread_id, post.pk)}"
                 )
-            paragraphs.append(snippets[post.pk])
+            paragraphs.append(snippets[key])
         paragraphs.append(
             _("Benachrichtigungen verwalten: %(url)s")
             % {"url": settings.SITE_URL + reverse("exchange:following")}
         )
-        context = {
-            "subject": _("Forum: %(n)s neue Beiträge") % {"n": len(entries)},
-            "paragraphs": paragraphs,
-            "action_url": settings.SITE_URL + reverse("exchange:forum"),
-            "action_label": _("Zum Forum"),
-        }
-    return render_message("notifications/email/notice", context, language=LANGUAGE)
+        return _notice(
+            subject=_("Forum: %(n)s neue Beiträge") % {"n": len(entries)},
+            paragraphs=paragraphs,
+            action_url=settings.SITE_URL + reverse("exchange:forum"),
+            action_label=_("Zum Forum"),
+        )
 
 
 def send_digests(*, now: dt.datetime | None = None) -> int:
@@ -317,7 +325,7 @@ def send_digests(*, now: dt.datetime | None = None) -> int:
     last_id = DigestEntry.objects.aggregate(last=Max("id"))["last"] or 0
     pending = DigestEntry.objects.filter(id__lte=last_id)
     sent = 0
-    snippets: dict[int, str] = {}
+    snippets: dict[tuple[str, int], str] = {}
     while True:
         with transaction.atomic():
             user_ids = list(
@@ -337,17 +345,25 @@ def send_digests(*, now: dt.datetime | None = None) -> int:
             by_user: dict[int, list[DigestEntry]] = {}
             for entry in entries:
                 by_user.setdefault(entry.user_id, []).append(entry)
-            rows = [
-                _row(
-                    user=members[user_id],
+            messages = [
+                Message(
                     kind="forum_digest",
-                    dedup_key=f"exchange-digest:{user_id}:{day.isoformat()}:{found[-1].pk}",
-                    message=_digest_message(found, snippets),
-                    token=unsubscribe_token(user_id=user_id, kind="all"),
+                    template=TEMPLATE,
+                    context=_digest_context(found, snippets, language_of(members[user_id])),
+                    recipients=[
+                        _recipient(
+                            user=members[user_id],
+                            dedup_key=(
+                                f"exchange-digest:{user_id}:{day.isoformat()}:{found[-1].pk}"
+                            ),
+                            token=unsubscribe_token(user_id=user_id, kind="all"),
+                        )
+                    ],
                 )
                 for user_id, found in by_user.items()
                 if user_id in members
             ]
-            _queue(rows)
-            sent += len(rows)
+            if messages:
+                send_many(messages)
+            sent += len(messages)
             pending.filter(user_id__in=user_ids).delete()

@@ -133,3 +133,40 @@ def test_follow_api_and_page(make_thread, answerer, client) -> None:  # type: ig
     client.post("/austausch/folgen/", {"action": "follow-topic", "topic": "funding"})
     assert Subscription.objects.filter(user=answerer, topic__slug="funding").exists()
     assert "Fördermittel" in client.get("/austausch/folgen/").content.decode()
+
+
+def test_each_person_gets_the_forum_email_in_their_own_language(
+    make_thread, asker, answerer
+) -> None:  # type: ignore[no-untyped-def]
+    from core.preferences import set_language
+
+    set_language(asker, "en")
+    german = _settled_member("Dresden")
+    thread = make_thread()
+    following.follow_thread(user=german, thread=thread)
+    forum.reply(user=answerer, thread_id=thread.pk, body="Fangen Sie klein an.")
+    english_row = Notification.objects.get(recipient=asker.email)
+    german_row = Notification.objects.get(recipient=german.email)
+    assert english_row.language == "en" and english_row.subject.startswith("New reply")
+    assert german_row.language == "de" and german_row.subject.startswith("Neue Antwort")
+    # Both keep their own one-click unsubscribe.
+    assert "List-Unsubscribe" in english_row.headers and "List-Unsubscribe" in german_row.headers
+    assert english_row.headers["List-Unsubscribe"] != german_row.headers["List-Unsubscribe"]
+
+
+def test_contact_request_email_reaches_staff_in_their_language(asker, answerer) -> None:  # type: ignore[no-untyped-def]
+    from core.preferences import set_language
+    from core.roles import municipality_id_of
+    from exchange import contacts
+
+    set_language(answerer, "en")
+    contacts.send_contact_request(
+        user=asker, to_organisation_id=municipality_id_of(answerer), message="Hallo Jena"
+    )
+    row = Notification.objects.get(recipient=answerer.email)
+    assert row.language == "en" and row.subject.startswith("Contact request from")
+    assert "Hallo Jena" in row.body_text
+
+
+def _settled_member(name: str):  # type: ignore[no-untyped-def]
+    return factories.staff_for(factories.MunicipalityFactory(name=name))
