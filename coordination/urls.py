@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from coordination import audit_views, event_views, library_views, views
+from coordination import audit_views, event_views, library_views, report_views, views
 
 urlpatterns = [
     path("koordination/", views.coordination, name="coordination"),
@@ -97,5 +97,11 @@ urlpatterns = [
         "koordination/bibliothek/<int:resource_id>/zurueck/",
         library_views.review_send_back,
         name="backoffice-review-send-back",
+    ),
+    path("koordination/berichte/", report_views.reports, name="backoffice-reports"),
+    path(
+        "koordination/berichte/<slug:slug>.csv",
+        report_views.report_csv,
+        name="backoffice-report-csv",
     ),
 ]
