@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from consult.models import Topic
 from core.errors import Conflict, FieldErrors, Forbidden, Invalid
 from core.roles import is_coordinator, municipality_id_of
-from exchange import following, markdown, search, selectors
+from exchange import debates, following, markdown, search, selectors
 from exchange.access import require_member
 from exchange.files import check_attachments
 from exchange.limits import check_post_rate
@@ -126,6 +126,7 @@ def reply(
 ) -> Post:
     require_member(user)
     thread = _open_thread(user=user, thread_id=thread_id)
+    debates.check_open_for_posts(thread=thread, now=now)
     _check_text(title=None, body=body)
     quote = None
     if quote_id is not None:

@@ -314,3 +314,96 @@ class ModerationAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} ({self.actor_id})"
+
+
+class Debate(models.Model):
+    """A thematic debate opened by coordinators: invited kinds of organisations, input material
+    from the library, contributions in its own forum thread, and a summary at the end."""
+
+    title_de = models.CharField(_("Titel (Deutsch)"), max_length=200)
+    title_en = models.CharField(_("Titel (Englisch)"), max_length=200, blank=True)
+    description_de = models.TextField(_("Beschreibung (Deutsch, Markdown)"), max_length=20_000)
+    description_en = models.TextField(
+        _("Beschreibung (Englisch, Markdown)"), max_length=20_000, blank=True
+    )
+    description_html_de = models.TextField(editable=False, blank=True)
+    description_html_en = models.TextField(editable=False, blank=True)
+    topic = models.ForeignKey(
+        Topic, on_delete=models.PROTECT, related_name="debates", verbose_name=_("Thema")
+    )
+    starts_at = models.DateTimeField(_("Beginn"))
+    ends_at = models.DateTimeField(_("Ende"))
+    # Organisation kinds (consult's OrganisationKind values) whose staff are invited.
+    invited_kinds = models.JSONField(_("eingeladene Arten"), default=list, blank=True)
+    materials = models.ManyToManyField(
+        "library.Resource", blank=True, related_name="+", verbose_name=_("Material")
+    )
+    # The contributions: a debate owns one forum thread and reuses its posts.
+    thread = models.OneToOneField(
+        Thread, on_delete=models.PROTECT, related_name="debate", null=True, blank=True
+    )
+    summary_de = models.TextField(_("Zusammenfassung (Deutsch)"), blank=True, max_length=40_000)
+    summary_en = models.TextField(_("Zusammenfassung (Englisch)"), blank=True, max_length=40_000)
+    summary_html_de = models.TextField(editable=False, blank=True)
+    summary_html_en = models.TextField(editable=False, blank=True)
+    summary_published_at = models.DateTimeField(null=True, blank=True)
+    summary_public = models.BooleanField(_("Zusammenfassung öffentlich"), default=False)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        verbose_name = _("Debatte")
+        verbose_name_plural = _("Debatten")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="exchange_debate_ends_after"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title_de
+
+
+class NewsItem(models.Model):
+    """An announcement by coordinators; public once `published_at` has come."""
+
+    title_de = models.CharField(_("Titel (Deutsch)"), max_length=200)
+    title_en = models.CharField(_("Titel (Englisch)"), max_length=200, blank=True)
+    body_de = models.TextField(_("Text (Deutsch, Markdown)"), max_length=20_000)
+    body_en = models.TextField(_("Text (Englisch, Markdown)"), max_length=20_000, blank=True)
+    body_html_de = models.TextField(editable=False, blank=True)
+    body_html_en = models.TextField(editable=False, blank=True)
+    published_at = models.DateTimeField(_("veröffentlicht am"), null=True, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("Neuigkeit")
+        verbose_name_plural = _("Neuigkeiten")
+        indexes = [models.Index(fields=["-published_at", "-id"], name="exchange_news_recent")]
+
+    def __str__(self) -> str:
+        return self.title_de
+
+
+class PartnerNetwork(models.Model):
+    """A network the members may turn to as well, and what it offers them."""
+
+    name = models.CharField(_("Name"), max_length=200, unique=True)
+    url = models.URLField(_("Adresse"), max_length=300)
+    description_de = models.TextField(_("Beschreibung (Deutsch)"), max_length=2000)
+    description_en = models.TextField(_("Beschreibung (Englisch)"), max_length=2000, blank=True)
+    offers_de = models.TextField(_("Angebot (Deutsch)"), max_length=2000)
+    offers_en = models.TextField(_("Angebot (Englisch)"), max_length=2000, blank=True)
+    position = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("Partnernetzwerk")
+        verbose_name_plural = _("Partnernetzwerke")
+
+    def __str__(self) -> str:
+        return self.name
