@@ -29,14 +29,25 @@ def _fresh():  # type: ignore[no-untyped-def]
 
 def test_load_counts_this_months_bookings_that_use_capacity_and_live_holds():
     expert = factories.ExpertProfileFactory()
-    this_month = dt.datetime(2030, 3, 20, 9, 0, tzinfo=dt.UTC)
+    # One day each in March: active bookings of one expert may not overlap (PostgreSQL).
+    days = iter(range(16, 31))
+
+    def this_month() -> dt.datetime:
+        return dt.datetime(2030, 3, next(days), 9, 0, tzinfo=dt.UTC)
+
     for status in ("requested", "confirmed", "completed", "no_show", "declined", "cancelled"):
-        factories.ConsultationBookingFactory(expert=expert, start=this_month, status=status)
+        factories.ConsultationBookingFactory(expert=expert, start=this_month(), status=status)
     factories.ConsultationBookingFactory(
-        expert=expert, start=this_month, status="held", hold_expires_at=NOW + dt.timedelta(hours=1)
+        expert=expert,
+        start=this_month(),
+        status="held",
+        hold_expires_at=NOW + dt.timedelta(hours=1),
     )
     factories.ConsultationBookingFactory(
-        expert=expert, start=this_month, status="held", hold_expires_at=NOW - dt.timedelta(hours=1)
+        expert=expert,
+        start=this_month(),
+        status="held",
+        hold_expires_at=NOW - dt.timedelta(hours=1),
     )
     factories.ConsultationBookingFactory(
         expert=expert, start=dt.datetime(2030, 4, 2, 9, 0, tzinfo=dt.UTC), status="confirmed"
