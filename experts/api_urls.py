@@ -3,13 +3,17 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from experts import api, calendar_api
+from experts import api, calendar_api, joining_api
 
 router = SimpleRouter()
 router.register("experts", api.ExpertViewSet, basename="expert")
+router.register(
+    "expert-applications", joining_api.ExpertApplicationViewSet, basename="expert-application"
+)
 
 urlpatterns = [
     *router.urls,
+    *(path(route, view.as_view(), name=name) for route, view, name in joining_api.urlpatterns_api),
     *calendar_api.urlpatterns,
     path(
         "experts/<int:pk>/availability/",

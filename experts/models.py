@@ -280,3 +280,4 @@ class AssignmentItem(models.Model):
 
 
 from experts.calendar_models import BusyInterval, CalendarConnection  # noqa: E402, F401
+from experts.joining_models import ExpertApplication  # noqa: E402, F401

@@ -26,6 +26,7 @@ from core.errors import Conflict, FieldErrors, Invalid, NotFound
 from core.roles import EXPERT, is_coordinator
 from core.validators import check_text
 from experts import match_selectors
+from experts.joining_models import ExpertApplication
 from experts.matching import ExpertMatrix, Match, Weights, assign_batch, score_requests
 from experts.models import (
     PROFILE_FIELDS,
@@ -173,6 +174,14 @@ def update_profile(
         raise TypeError(f"unknown profile fields: {sorted(unknown)}")
     errors = FieldErrors()
     _validate_profile(errors, fields)
+    # A newly joined expert waits for the coordinators' first activation (issue 17).
+    if (
+        fields.get("active")
+        and not expert.active
+        and not is_coordinator(actor)
+        and ExpertApplication.objects.filter(expert=expert, activated_at__isnull=True).exists()
+    ):
+        errors.add("active", _("Die Koordination schaltet Sie nach Prüfung des Profils frei."))
     levels = (
         consult_services.topic_values(errors, list(topics), key="level", label=_("Stufe"))
         if topics is not None

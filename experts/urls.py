@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from experts import calendar_views, views
+from experts import calendar_views, joining_views, views
 
 urlpatterns = [
     path("expertin/profil/", views.profile, name="expert-profile"),
@@ -18,4 +18,5 @@ urlpatterns = [
         name="expert-exception-delete",
     ),
     *calendar_views.urlpatterns,
+    *joining_views.urlpatterns,
 ]

@@ -1,0 +1,413 @@
+"""Experts join the pool: they apply (double opt-in through consult.links, as membership
+applications do) or a coordinator invites them; an approval or an invitation creates the
+account with an inactive profile and e-mails the first-password link (consult's); a
+coordinator then activates the expert for matching."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from consult import links
+from consult import services as consult_services
+from consult.membership_decisions import _username_for, set_password_url
+from consult.membership_mail import send_notice
+from core.errors import Conflict, FieldErrors, Invalid, NotFound
+from core.roles import COORDINATOR, is_coordinator
+from core.validators import check_text
+from experts import services as expert_services
+from experts.joining_models import ExpertApplication
+from experts.models import ExpertProfile
+
+Status = ExpertApplication.Status
+CONFIRM = "expert-confirm"
+
+
+def _confirm_age() -> dt.timedelta:
+    return dt.timedelta(hours=settings.MEMBERSHIP_CONFIRM_HOURS)
+
+
+def _url(name: str, **kwargs: Any) -> str:
+    return settings.SITE_URL + reverse(name, kwargs=kwargs)
+
+
+def _language(value: str) -> str:
+    return "en" if (value or "").startswith("en") else "de"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    display_name: str
+    email: str
+    organisation: str = ""
+    bio: str = ""
+    topics: list[dict[str, Any]] = field(default_factory=list)
+    references: str = ""
+    language: str = "de"
+    consent: bool = False
+
+
+def _check(candidate: Candidate, *, needs_consent: bool = True) -> list[dict[str, Any]]:
+    """Every broken rule in one 400; returns the topics as [{"topic", "level"}]."""
+    errors = FieldErrors()
+    if needs_consent and not candidate.consent:
+        errors.add("consent", _("Bitte stimmen Sie der Verarbeitung Ihrer Angaben zu."))
+    if not candidate.display_name.strip():
+        errors.add("display_name", _("Bitte Ihren Namen angeben."))
+    check_text(
+        errors,
+        {
+            "display_name": candidate.display_name,
+            "organisation": candidate.organisation,
+            "bio": candidate.bio,
+            "references": candidate.references,
+        },
+        single_line=["display_name", "organisation"],
+        multi_line=["bio", "references"],
+    )
+    levels = consult_services.topic_values(
+        errors, list(candidate.topics), key="level", label=_("Stufe")
+    )
+    errors.raise_if_any()
+    return [{"topic": topic.slug, "level": level} for topic, level in levels]
+
+
+def _address_in_use(email: str, *, now: dt.datetime, exclude: int | None = None) -> bool:
+    if get_user_model().objects.filter(email__iexact=email).exists():
+        return True
+    fresh = Q(status=Status.EMAIL_UNVERIFIED, inert=False, created_at__gt=now - _confirm_age())
+    return (
+        ExpertApplication.objects.filter(Q(status=Status.PENDING) | fresh, email__iexact=email)
+        .exclude(pk=exclude)
+        .exists()
+    )
+
+
+# --- applying ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def apply(*, candidate: Candidate, now: dt.datetime | None = None) -> ExpertApplication:
+    """Store an application and e-mail its confirmation link; an address already in use gets
+    a notice instead (the caller's answer is the same, so nobody learns who has an account)."""
+    now = now or timezone.now()
+    topics = _check(candidate)
+    inert = _address_in_use(candidate.email, now=now)
+    application = ExpertApplication.objects.create(
+        display_name=candidate.display_name.strip(),
+        email=candidate.email.strip(),
+        organisation=candidate.organisation.strip(),
+        bio=candidate.bio.strip(),
+        topics=topics,
+        references=candidate.references.strip(),
+        language=_language(candidate.language),
+        consent_at=now,
+        inert=inert,
+        confirm_nonce="" if inert else links.new_nonce(),
+        created_at=now,
+    )
+    with translation.override(application.language):
+        if inert:
+            send_notice(
+                recipient=application.email,
+                recipient_name=application.display_name,
+                language=application.language,
+                kind="expert_application_duplicate",
+                # One notice per address a day: the form cannot flood a mailbox.
+                dedup_key=f"expert-application:duplicate:{application.email.lower()}:{now.date()}",
+                subject=_("Ihre Bewerbung als Expert*in"),
+                paragraphs=[
+                    _(
+                        "jemand – vielleicht Sie selbst – hat sich mit dieser E-Mail-Adresse als "
+                        "Expert*in beworben. Zu dieser Adresse gibt es schon ein Konto oder eine "
+                        "offene Bewerbung, deshalb haben wir keine zweite angelegt."
+                    ),
+                    _("Melden Sie sich an, oder warten Sie auf die Antwort der Koordination."),
+                ],
+                action_url=settings.SITE_URL + reverse("login"),
+                action_label=_("Zur Anmeldung"),
+            )
+        else:
+            token = links.make_token(CONFIRM, application.pk, application.confirm_nonce)
+            send_notice(
+                recipient=application.email,
+                recipient_name=application.display_name,
+                language=application.language,
+                kind="expert_application_confirm",
+                dedup_key=f"expert-application:{application.pk}:confirm",
+                subject=_("Bitte bestätigen Sie Ihre E-Mail-Adresse"),
+                paragraphs=[
+                    _(
+                        "vielen Dank für Ihre Bewerbung als Expert*in beim Netzwerk "
+                        "Bürgerhaushalt. Bitte öffnen Sie den Link und klicken Sie dort auf "
+                        "„Adresse bestätigen“."
+                    ),
+                    _("Der Link gilt %(hours)d Stunden und nur einmal.")
+                    % {"hours": settings.MEMBERSHIP_CONFIRM_HOURS},
+                ],
+                action_url=_url("expert-join-confirm", token=token),
+                action_label=_("E-Mail-Adresse bestätigen"),
+            )
+    return application
+
+
+def _confirm_parts(token: str) -> tuple[int, str]:
+    parts = links.read_token(CONFIRM, token, max_age=_confirm_age())
+    if len(parts) != 2 or not isinstance(parts[0], int) or not isinstance(parts[1], str):
+        raise Invalid(_("Dieser Link ist ungültig."), code="link_invalid")
+    return parts[0], parts[1]
+
+
+def application_for_token(token: str) -> ExpertApplication:
+    application_id, nonce = _confirm_parts(token)
+    application = ExpertApplication.objects.filter(pk=application_id).first()
+    if application is None or not nonce or application.confirm_nonce != nonce:
+        raise links.used_link()
+    return application
+
+
+@transaction.atomic
+def confirm_email(*, token: str, now: dt.datetime | None = None) -> ExpertApplication:
+    """Double opt-in: the address is confirmed, the coordinators are told."""
+    now = now or timezone.now()
+    application_id, nonce = _confirm_parts(token)
+    application = (
+        ExpertApplication.objects.select_for_update(no_key=True, of=("self",))
+        .filter(pk=application_id)
+        .first()
+    )
+    if application is None or not nonce or application.confirm_nonce != nonce:
+        raise links.used_link()
+    if application.status != Status.EMAIL_UNVERIFIED:
+        raise links.used_link()
+    if _address_in_use(application.email, now=now, exclude=application.pk):
+        raise Conflict(
+            _("Zu dieser E-Mail-Adresse gibt es bereits ein Konto oder eine offene Bewerbung."),
+            code="email_in_use",
+        )
+    application.status, application.confirmed_at, application.confirm_nonce = (
+        Status.PENDING,
+        now,
+        "",
+    )
+    try:
+        with transaction.atomic():
+            application.save(update_fields=["status", "confirmed_at", "confirm_nonce"])
+    except IntegrityError:  # a parallel confirmation for the same address won
+        raise Conflict(
+            _("Zu dieser E-Mail-Adresse liegt bereits eine Bewerbung vor."),
+            code="application_exists",
+        ) from None
+    _tell_coordinators(application)
+    return application
+
+
+def _tell_coordinators(application: ExpertApplication) -> None:
+    coordinators = get_user_model().objects.filter(
+        Q(groups__name=COORDINATOR) | Q(is_superuser=True), is_active=True
+    )
+    for user in coordinators.exclude(email="").distinct():
+        with translation.override("de"):
+            send_notice(
+                recipient=user.email,
+                recipient_name=user.get_full_name() or user.get_username(),
+                language="de",
+                kind="expert_application_new",
+                dedup_key=f"expert-application:{application.pk}:new:{user.pk}",
+                subject=_("Neue Bewerbung als Expert*in: %(name)s")
+                % {"name": application.display_name},
+                paragraphs=[
+                    _("%(name)s möchte im Pool der Expert*innen mitarbeiten.")
+                    % {"name": application.display_name}
+                ],
+                action_url=settings.SITE_URL + reverse("expert-pool"),
+                action_label=_("Bewerbungen ansehen"),
+            )
+
+
+# --- deciding and inviting (coordinators) -----------------------------------------------------
+
+
+def applications_for(user: Any) -> QuerySet[ExpertApplication]:
+    """Coordinators see every application; for everyone else none exists (404)."""
+    if not is_coordinator(user):
+        return ExpertApplication.objects.none()
+    return ExpertApplication.objects.select_related("decided_by", "expert")
+
+
+def _open_application(actor: Any, application_id: int) -> ExpertApplication:
+    application = (
+        applications_for(actor)
+        .select_for_update(no_key=True, of=("self",))
+        .filter(pk=application_id)
+        .first()
+    )
+    if application is None:
+        raise NotFound(_("Nicht gefunden."))
+    if application.status != Status.PENDING:
+        raise Conflict(
+            _("Über diese Bewerbung ist schon entschieden oder die Adresse ist nicht bestätigt."),
+            code="invalid_transition",
+        )
+    return application
+
+
+def _admit(*, actor: Any, application: ExpertApplication) -> ExpertProfile:
+    """The account (no usable password yet) and an inactive profile; the set-password e-mail."""
+    if get_user_model().objects.filter(email__iexact=application.email).exists():
+        message = _("Zu dieser E-Mail-Adresse gibt es schon ein Konto.")
+        raise Conflict(message, code="email_in_use", fields={"email": [message]})
+    bio = {"bio_en" if application.language == "en" else "bio_de": application.bio}
+    expert = expert_services.create_profile(
+        actor=actor,
+        username=_username_for(application.email),
+        display_name=application.display_name,
+        topics=application.topics,
+        email=application.email,
+        organisation=application.organisation,
+        languages=[application.language],
+        active=False,
+        **bio,
+    )
+    with translation.override(application.language):
+        send_notice(
+            recipient=application.email,
+            recipient_name=application.display_name,
+            language=application.language,
+            kind="expert_welcome",
+            dedup_key=f"expert-application:{application.pk}:welcome",
+            subject=_("Willkommen im Pool der Expert*innen"),
+            paragraphs=[
+                _("Sie sind in den Pool der Expert*innen des Netzwerks Bürgerhaushalt aufgenommen.")
+                if application.source == ExpertApplication.Source.APPLICATION
+                else _(
+                    "die Koordination des Netzwerks Bürgerhaushalt lädt Sie in den Pool der "
+                    "Expert*innen ein."
+                ),
+                _(
+                    "Bitte legen Sie über den Link ein Passwort fest, melden Sie sich mit Ihrer "
+                    "E-Mail-Adresse %(email)s an und vervollständigen Sie Ihr Profil (Themen, "
+                    "Regionen, Formate, Verfügbarkeit). Danach schaltet die Koordination Sie "
+                    "für Anfragen frei. Der Link gilt %(days)d Tage und nur einmal."
+                )
+                % {
+                    "email": application.email,
+                    "days": settings.MEMBERSHIP_SET_PASSWORD_HOURS // 24,
+                },
+            ],
+            action_url=set_password_url(expert.user),
+            action_label=_("Passwort festlegen"),
+        )
+    return expert
+
+
+@transaction.atomic
+def approve(
+    *, actor: Any, application_id: int, now: dt.datetime | None = None
+) -> ExpertApplication:
+    application = _open_application(actor, application_id)
+    application.expert = _admit(actor=actor, application=application)
+    application.status = Status.APPROVED
+    application.decided_at, application.decided_by = now or timezone.now(), actor
+    application.save(update_fields=["expert", "status", "decided_at", "decided_by"])
+    return application
+
+
+@transaction.atomic
+def decline(
+    *, actor: Any, application_id: int, reason: str, now: dt.datetime | None = None
+) -> ExpertApplication:
+    application = _open_application(actor, application_id)
+    reason = (reason or "").strip()
+    errors = FieldErrors()
+    if not reason:
+        errors.add("reason", _("Bitte eine Begründung angeben."))
+    check_text(errors, {"reason": reason}, multi_line=["reason"])
+    errors.raise_if_any()
+    application.status, application.reason = Status.DECLINED, reason
+    application.decided_at, application.decided_by = now or timezone.now(), actor
+    application.save(update_fields=["status", "reason", "decided_at", "decided_by"])
+    with translation.override(application.language):
+        send_notice(
+            recipient=application.email,
+            recipient_name=application.display_name,
+            language=application.language,
+            kind="expert_declined",
+            dedup_key=f"expert-application:{application.pk}:declined",
+            subject=_("Ihre Bewerbung als Expert*in"),
+            paragraphs=[
+                _("vielen Dank für Ihre Bewerbung. Leider können wir Sie nicht aufnehmen."),
+                reason,
+            ],
+        )
+    return application
+
+
+@transaction.atomic
+def invite(
+    *,
+    actor: Any,
+    display_name: str,
+    email: str,
+    organisation: str = "",
+    language: str = "de",
+    now: dt.datetime | None = None,
+) -> ExpertApplication:
+    """A coordinator invites an expert: the account and inactive profile now, the
+    set-password link by e-mail (expiring, single use, refused when changed)."""
+    if not is_coordinator(actor):
+        raise NotFound(_("Nicht gefunden."))
+    now = now or timezone.now()
+    candidate = Candidate(display_name=display_name, email=email, organisation=organisation)
+    _check(candidate, needs_consent=False)
+    application = ExpertApplication.objects.create(
+        source=ExpertApplication.Source.INVITATION,
+        display_name=display_name.strip(),
+        email=email.strip(),
+        organisation=organisation.strip(),
+        language=_language(language),
+        status=Status.APPROVED,
+        decided_at=now,
+        decided_by=actor,
+        created_at=now,
+    )
+    application.expert = _admit(actor=actor, application=application)
+    application.save(update_fields=["expert"])
+    return application
+
+
+# --- activation -------------------------------------------------------------------------------
+
+
+def experts_for(user: Any) -> QuerySet[ExpertProfile]:
+    if not is_coordinator(user):
+        return ExpertProfile.objects.none()
+    return ExpertProfile.objects.select_related("user").order_by("active", "display_name", "id")
+
+
+@transaction.atomic
+def set_activity(
+    *, actor: Any, expert_id: int, active: bool, monthly_capacity: int | None = None
+) -> ExpertProfile:
+    """Activate an expert for matching or pause them; optionally their monthly capacity."""
+    expert = experts_for(actor).filter(pk=expert_id).first()
+    if expert is None:
+        raise NotFound(_("Nicht gefunden."))
+    changes: dict[str, Any] = {"active": active}
+    if monthly_capacity is not None:
+        changes["monthly_capacity"] = monthly_capacity
+    expert = expert_services.update_profile(actor=actor, expert=expert, **changes)
+    if active:
+        ExpertApplication.objects.filter(expert=expert, activated_at__isnull=True).update(
+            activated_at=timezone.now()
+        )
+    return expert
