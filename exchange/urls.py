@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from exchange import views
+from exchange import views, views_debates
 
 app_name = "exchange"
 
@@ -23,4 +23,43 @@ urlpatterns = [
     path("austausch/kontakte/", views.contact_list, name="contacts"),
     path("austausch/kontakte/<int:request_id>/", views.contact_detail, name="contact"),
     path("austausch/kontakte/neu/<int:organisation_id>/", views.contact_new, name="contact-new"),
+    path("austausch/debatten/", views_debates.debate_list, name="debates"),
+    path("austausch/debatten/neu/", views_debates.debate_edit, name="debate-new"),
+    path("austausch/debatten/<int:debate_id>/", views_debates.debate_detail, name="debate"),
+    path(
+        "austausch/debatten/<int:debate_id>/beitragen/",
+        views_debates.contribute,
+        name="debate-contribute",
+    ),
+    path(
+        "austausch/debatten/<int:debate_id>/bearbeiten/",
+        views_debates.debate_edit,
+        name="debate-edit",
+    ),
+    path(
+        "austausch/debatten/<int:debate_id>/zusammenfassung/",
+        views_debates.debate_summary,
+        name="debate-summary",
+    ),
+    path("austausch/neuigkeiten/", views_debates.news_list, name="news"),
+    path("austausch/neuigkeiten/atom.xml", views_debates.NewsFeed(), name="news-feed"),
+    path("austausch/neuigkeiten/neu/", views_debates.news_edit, name="news-new"),
+    path("austausch/neuigkeiten/<int:news_id>/", views_debates.news_item, name="news-item"),
+    path(
+        "austausch/neuigkeiten/<int:news_id>/bearbeiten/",
+        views_debates.news_edit,
+        name="news-edit",
+    ),
+    path("austausch/netzwerke/", views_debates.partner_list, name="partners"),
+    path("austausch/netzwerke/neu/", views_debates.partner_edit, name="partner-new"),
+    path(
+        "austausch/netzwerke/<int:partner_id>/bearbeiten/",
+        views_debates.partner_edit,
+        name="partner-edit",
+    ),
+    path(
+        "austausch/netzwerke/<int:partner_id>/entfernen/",
+        views_debates.partner_delete,
+        name="partner-delete",
+    ),
 ]
