@@ -22,28 +22,25 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypedDict, Unpack
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from bookings import selectors
-from bookings.booking_notifications import notify, notify_reminders
-from bookings.meeting_rooms import new_room_id
+from bookings import selectors, slot_checks
+from bookings.booking_notifications import notify
 from bookings.models import ConsultationBooking
-from bookings.room_services import room_url
+from bookings.sweeps import expire_holds as expire_holds
+from bookings.sweeps import send_due_reminders as send_due_reminders
 from consult.models import ConsultationRequest, Municipality, new_token
 from core import locking
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.roles import is_coordinator, municipality_id_of
-from experts import selectors as expert_selectors
 from experts.models import ExpertProfile
-from experts.slots import Reason
 
 Status = ConsultationBooking.Status
 Format = ConsultationBooking.Format
@@ -51,50 +48,6 @@ OPEN_REQUEST = (ConsultationRequest.Status.OPEN, ConsultationRequest.Status.MATC
 # Active and announced (a hold is known only to the municipality that made it).
 ANNOUNCED = (Status.REQUESTED, Status.CONFIRMED)
 MAX_REASON = 2000
-HOLD_EXPIRED = gettext_lazy("Vormerkung abgelaufen.")
-
-# How each refusal of experts.slots.check_slot reaches the client: rules of the expert's
-# calendar are 400 (the input can never work), a full day/week or a taken slot are 409.
-_REFUSALS: dict[Reason, tuple[type[Invalid] | type[Conflict], str, Any]] = {
-    Reason.BAD_DURATION: (
-        Invalid,
-        "duration_minutes",
-        gettext_lazy("Diese Dauer wird nicht angeboten."),
-    ),
-    Reason.TOO_SOON: (
-        Invalid,
-        "start",
-        gettext_lazy("Zu kurzfristig: die Mindestvorlaufzeit ist nicht eingehalten."),
-    ),
-    Reason.BEYOND_HORIZON: (
-        Invalid,
-        "start",
-        gettext_lazy("Zu weit in der Zukunft: jenseits des Buchungshorizonts."),
-    ),
-    Reason.OUTSIDE_AVAILABILITY: (
-        Invalid,
-        "start",
-        gettext_lazy("Außerhalb der Verfügbarkeit der Expert*in."),
-    ),
-    Reason.OFF_GRID: (
-        Invalid,
-        "start",
-        gettext_lazy("Kein angebotener Beginn: bitte einen freien Termin aus der Liste wählen."),
-    ),
-    Reason.DAY_LIMIT: (
-        Conflict,
-        "start",
-        gettext_lazy("An diesem Tag sind keine weiteren Termine möglich."),
-    ),
-    Reason.WEEK_LIMIT: (
-        Conflict,
-        "start",
-        gettext_lazy("In dieser Woche sind keine weiteren Termine möglich."),
-    ),
-    Reason.OVERLAPS: (Conflict, "start", gettext_lazy("Termin nicht mehr frei.")),
-}
-_REFUSAL_CODES = {Reason.OVERLAPS: "slot_taken"}
-
 
 # --- who is who -------------------------------------------------------------------------------
 
@@ -160,116 +113,6 @@ def _lock_expert(expert_id: int, *, municipality_id: int | None = None) -> Exper
     return locking.lock(query.filter(pk=expert_id))
 
 
-# --- checks shared by book and reschedule -----------------------------------------------------
-
-
-# No consultation is booked this far out; beyond it the slot arithmetic (the start's ISO week,
-# buffers) could overflow datetime: a 500 where a 400 is due.
-LATEST_START = datetime(9000, 1, 1, tzinfo=UTC)
-
-
-def _require_aware(start: datetime) -> None:
-    if start.tzinfo is None or start.utcoffset() is None:
-        raise Invalid(
-            _("Bitte mit Zeitzone angeben, z. B. 2027-03-01T10:00:00+01:00."),
-            fields={"start": [_("Ohne Zeitzone.")]},
-        )
-    if start > LATEST_START:
-        raise Invalid(
-            _("Zu weit in der Zukunft: jenseits des Buchungshorizonts."),
-            code="beyond_horizon",
-            fields={"start": [_("Außerhalb des möglichen Bereichs.")]},
-        )
-
-
-def _check_slot(
-    expert: ExpertProfile,
-    *,
-    start: datetime,
-    duration: int,
-    now: datetime,
-    exclude_booking_id: int | None = None,
-) -> None:
-    """Refuse a start the expert's calendar does not offer (400) or that is taken (409).
-
-    Lapsed holds in the way are released here: they occupy no time, but the exclusion
-    constraint counts them until their status changes (the periodic sweep may not have run)."""
-    if start <= now:
-        raise Invalid(
-            _("Der Termin liegt in der Vergangenheit."),
-            code="in_past",
-            fields={"start": [_("Liegt in der Vergangenheit.")]},
-        )
-    calendar = selectors.calendar_for_expert(
-        expert,
-        start=start,
-        end=start + timedelta(minutes=duration),
-        now=now,
-        exclude_booking_id=exclude_booking_id,
-    )
-    reason = expert_selectors.check_slot_for(
-        expert, start=start, duration=duration, now=now, busy=calendar.busy
-    )
-    if reason is not None:
-        error, field, message = _REFUSALS[reason]
-        raise error(
-            message,
-            code=_REFUSAL_CODES.get(reason, reason.value),
-            fields={field: [str(message)]},
-        )
-    if calendar.lapsed_holds:
-        _release_holds(
-            ConsultationBooking.objects.filter(pk__in=calendar.lapsed_holds, status=Status.HELD),
-            now=now,
-        )
-
-
-def _release_holds(holds: QuerySet[ConsultationBooking], *, now: datetime) -> int:
-    return holds.update(status=Status.CANCELLED, reason=str(HOLD_EXPIRED), updated_at=now)
-
-
-def _resolve_format(
-    requested: str | None, request: ConsultationRequest, expert: ExpertProfile
-) -> str:
-    offered = set(expert.formats or [])
-    wanted = {request.format} if request.format in Format.values else set(Format.values)
-    possible = offered & wanted
-    if requested:
-        if requested not in Format.values or requested not in possible:
-            raise Invalid(
-                _("Dieses Format passt nicht zur Anfrage oder zur Expert*in."),
-                code="bad_format",
-                fields={"format": [_("Möglich: %(formats)s") % {"formats": sorted(possible)}]},
-            )
-        return requested
-    if not possible:
-        raise Invalid(
-            _("Die Expert*in bietet das gewünschte Format nicht an."),
-            code="bad_format",
-            fields={"format": [_("Kein gemeinsames Format.")]},
-        )
-    return Format.ONLINE if Format.ONLINE in possible else Format.ONSITE
-
-
-def _online_room(expert: ExpertProfile) -> tuple[str, str]:
-    """(room, meeting_url) of a new online consultation: the expert's standing room if they
-    have one; else with MEETING_PROVIDER=bbb the service's own room (bookings/room_services.py),
-    else a Jitsi room under MEETING_BASE_URL. Fixed when booked, kept across reschedules."""
-    if expert.meeting_url:
-        return "", expert.meeting_url
-    # Unguessable either way: the link is the only thing keeping strangers out.
-    room = new_room_id()
-    if settings.MEETING_PROVIDER == "bbb":
-        return room, room_url(room)
-    base = settings.MEETING_BASE_URL.rstrip("/") + "/"
-    return "", f"{base}buergerhaushalt-{room}"
-
-
-def _location(municipality: Municipality) -> str:
-    parts = [municipality.name, municipality.district, municipality.state]
-    return ", ".join(p for p in parts if p)
-
-
 def _release_request(request_id: int) -> None:
     """A request whose booking ended before taking place is open again (if nothing else holds)."""
     if not ConsultationBooking.objects.filter(request_id=request_id, status__in=ANNOUNCED).exists():
@@ -323,7 +166,7 @@ def book(
     and the request becomes ``booked``; with ``hold`` it is ``held`` for
     ``settings.BOOKING_HOLD_MINUTES`` and turns into a request with ``request_hold``.
     """
-    _require_aware(start)
+    slot_checks.require_aware(start)
     now = now or timezone.now()
     with _database_refusals(), transaction.atomic(durable=True):
         request = (
@@ -363,15 +206,17 @@ def book(
                 code="bad_duration",
                 fields={"duration_minutes": [_("Angeboten: %(d)s") % {"d": expert.durations}]},
             )
-        chosen_format = _resolve_format(format, request, expert)
-        _check_slot(expert, start=start, duration=duration_minutes, now=now)
+        chosen_format = slot_checks.resolve_format(format, request, expert)
+        slot_checks.check_slot(expert, start=start, duration=duration_minutes, now=now)
 
         end = start + timedelta(minutes=duration_minutes)
         status = (
             Status.HELD if hold else (Status.CONFIRMED if expert.auto_confirm else Status.REQUESTED)
         )
         municipality = request.plan.municipality
-        room, meeting_url = _online_room(expert) if chosen_format == Format.ONLINE else ("", "")
+        room, meeting_url = (
+            slot_checks.online_room(expert) if chosen_format == Format.ONLINE else ("", "")
+        )
         booking = ConsultationBooking.objects.create(
             request=request,
             expert=expert,
@@ -380,7 +225,7 @@ def book(
             blocked_start=start - timedelta(minutes=expert.buffer_before_minutes),
             blocked_end=end + timedelta(minutes=expert.buffer_after_minutes),
             format=chosen_format,
-            location=_location(municipality) if chosen_format == Format.ONSITE else "",
+            location=slot_checks.location(municipality) if chosen_format == Format.ONSITE else "",
             room=room,
             meeting_url=meeting_url,
             status=status,
@@ -594,7 +439,7 @@ def reschedule(
     with itself left out of the busy times; it needs the expert's confirmation again unless
     they auto-confirm.
     """
-    _require_aware(start)
+    slot_checks.require_aware(start)
     now = now or timezone.now()
     with _database_refusals(), transaction.atomic(durable=True):
         booking = _visible(actor, booking_id)
@@ -618,7 +463,9 @@ def reschedule(
                 fields={"expert": [_("Nicht aktiv.")]},
             )
         duration = int((booking.end - booking.start).total_seconds() // 60)
-        _check_slot(expert, start=start, duration=duration, now=now, exclude_booking_id=booking.pk)
+        slot_checks.check_slot(
+            expert, start=start, duration=duration, now=now, exclude_booking_id=booking.pk
+        )
         end = start + timedelta(minutes=duration)
         _swap(
             booking.pk,
@@ -694,48 +541,6 @@ def give_feedback(
         booking = _reload(booking.pk)
         notify(booking, "feedback", now=now)
         return booking
-
-
-# --- sweeps -----------------------------------------------------------------------------------
-
-
-def expire_holds(*, now: datetime | None = None) -> int:
-    """Release every hold past its expiry (periodic; idempotent). Returns how many."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        return _release_holds(
-            ConsultationBooking.objects.filter(status=Status.HELD, hold_expires_at__lte=now),
-            now=now,
-        )
-
-
-def send_due_reminders(*, now: datetime | None = None) -> int:
-    """Queue the reminders that are due (periodic; idempotent). Returns how many were queued.
-
-    For each entry h of ``settings.REMINDER_CONSULTATION_HOURS`` a confirmed consultation gets
-    one reminder when it starts within h hours but later than the next smaller entry (so a
-    booking made 2 hours ahead gets the 1-hour reminder only). The dedup key carries the
-    booking's SEQUENCE: after a reschedule the reminders of the new time are new rows, and
-    the rows of the old time, if not yet written, never will be.
-    """
-    now = now or timezone.now()
-    hours = sorted(set(settings.REMINDER_CONSULTATION_HOURS))
-    queued = 0
-    with transaction.atomic():
-        for index, h in enumerate(hours):
-            lower = hours[index - 1] if index else 0
-            due = (
-                ConsultationBooking.objects.select_for_update(of=("self",), skip_locked=True)
-                .select_related("expert__user", "request__plan__municipality", "created_by")
-                .filter(
-                    status=Status.CONFIRMED,
-                    start__gt=now + timedelta(hours=lower),
-                    start__lte=now + timedelta(hours=h),
-                )
-                .order_by("start", "id")
-            )
-            queued += notify_reminders(list(due), hours=h, now=now)
-    return queued
 
 
 # --- calendar feeds ---------------------------------------------------------------------------
