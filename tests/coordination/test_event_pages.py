@@ -377,3 +377,15 @@ def test_message_to_the_waiting_list_goes_through_the_outbox(coordinator_client)
     assert {n.recipient for n in rows} == {w.email for w in waiting}
     assert all(n.subject == "Neuigkeiten" for n in rows)
     assert all("&lt;b&gt;" in n.body_html for n in rows)
+
+
+def test_the_participant_table_is_one_form_with_a_button_per_row(coordinator_client):
+    event = factories.EventFactory(capacity=1)
+    _confirmed(event, 1)
+    (waiting,) = _waiting(event, 1)
+    url = f"/koordination/veranstaltungen/{event.pk}/teilnehmende/"
+    page = coordinator_client.get(url).content.decode()
+    assert f'name="move_up" value="{waiting.pk}"' in page
+    coordinator_client.post(url, {"remove": waiting.pk})
+    waiting.refresh_from_db()
+    assert waiting.status == Registration.Status.CANCELLED
