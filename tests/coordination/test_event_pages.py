@@ -389,3 +389,11 @@ def test_the_participant_table_is_one_form_with_a_button_per_row(coordinator_cli
     coordinator_client.post(url, {"remove": waiting.pk})
     waiting.refresh_from_db()
     assert waiting.status == Registration.Status.CANCELLED
+
+
+def test_pages_speak_english(coordinator_client):
+    event = factories.EventFactory()
+    url = f"/koordination/veranstaltungen/{event.pk}/teilnehmende/"
+    page = coordinator_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Participants" in page
+    assert "Add a person" in page
