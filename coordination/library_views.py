@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -59,11 +61,45 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         .select_related("submitted_by", "submitted_for")
         .order_by("created_at", "id")
     )
+    # Every entry, to find one to edit: a title search and the status, newest first.
+    query = request.GET.get("q", "").strip()[:100]
+    status = request.GET.get("status", "")
+    entries = Resource.objects.only("id", "title_de", "kind", "status", "updated_at").order_by(
+        "-updated_at", "-id"
+    )
+    if query:
+        entries = entries.filter(Q(title_de__icontains=query) | Q(title_en__icontains=query))
+    if status in Resource.Status.values:
+        entries = entries.filter(status=status)
+    page = Paginator(entries, 50).get_page(request.GET.get("seite"))
+    params = request.GET.copy()
+    params.pop("seite", None)
     return render(
         request,
         "coordination/backoffice/library_queue.html",
-        {"queue": list(queue), "send_back_form": SendBackForm()},
+        {
+            "queue": list(queue),
+            "send_back_form": SendBackForm(),
+            "page": page,
+            "q": query,
+            "status": status,
+            "statuses": Resource.Status.choices,
+            "query": params.urlencode(),
+        },
     )
+
+
+@backoffice
+@require_POST
+def resource_publish(request: HttpRequest, resource_id: int) -> HttpResponse:
+    """A coordinator's own draft (or one sent back and revised) goes public."""
+    _reviewed(
+        request,
+        resource_id,
+        lambda: services.publish_resource(user=request.user, resource_id=resource_id),
+        _("Der Eintrag ist veröffentlicht."),
+    )
+    return redirect("backoffice-resource", resource_id=resource_id)
 
 
 def _reviewed(request: HttpRequest, resource_id: int, action: object, success: str) -> None:

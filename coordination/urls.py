@@ -104,4 +104,9 @@ urlpatterns = [
         report_views.report_csv,
         name="backoffice-report-csv",
     ),
+    path(
+        "koordination/bibliothek/<int:resource_id>/veroeffentlichen-entwurf/",
+        library_views.resource_publish,
+        name="backoffice-resource-publish",
+    ),
 ]

@@ -103,3 +103,32 @@ def test_public_library_filters_by_country(client):
     page = client.get("/bibliothek/", {"country": "BR"}).content.decode()
     assert "Aus Porto Alegre" in page
     assert "Aus Leipzig" not in page
+
+
+def test_publishing_a_draft_is_404_for_outsiders(outsider_client):
+    resource = factories.ResourceFactory(status="draft", body="Text")
+    url = f"/koordination/bibliothek/{resource.pk}/veroeffentlichen-entwurf/"
+    assert outsider_client.post(url).status_code == 404
+    resource.refresh_from_db()
+    assert resource.status == "draft"
+
+
+def test_a_coordinator_publishes_a_draft_from_its_page(coordinator_client):
+    resource = factories.ResourceFactory(status="draft", body="Text", published_at=None)
+    coordinator_client.post(f"/koordination/bibliothek/{resource.pk}/veroeffentlichen-entwurf/")
+    resource.refresh_from_db()
+    assert resource.status == Resource.Status.PUBLISHED
+
+
+def test_all_entries_are_searchable_with_constant_queries(
+    coordinator_client, django_assert_max_num_queries
+):
+    factories.ResourceFactory(title_de="Gesuchter Eintrag")
+    with django_assert_max_num_queries(15) as few:
+        coordinator_client.get("/koordination/bibliothek/")
+    for _ in range(12):
+        factories.ResourceFactory()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        coordinator_client.get("/koordination/bibliothek/")
+    page = coordinator_client.get("/koordination/bibliothek/", {"q": "Gesuchter"})
+    assert [r.title_de for r in page.context["page"]] == ["Gesuchter Eintrag"]
