@@ -81,7 +81,7 @@ def _form_errors(form: Any, exc: Invalid) -> None:
 @member_page
 @in_viewer_zone
 def forum_list(request: HttpRequest) -> HttpResponse:
-    search_form = SearchForm(request.GET or None)
+    search_form = SearchForm(request.GET or None, auto_id="search_%s")
     thread_form = ThreadForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
