@@ -103,13 +103,15 @@ def normalize_text(value: str) -> str:
     """The text a TEXT property (SUMMARY, DESCRIPTION, LOCATION) will carry for ``value``.
 
     Line breaks of any kind (CRLF, CR, VT, FF, NEL, U+2028, ...) become ``\\n``, other control
-    characters are dropped, lone surrogates become U+FFFD. Parsing the output gives exactly this.
+    characters are dropped, lone surrogates become U+FFFD, and byte-order marks at the start go
+    (icalendar reads each value back as UTF-8 with signature, which drops one there). Parsing
+    the output gives exactly this.
     """
-    if not _NOT_NORMAL.search(value):
+    if not _NOT_NORMAL.search(value) and not value.startswith("\ufeff"):
         return value
     value = _SURROGATES.sub("\ufffd", value)
     value = _LINE_BREAKS.sub("\n", value)
-    return _CONTROLS.sub("", value)
+    return _CONTROLS.sub("", value).lstrip("\ufeff")
 
 
 def normalize_parameter(value: str) -> str:

@@ -282,3 +282,22 @@ def test_a_sequence_beyond_rfc_5545_integers_is_refused_when_created() -> None:
             end=span.end,
             dtstamp=DTSTAMP,
         )
+
+
+@pytest.mark.parametrize("summary", ["\ufeffC:\\Nutzer", "\ufeffTitel", "\x00\ufeff\ufeffTitel"])
+def test_a_leading_byte_order_mark_goes_as_icalendar_reads_it(summary: str) -> None:
+    # icalendar decodes each value as UTF-8 with signature, dropping a BOM at its start; the
+    # normalised text says so, so the invitation reads back as documented either way.
+    inv = Invitation(
+        uid="event-1@consult.example",
+        sequence=0,
+        summary=summary,
+        organizer=Organizer("org@consult.example"),
+        attendees=(Attendee("anna@example.org"),),
+        sessions=(Session(DTSTAMP, DTSTAMP + timedelta(hours=1)),),
+        dtstamp=DTSTAMP,
+    )
+
+    assert_same_as_oracle(build_invitation(inv), oracle_invitation(inv), [(summary, "", "")])
+    (event,) = icalendar.Calendar.from_ical(build_invitation(inv)).walk("VEVENT")
+    assert str(event["SUMMARY"]) == normalize_text(summary) == summary.lstrip("\x00\ufeff")
