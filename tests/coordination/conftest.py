@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 
 from tests import factories
+from tests.pages.conftest import browser_page, taxonomy  # noqa: F401  (the browser journey)
 
 
 @pytest.fixture
