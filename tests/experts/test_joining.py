@@ -411,3 +411,37 @@ def test_coordinator_pauses_and_activates_on_the_pool_page(coordinator, expert):
     client.post(f"/koordination/expertinnen/{expert.pk}/freischalten/", {"monthly_capacity": "2"})
     expert.refresh_from_db()
     assert expert.active and expert.monthly_capacity == 2
+
+
+def test_ids_beyond_a_bigint_and_bad_activation_input_are_clear_4xx(coordinator, expert):
+    huge = 10**20
+    client = client_for(coordinator)
+    assert client.post(f"/api/v1/expert-applications/{huge}/approve/").status_code == 404
+    assert client.post(f"/api/v1/experts/{huge}/activation/", {"active": True}).status_code == 404
+    bad = client.post(
+        f"/api/v1/experts/{expert.pk}/activation/",
+        {"active": True, "monthly_capacity": 1000},
+        format="json",
+    )
+    assert bad.status_code == 400
+    assert (
+        set(bad.json()) >= {"detail", "code", "fields"}
+        and "monthly_capacity" in bad.json()["fields"]
+    )
+    page = Client()
+    page.force_login(coordinator)
+    assert page.post(f"/koordination/expertinnen/{huge}/pausieren/").status_code == 404
+    assert page.post(f"/koordination/expertinnen/bewerbungen/{huge}/annehmen/").status_code == 404
+    assert page.post(f"/koordination/expertinnen/{expert.pk}/loeschen/").status_code == 404
+
+
+def test_an_english_application_is_answered_in_english(api, coordinator):
+    apply(api, language="en")
+    confirm = last_mail(EMAIL, "expert_application_confirm")
+    assert confirm.language == "en" and "Please confirm" in confirm.subject
+    Client().post(path_of(confirm_url()))
+    application = ExpertApplication.objects.get(status="pending")
+    client_for(coordinator).post(f"/api/v1/expert-applications/{application.pk}/approve/")
+    welcome = last_mail(EMAIL, "expert_welcome")
+    assert welcome.subject == "Welcome to the expert pool"
+    assert ExpertProfile.objects.get(email=EMAIL).bio_en.startswith("Begleite")
