@@ -4,6 +4,7 @@ attendance, exports, messages and certificates. Every write calls one service.""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db.models import Q
@@ -391,7 +392,7 @@ def attendance(request: HttpRequest, event_id: int) -> HttpResponse:
         query = request.POST.get("q", "")
         target = redirect("backoffice-attendance", event_id=event.pk)
         if query:
-            target["Location"] += "?" + _encode({"q": query})
+            target["Location"] += "?" + urlencode({"q": query})
         return target
     query = request.GET.get("q", "").strip()[:100]
     confirmed = Registration.objects.filter(
@@ -404,12 +405,6 @@ def attendance(request: HttpRequest, event_id: int) -> HttpResponse:
         "coordination/backoffice/attendance.html",
         {"event": event, "registrations": list(confirmed), "q": query},
     )
-
-
-def _encode(params: dict[str, str]) -> str:
-    from urllib.parse import urlencode
-
-    return urlencode(params)
 
 
 @backoffice

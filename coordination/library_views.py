@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from consult.choices import FederalState
 from coordination import audit
 from coordination.gate import backoffice
 from core.errors import DomainError, NotFound
@@ -38,6 +39,18 @@ class ResourceEditForm(SubmissionForm):
     )
     funder = forms.CharField(
         label=gettext_lazy("Fördermittelgeber"), required=False, max_length=250
+    )
+    amount_min_eur = forms.DecimalField(
+        label=gettext_lazy("Fördersumme ab (EUR)"), required=False, min_value=0, max_digits=12
+    )
+    amount_max_eur = forms.DecimalField(
+        label=gettext_lazy("Fördersumme bis (EUR)"), required=False, min_value=0, max_digits=12
+    )
+    eligible_states = forms.MultipleChoiceField(
+        label=gettext_lazy("förderfähige Bundesländer (keine Auswahl: alle)"),
+        required=False,
+        choices=FederalState.choices,
+        widget=forms.CheckboxSelectMultiple,
     )
     deadline = forms.DateField(
         label=gettext_lazy("Antragsfrist"),

@@ -132,3 +132,42 @@ def test_all_entries_are_searchable_with_constant_queries(
         coordinator_client.get("/koordination/bibliothek/")
     page = coordinator_client.get("/koordination/bibliothek/", {"q": "Gesuchter"})
     assert [r.title_de for r in page.context["page"]] == ["Gesuchter Eintrag"]
+
+
+def test_a_funding_programme_gets_its_deadline_and_amounts_from_the_edit_page(coordinator_client):
+    resource = factories.ResourceFactory(kind="funding", title_de="Förderung", body="Text")
+    response = coordinator_client.post(
+        f"/koordination/bibliothek/{resource.pk}/",
+        {
+            "kind": "funding",
+            "title_de": "Förderung",
+            "summary_de": "Geld für Beteiligung",
+            "body": "Text",
+            "language": "de",
+            "funder": "Land Sachsen",
+            "amount_min_eur": "1000",
+            "amount_max_eur": "500",
+            "deadline": "2027-03-31",
+        },
+    )
+    assert response.status_code == 200  # the upper bound below the lower: shown at the field
+    assert "amount_max_eur" in response.context["form"].errors
+    response = coordinator_client.post(
+        f"/koordination/bibliothek/{resource.pk}/",
+        {
+            "kind": "funding",
+            "title_de": "Förderung",
+            "summary_de": "Geld für Beteiligung",
+            "body": "Text",
+            "language": "de",
+            "funder": "Land Sachsen",
+            "amount_min_eur": "1000",
+            "amount_max_eur": "5000",
+            "eligible_states": ["Sachsen"],
+            "deadline": "2027-03-31",
+        },
+    )
+    assert response.status_code == 302
+    resource.refresh_from_db()
+    assert str(resource.deadline) == "2027-03-31"
+    assert resource.eligible_states == ["Sachsen"]
