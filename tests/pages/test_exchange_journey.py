@@ -1,7 +1,8 @@
 """The exchange in a real browser: a staff member of Leipzig asks the forum, a staff member of
 Jena answers, each hears of the other's post by e-mail (.eml), the asker marks the answer
 solved; then Leipzig asks Jena for contact, Jena accepts from the e-mailed link, and both see
-each other's contact person. axe-core checks every page."""
+each other's contact person; a coordinator opens a debate, writes news and adds a partner
+network, and an invited school contributes from its e-mail. axe-core checks every page."""
 
 from __future__ import annotations
 
@@ -141,3 +142,75 @@ def test_question_answered_notified_solved_and_contact_accepted_from_the_email(
     journey.step("Leipzig sees Jena's contact")
     request.refresh_from_db()
     assert request.status == "accepted"
+
+
+def test_coordinator_opens_a_debate_writes_news_adds_a_partner_and_a_school_contributes(
+    live_server, browser_page, settings, tmp_path
+):
+    settings.EMAIL_BACKEND = "notifications.mail_backend.EmlFileBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    settings.SITE_URL = live_server.url
+    coordinator = factories.coordinator()
+    school = factories.MunicipalityFactory(name="Gymnasium Jena", kind="school")
+    pupil_council = factories.staff_for(school)
+    get_user_model().objects.filter(pk=pupil_council.pk).update(
+        email="sv@gymnasium-jena.example", date_joined=timezone.now() - dt.timedelta(days=60)
+    )
+    pupil_council.refresh_from_db()
+    factories.ResourceFactory(title_de="Leitfaden Schulbudget")
+    journey = Journey(browser_page, "exchange-debate", live_server.url)
+    page = browser_page
+    local = timezone.localtime()
+
+    _log_in(journey, coordinator)
+    page.get_by_role("link", name="Debatten").first.click()
+    page.get_by_role("link", name="Neue Debatte eröffnen").click()
+    journey.step("debate form")
+    page.get_by_label("Titel (Deutsch)").fill("Jugendbudgets an Schulen")
+    page.get_by_label("Titel (Englisch)").fill("Youth budgets at schools")
+    page.get_by_label("Beschreibung (Deutsch)").fill("Wie gelingt ein **Schulbudget**?")
+    page.locator("select[name=topic]").select_option("youth-school")
+    start, end = local - dt.timedelta(hours=1), local + dt.timedelta(days=28)
+    page.get_by_label("Beginn").fill(start.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Ende").fill(end.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Schule oder Schüler*innenvertretung").check()
+    page.get_by_label("Leitfaden Schulbudget").check()
+    page.get_by_role("button", name="Speichern").click()
+    page.wait_for_url("**/austausch/debatten/*/")
+    assert "Leitfaden Schulbudget" in page.inner_text("main")
+    journey.step("debate opened")
+
+    journey.go("/austausch/neuigkeiten/neu/")
+    page.get_by_label("Titel (Deutsch)").fill("Debatte eröffnet")
+    page.get_by_label("Text (Deutsch)").fill("Schulen sind **eingeladen**.")
+    page.get_by_label("Veröffentlichen am").fill(local.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_role("button", name="Speichern").click()
+    page.wait_for_url("**/austausch/neuigkeiten/*/")
+    journey.step("news written")
+
+    journey.go("/austausch/netzwerke/neu/")
+    page.get_by_label("Name").fill("People Powered")
+    page.get_by_label("Adresse").fill("https://www.peoplepowered.org/")
+    page.get_by_label("Beschreibung (Deutsch)").fill("Globales Netzwerk für Bürgerhaushalte.")
+    page.get_by_label("Was es bietet (Deutsch)").fill("Leitfäden und Webinare.")
+    page.get_by_role("button", name="Speichern").click()
+    page.wait_for_url("**/austausch/netzwerke/")
+    journey.step("partner added")
+    _log_out(journey)
+
+    # The school's staff got the invitation and contributes from its link.
+    invitation = link_from_eml(tmp_path, pupil_council.email, "/austausch/debatten/")
+    _log_in(journey, pupil_council, path=invitation)
+    page.wait_for_url("**/austausch/debatten/*/")
+    page.get_by_label("Ihr Beitrag").fill("Unsere SV entscheidet über 2.000 Euro im Jahr.")
+    page.get_by_role("button", name="Beitrag senden").click()
+    assert "2.000 Euro" in page.inner_text("main")
+    journey.step("school contributed")
+    _log_out(journey)
+
+    journey.go("/austausch/neuigkeiten/")
+    assert "Debatte eröffnet" in page.inner_text("main")
+    journey.step("news public")
+    journey.go("/austausch/netzwerke/")
+    assert "Leitfäden und Webinare." in page.inner_text("main")
+    journey.step("partners public")
