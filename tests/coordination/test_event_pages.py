@@ -397,3 +397,15 @@ def test_pages_speak_english(coordinator_client):
     page = coordinator_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Participants" in page
     assert "Add a person" in page
+
+
+def test_attendance_page_query_count_is_constant(coordinator_client, django_assert_max_num_queries):
+    event = factories.EventFactory()
+    _confirmed(event, 2)
+    url = f"/koordination/veranstaltungen/{event.pk}/anwesenheit/"
+    with django_assert_max_num_queries(15) as few:
+        coordinator_client.get(url)
+    _confirmed(event, 40, prefix="more")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = coordinator_client.get(url)
+    assert len(page.context["registrations"]) == 42
