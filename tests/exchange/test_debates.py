@@ -250,3 +250,13 @@ def _api_queries(api, url: str) -> int:  # type: ignore[no-untyped-def]
     with CaptureQueriesContext(connection) as captured:
         assert api.get(url).status_code == 200
     return len(captured.captured_queries)
+
+
+def test_posting_to_a_closed_debate_through_the_forum_api_gets_409(coord, asker) -> None:  # type: ignore[no-untyped-def]
+    debate = _open(coord, starts_in=-10, days=5)
+    response = client_for(asker).post(
+        f"/api/v1/threads/{debate.thread_id}/posts/", {"body": "zu spät"}, format="json"
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == "debate_closed"
+    assert set(response.json()) >= {"detail", "code", "fields"}

@@ -86,11 +86,13 @@ def test_only_coordinators_write_news(coord, asker) -> None:  # type: ignore[no-
     assert member.get("/austausch/neuigkeiten/neu/").status_code == 404
 
 
-def test_english_page_shows_the_english_text(coord) -> None:  # type: ignore[no-untyped-def]
+def test_english_page_shows_the_english_text_and_falls_back_to_german(coord) -> None:  # type: ignore[no-untyped-def]
     _item(coord, "Neuigkeit", title_en="News item")
-    page = Client().get("/austausch/neuigkeiten/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    # The English title where the request asks for English (the German one otherwise).
-    assert "News item" in page or "Neuigkeit" in page
+    _item(coord, "Nur Deutsch")
+    english = Client().get("/austausch/neuigkeiten/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "News item" in english and "Nur Deutsch" in english and ">Neuigkeit<" not in english
+    german = Client().get("/austausch/neuigkeiten/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert ">Neuigkeit<" in german and "News item" not in german
 
 
 def test_news_list_query_count_is_constant(coord) -> None:  # type: ignore[no-untyped-def]
