@@ -31,16 +31,20 @@ MAX_TITLE = 200
 MAX_TEXT = 20_000
 # Kinds a debate carries the discussion to (issue 20): schools, youth parliaments, associations …
 INVITABLE_KINDS = tuple(OrganisationKind.values)
+EDITABLE = (
+    "title_de",
+    "title_en",
+    "description_de",
+    "description_en",
+    "starts_at",
+    "ends_at",
+    "invited_kinds",
+)
 
 
 def require_coordinator(user: Any) -> None:
     if not is_coordinator(user):
         raise Forbidden(_("Debatten eröffnen Koordinator*innen."), code="coordinators_only")
-
-
-def is_open(debate: Debate, now: dt.datetime | None = None) -> bool:
-    now = now or timezone.now()
-    return debate.starts_at <= now < debate.ends_at
 
 
 def phase(debate: Debate, now: dt.datetime | None = None) -> str:
@@ -189,10 +193,7 @@ def update_debate(*, user: Any, debate_id: int, **changes: Any) -> Debate:
         raise NotFound(_("Diese Debatte gibt es nicht."))
     material_ids = changes.pop("material_ids", None)
     topic_slug = changes.pop("topic_slug", None)
-    for name in ("title_de", "title_en", "description_de", "description_en", "starts_at"):
-        if name in changes:
-            setattr(debate, name, changes[name])
-    for name in ("ends_at", "invited_kinds"):
+    for name in EDITABLE:
         if name in changes:
             setattr(debate, name, changes[name])
     _check(
