@@ -2,7 +2,16 @@
 
 from django.contrib import admin
 
-from exchange.models import ContactRequest, ModerationAction, Post, PostReport, Thread
+from exchange.models import (
+    ContactRequest,
+    Debate,
+    ModerationAction,
+    NewsItem,
+    PartnerNetwork,
+    Post,
+    PostReport,
+    Thread,
+)
 
 
 @admin.register(Thread)
@@ -44,3 +53,28 @@ class ModerationActionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+@admin.register(Debate)
+class DebateAdmin(admin.ModelAdmin):
+    # Read-only here: opening and the summary go through the pages (invitations, thread).
+    list_display = ["title_de", "topic", "starts_at", "ends_at", "summary_published_at"]
+    readonly_fields = [field.name for field in Debate._meta.fields]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(NewsItem)
+class NewsItemAdmin(admin.ModelAdmin):
+    # Read-only here too: the pages render the Markdown when the text changes.
+    list_display = ["title_de", "published_at"]
+    readonly_fields = [field.name for field in NewsItem._meta.fields]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(PartnerNetwork)
+class PartnerNetworkAdmin(admin.ModelAdmin):
+    list_display = ["name", "url", "position"]
