@@ -3,6 +3,7 @@ coordinators with a kept history, and the accessibility feedback sent to the coo
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -55,7 +56,7 @@ class ShownPage:
     title: str
     html: SafeString
     language: str
-    updated_at: Any
+    updated_at: dt.datetime
 
 
 def shown_page(slug: str, *, language: str) -> ShownPage:
@@ -100,7 +101,7 @@ def update_page(
     title_en: str,
     body_de: str,
     body_en: str,
-    now: Any = None,
+    now: dt.datetime | None = None,
 ) -> LegalPage:
     """Save a page and keep the version it replaces, with who changed it."""
     page = pages_for(actor).select_for_update(no_key=True, of=("self",)).filter(slug=slug).first()

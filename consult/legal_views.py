@@ -3,6 +3,8 @@ Leichte Sprache) and the coordinators' editor for them at /koordination/seiten/.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -27,7 +29,9 @@ def _language() -> str:
     return "en" if (translation.get_language() or "de").startswith("en") else "de"
 
 
-def _show(request: HttpRequest, slug: str, extra: dict | None = None, status: int = 200):
+def _show(
+    request: HttpRequest, slug: str, extra: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
     try:
         page = legal.shown_page(slug, language=_language())
     except DomainError:
