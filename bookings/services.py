@@ -40,6 +40,7 @@ from consult.models import ConsultationRequest, Municipality, new_token
 from core import locking
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.roles import is_coordinator, municipality_id_of
+from experts import calendars
 from experts.models import ExpertProfile
 
 Status = ConsultationBooking.Status
@@ -138,6 +139,22 @@ def _claim_request(request_id: int) -> None:
             fields={"request": [_("Nicht mehr offen.")]},
             extra={"request_status": current},
         )
+
+
+def _mirror(booking: ConsultationBooking, *, was_confirmed: bool) -> None:
+    """Keep a confirmed consultation in the expert's own CalDAV calendars (after commit)."""
+    if booking.status == Status.CONFIRMED:
+        calendars.push_booking_after_commit(
+            expert_id=booking.expert_id,
+            uid=booking.uid,
+            start=booking.start,
+            end=booking.end,
+            summary=_("Beratung: %(name)s") % {"name": booking.request.plan.municipality.name},
+            sequence=booking.sequence,
+            location=booking.meeting_url or booking.location,
+        )
+    elif was_confirmed:
+        calendars.remove_booking_after_commit(expert_id=booking.expert_id, uid=booking.uid)
 
 
 def _reload(booking_id: int) -> ConsultationBooking:
@@ -240,6 +257,7 @@ def book(
             # The objects at hand are the fresh state (request, expert and their relations were
             # read in this transaction): no reload needed for the messages.
             notify(booking, "confirmed" if status == Status.CONFIRMED else "requested", now=now)
+            _mirror(booking, was_confirmed=False)
         return booking
 
 
@@ -271,6 +289,7 @@ def request_hold(
         _claim_request(booking.request_id)
         booking = _reload(booking.pk)
         notify(booking, "confirmed" if target == Status.CONFIRMED else "requested", now=now)
+        _mirror(booking, was_confirmed=False)
         return booking
 
 
@@ -372,6 +391,7 @@ class _Step:
             if self.before_start:
                 _future(booking, now)
             was_announced = booking.status in ANNOUNCED
+            was_confirmed = booking.status == Status.CONFIRMED
             _swap(
                 booking.pk,
                 Q(status__in=self.from_states) & _seen(sequence),
@@ -385,6 +405,7 @@ class _Step:
             booking = _reload(booking.pk)
             if was_announced:
                 notify(booking, self.notice, now=now, actor=actor)
+            _mirror(booking, was_confirmed=was_confirmed)
             return booking
 
 
@@ -462,6 +483,7 @@ def reschedule(
                 code="expert_inactive",
                 fields={"expert": [_("Nicht aktiv.")]},
             )
+        was_confirmed = booking.status == Status.CONFIRMED
         duration = int((booking.end - booking.start).total_seconds() // 60)
         slot_checks.check_slot(
             expert, start=start, duration=duration, now=now, exclude_booking_id=booking.pk
@@ -480,6 +502,7 @@ def reschedule(
         )
         booking = _reload(booking.pk)
         notify(booking, "rescheduled", now=now)
+        _mirror(booking, was_confirmed=was_confirmed)
         return booking
 
 
