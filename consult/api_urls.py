@@ -8,7 +8,6 @@ router.register("topics", api.TopicViewSet, basename="topic")
 router.register("municipalities", api.MunicipalityViewSet, basename="municipality")
 router.register("plans", api.PlanViewSet, basename="plan")
 router.register("requests", api.RequestViewSet, basename="request")
-
 router.register(
     "membership-applications",
     membership_api.MembershipApplicationViewSet,

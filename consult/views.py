@@ -13,11 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from consult import selectors, services
-from consult.forms import (
-    PlanForm,
-    RequestForm,
-    add_domain_error,
-)
+from consult.forms import PlanForm, RequestForm, add_domain_error
 from consult.models import ParticipationPlan
 from core.errors import DomainError
 from core.pages import in_viewer_zone, staff_required
