@@ -153,7 +153,7 @@ def bench_http_sequential(port: int, count: int) -> float:
     started = time.perf_counter()
     for n in range(count):
         status = post(conn, event_id, n, "seq")
-        assert status == 202, status
+        assert status == 201, status
     return count / (time.perf_counter() - started)
 
 
@@ -185,7 +185,7 @@ def bench_race(port: int, clients: int, places: int) -> float:
     for thread in threads:
         thread.join()
     took = max(finished) - started
-    assert statuses.count(202) == clients, statuses
+    assert statuses.count(201) == clients, statuses
     holders = Registration.objects.filter(event_id=event_id, holds_seat=True).count()
     waiting = Registration.objects.filter(event_id=event_id, holds_seat=False).count()
     assert (holders, waiting) == (places, clients - places), (holders, waiting)
