@@ -10,9 +10,8 @@ from typing import Any
 
 import nh3
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
@@ -20,9 +19,9 @@ from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
 
 from consult.legal_models import LegalPage, LegalPageRevision
-from consult.membership_mail import send_notice
+from consult.membership_mail import notify_coordinators, send_notice
 from core.errors import FieldErrors, NotFound
-from core.roles import COORDINATOR, is_coordinator
+from core.roles import is_coordinator
 from core.validators import check_text
 
 _TAGS = {"p", "br", "strong", "em", "a", "ul", "ol", "li", "h2", "h3", "h4", "blockquote", "hr"}
@@ -139,15 +138,6 @@ def update_page(
 # --- accessibility feedback -------------------------------------------------------------------
 
 
-def coordinators() -> QuerySet[Any]:
-    return (
-        get_user_model()
-        .objects.filter(Q(groups__name=COORDINATOR) | Q(is_superuser=True), is_active=True)
-        .exclude(email="")
-        .distinct()
-    )
-
-
 @transaction.atomic
 def send_accessibility_feedback(
     *, name: str, email: str, message: str, page_url: str, language: str
@@ -166,24 +156,18 @@ def send_accessibility_feedback(
     errors.raise_if_any()
     language = "en" if language.startswith("en") else "de"
     key = secrets.token_hex(8)
-    told = 0
-    for user in coordinators():
-        with translation.override("de"):
-            send_notice(
-                recipient=user.email,
-                recipient_name=user.get_full_name() or user.get_username(),
-                language="de",
-                kind="accessibility_feedback",
-                dedup_key=f"accessibility:{key}:{user.pk}",
-                subject=_("Rückmeldung zur Barrierefreiheit"),
-                paragraphs=[
-                    _("%(name)s (%(email)s) meldet eine Barriere:")
-                    % {"name": name.strip() or _("Ohne Namen"), "email": email},
-                    message.strip(),
-                    _("Betroffene Seite: %(url)s") % {"url": page_url.strip() or "—"},
-                ],
-            )
-        told += 1
+    with translation.override("de"):
+        told = notify_coordinators(
+            kind="accessibility_feedback",
+            dedup_key=f"accessibility:{key}",
+            subject=_("Rückmeldung zur Barrierefreiheit"),
+            paragraphs=[
+                _("%(name)s (%(email)s) meldet eine Barriere:")
+                % {"name": name.strip() or _("Ohne Namen"), "email": email},
+                message.strip(),
+                _("Betroffene Seite: %(url)s") % {"url": page_url.strip() or "—"},
+            ],
+        )
     with translation.override(language):
         send_notice(
             recipient=email,

@@ -26,10 +26,9 @@ from consult import links
 from consult.choices import MUNICIPAL_KINDS, FederalState, OrganisationKind
 from consult.cities import city_by_ags
 from consult.countries import GERMANY, is_country_code
-from consult.membership_mail import send_notice
+from consult.membership_mail import notify_coordinators, send_notice
 from consult.models import MembershipApplication, Municipality
 from core.errors import Conflict, FieldErrors, Invalid
-from core.roles import COORDINATOR
 from core.validators import check_text
 
 Status = MembershipApplication.Status
@@ -300,26 +299,18 @@ def confirm_email(*, token: str, now: dt.datetime | None = None) -> MembershipAp
 
 
 def _mail_coordinators(application: MembershipApplication) -> None:
-    coordinators = get_user_model().objects.filter(
-        Q(groups__name=COORDINATOR) | Q(is_superuser=True), is_active=True
-    )
-    for user in coordinators.exclude(email="").distinct():
-        with translation.override("de"):
-            send_notice(
-                recipient=user.email,
-                recipient_name=user.get_full_name() or user.get_username(),
-                language="de",
-                kind="membership_new",
-                dedup_key=f"membership:{application.pk}:new:{user.pk}",
-                subject=_("Neuer Mitgliedsantrag: %(name)s")
-                % {"name": application.organisation_name},
-                paragraphs=[
-                    _("„%(name)s“ (%(kind)s) hat die Mitgliedschaft beantragt.")
-                    % {
-                        "name": application.organisation_name,
-                        "kind": application.get_kind_display(),
-                    }
-                ],
-                action_url=settings.SITE_URL + reverse("membership-decisions"),
-                action_label=_("Anträge ansehen"),
-            )
+    with translation.override("de"):
+        notify_coordinators(
+            kind="membership_new",
+            dedup_key=f"membership:{application.pk}:new",
+            subject=_("Neuer Mitgliedsantrag: %(name)s") % {"name": application.organisation_name},
+            paragraphs=[
+                _("„%(name)s“ (%(kind)s) hat die Mitgliedschaft beantragt.")
+                % {
+                    "name": application.organisation_name,
+                    "kind": application.get_kind_display(),
+                }
+            ],
+            action_url=settings.SITE_URL + reverse("membership-decisions"),
+            action_label=_("Anträge ansehen"),
+        )

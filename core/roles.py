@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.db.models import Q, QuerySet
 
 COORDINATOR = "coordinator"
 MUNICIPAL_STAFF = "municipal_staff"
@@ -30,6 +32,16 @@ def is_coordinator(user: Any) -> bool:
         cached = user.groups.filter(name=COORDINATOR).exists()
         user._is_coordinator = cached
     return cached
+
+
+def coordinators() -> QuerySet[Any]:
+    """Every active coordinator account that has an e-mail address (to tell them something)."""
+    return (
+        get_user_model()
+        .objects.filter(Q(groups__name=COORDINATOR) | Q(is_superuser=True), is_active=True)
+        .exclude(email="")
+        .distinct()
+    )
 
 
 def municipality_id_of(user: Any) -> int | None:

@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from consult import links
 from consult import services as consult_services
 from consult.membership_decisions import _username_for, set_password_url
-from consult.membership_mail import send_notice
+from consult.membership_mail import notify_coordinators, send_notice
 from core.errors import Conflict, FieldErrors, Invalid, NotFound
-from core.roles import COORDINATOR, is_coordinator
+from core.roles import is_coordinator
 from core.validators import check_text
 from experts import services as expert_services
 from experts.joining_models import ExpertApplication
@@ -212,26 +212,19 @@ def confirm_email(*, token: str, now: dt.datetime | None = None) -> ExpertApplic
 
 
 def _tell_coordinators(application: ExpertApplication) -> None:
-    coordinators = get_user_model().objects.filter(
-        Q(groups__name=COORDINATOR) | Q(is_superuser=True), is_active=True
-    )
-    for user in coordinators.exclude(email="").distinct():
-        with translation.override("de"):
-            send_notice(
-                recipient=user.email,
-                recipient_name=user.get_full_name() or user.get_username(),
-                language="de",
-                kind="expert_application_new",
-                dedup_key=f"expert-application:{application.pk}:new:{user.pk}",
-                subject=_("Neue Bewerbung als Expert*in: %(name)s")
-                % {"name": application.display_name},
-                paragraphs=[
-                    _("%(name)s möchte im Pool der Expert*innen mitarbeiten.")
-                    % {"name": application.display_name}
-                ],
-                action_url=settings.SITE_URL + reverse("expert-pool"),
-                action_label=_("Bewerbungen ansehen"),
-            )
+    with translation.override("de"):
+        notify_coordinators(
+            kind="expert_application_new",
+            dedup_key=f"expert-application:{application.pk}:new",
+            subject=_("Neue Bewerbung als Expert*in: %(name)s")
+            % {"name": application.display_name},
+            paragraphs=[
+                _("%(name)s möchte im Pool der Expert*innen mitarbeiten.")
+                % {"name": application.display_name}
+            ],
+            action_url=settings.SITE_URL + reverse("expert-pool"),
+            action_label=_("Bewerbungen ansehen"),
+        )
 
 
 # --- deciding and inviting (coordinators) -----------------------------------------------------
