@@ -20,6 +20,7 @@ from markdown_it import MarkdownIt
 
 from consult.legal_models import LegalPage, LegalPageRevision
 from consult.membership_mail import notify_coordinators, send_notice
+from core import locking
 from core.errors import FieldErrors, NotFound
 from core.roles import is_coordinator
 from core.validators import check_text
@@ -103,7 +104,7 @@ def update_page(
     now: dt.datetime | None = None,
 ) -> LegalPage:
     """Save a page and keep the version it replaces, with who changed it."""
-    page = pages_for(actor).select_for_update(no_key=True, of=("self",)).filter(slug=slug).first()
+    page = locking.lock(pages_for(actor).filter(slug=slug))
     if page is None:
         raise NotFound(_("Nicht gefunden."))
     errors = FieldErrors()

@@ -28,6 +28,7 @@ from consult.cities import city_by_ags
 from consult.countries import GERMANY, is_country_code
 from consult.membership_mail import notify_coordinators, send_notice
 from consult.models import MembershipApplication, Municipality
+from core import locking
 from core.errors import Conflict, FieldErrors, Invalid
 from core.validators import check_text
 
@@ -267,11 +268,7 @@ def confirm_email(*, token: str, now: dt.datetime | None = None) -> MembershipAp
     """Double opt-in: the address is confirmed, the application waits for a decision."""
     now = now or timezone.now()
     application_id, nonce = _confirm_parts(token)
-    application = (
-        MembershipApplication.objects.select_for_update(no_key=True, of=("self",))
-        .filter(pk=application_id)
-        .first()
-    )
+    application = locking.lock(MembershipApplication.objects.filter(pk=application_id))
     if application is None or not nonce or application.confirm_nonce != nonce:
         raise links.used_link()
     if application.status != Status.EMAIL_UNVERIFIED:

@@ -21,6 +21,7 @@ from consult.cities import city_by_ags, german_cities
 from consult.membership import OPEN_STATUSES, Status, _ags_taken, _url
 from consult.membership_mail import send_notice
 from consult.models import MembershipApplication, Municipality, StaffMembership
+from core import locking
 from core.errors import Conflict, FieldErrors, Invalid, NotFound
 from core.roles import MUNICIPAL_STAFF, is_coordinator
 from core.validators import check_text
@@ -63,12 +64,7 @@ def applications_for(user: Any) -> QuerySet[MembershipApplication]:
 
 
 def _locked_application(actor: Any, application_id: int) -> MembershipApplication:
-    application = (
-        applications_for(actor)
-        .select_for_update(no_key=True, of=("self",))
-        .filter(pk=application_id)
-        .first()
-    )
+    application = locking.lock(applications_for(actor).filter(pk=application_id))
     if application is None:
         raise NotFound(_("Nicht gefunden."))
     if application.status not in OPEN_STATUSES:

@@ -21,6 +21,7 @@ from consult import links
 from consult.membership_decisions import create_member_account
 from consult.membership_mail import send_notice
 from consult.models import Invitation, Municipality, StaffMembership
+from core import locking
 from core.errors import Conflict, FieldErrors, Invalid, NotFound
 from core.roles import MUNICIPAL_STAFF, is_coordinator
 from core.validators import check_text
@@ -163,12 +164,7 @@ def invite(
 def revoke_invitation(
     *, actor: Any, invitation_id: int, now: dt.datetime | None = None
 ) -> Invitation:
-    invitation = (
-        invitations_for(actor)
-        .select_for_update(no_key=True, of=("self",))
-        .filter(pk=invitation_id)
-        .first()
-    )
+    invitation = locking.lock(invitations_for(actor).filter(pk=invitation_id))
     if invitation is None:
         raise _not_found()
     if invitation.accepted_at or invitation.revoked_at:
@@ -213,9 +209,8 @@ def accept_invitation(
     check_text(errors, {"name": name}, single_line=["name"])
     errors.raise_if_any()
     invitation = invitation_for_token(token, now=now)
-    invitation = Invitation.objects.select_for_update(no_key=True, of=("self",)).get(
-        pk=invitation.pk
-    )
+    invitation = locking.lock(Invitation.objects.filter(pk=invitation.pk))
+    assert invitation is not None  # read a moment ago; invitations are never deleted
     if invitation.status(now) != "open":
         raise links.used_link()
     User = get_user_model()
@@ -241,11 +236,10 @@ def accept_invitation(
 
 def _locked_person(actor: Any, organisation_id: int, user_id: int) -> StaffMembership:
     organisation = _organisation(actor, organisation_id, manage=True)
-    person = (
-        StaffMembership.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("user")
-        .filter(municipality=organisation, user_id=user_id)
-        .first()
+    person = locking.lock(
+        StaffMembership.objects.select_related("user").filter(
+            municipality=organisation, user_id=user_id
+        )
     )
     if person is None:
         raise _not_found()

@@ -21,6 +21,7 @@ from consult import links
 from consult import services as consult_services
 from consult.membership_decisions import _username_for, set_password_url
 from consult.membership_mail import notify_coordinators, send_notice
+from core import locking
 from core.errors import Conflict, FieldErrors, Invalid, NotFound
 from core.roles import is_coordinator
 from core.validators import check_text
@@ -180,11 +181,7 @@ def confirm_email(*, token: str, now: dt.datetime | None = None) -> ExpertApplic
     """Double opt-in: the address is confirmed, the coordinators are told."""
     now = now or timezone.now()
     application_id, nonce = _confirm_parts(token)
-    application = (
-        ExpertApplication.objects.select_for_update(no_key=True, of=("self",))
-        .filter(pk=application_id)
-        .first()
-    )
+    application = locking.lock(ExpertApplication.objects.filter(pk=application_id))
     if application is None or not nonce or application.confirm_nonce != nonce:
         raise links.used_link()
     if application.status != Status.EMAIL_UNVERIFIED:
@@ -238,12 +235,7 @@ def applications_for(user: Any) -> QuerySet[ExpertApplication]:
 
 
 def _open_application(actor: Any, application_id: int) -> ExpertApplication:
-    application = (
-        applications_for(actor)
-        .select_for_update(no_key=True, of=("self",))
-        .filter(pk=application_id)
-        .first()
-    )
+    application = locking.lock(applications_for(actor).filter(pk=application_id))
     if application is None:
         raise NotFound(_("Nicht gefunden."))
     if application.status != Status.PENDING:
