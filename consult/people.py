@@ -210,8 +210,7 @@ def accept_invitation(
     errors.raise_if_any()
     invitation = invitation_for_token(token, now=now)
     invitation = locking.lock(Invitation.objects.filter(pk=invitation.pk))
-    assert invitation is not None  # read a moment ago; invitations are never deleted
-    if invitation.status(now) != "open":
+    if invitation is None or invitation.status(now) != "open":
         raise links.used_link()
     User = get_user_model()
     if User.objects.filter(email__iexact=invitation.email).exists():

@@ -18,17 +18,32 @@ _PERSONAL = ["name", "email", "token", "municipality_name"]
 def tracked_models() -> dict[str, tuple[type[Model], list[str]]]:
     """Label → (model, fields left out of the diff) for every model the trail records."""
     from bookings.models import ConsultationBooking
-    from consult.models import Municipality
+    from consult.membership_models import Invitation, MembershipApplication
+    from consult.models import Municipality, StaffMembership
     from events.models import Event, EventSession, Registration
+    from exchange.models import Debate, ModerationAction, NewsItem, Post, Thread
+    from experts.joining_models import ExpertApplication
+    from experts.models import ExpertProfile
     from library.models import Resource
 
+    searchable = ["search_text", "search_vector", "body_html"]
     return {
         "event": (Event, []),
         "session": (EventSession, []),
         "registration": (Registration, _PERSONAL),
         "booking": (ConsultationBooking, ["room"]),
         "municipality": (Municipality, ["feed_token"]),
+        "membership": (StaffMembership, []),
+        "application": (MembershipApplication, [*_PERSONAL, "confirm_nonce", "contact_name"]),
+        "invitation": (Invitation, [*_PERSONAL, "nonce"]),
+        "expert": (ExpertProfile, ["feed_token"]),
+        "expert_application": (ExpertApplication, [*_PERSONAL, "confirm_nonce"]),
         "resource": (Resource, []),
+        "thread": (Thread, searchable),
+        "post": (Post, searchable),
+        "moderation": (ModerationAction, []),
+        "debate": (Debate, []),
+        "news": (NewsItem, ["body_html_de", "body_html_en"]),
     }
 
 

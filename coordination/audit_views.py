@@ -25,7 +25,17 @@ class TrailFilter(forms.Form):
             ("registration", _("Anmeldung")),
             ("booking", _("Beratungstermin")),
             ("municipality", _("Kommune/Organisation")),
+            ("membership", _("Person einer Organisation")),
+            ("application", _("Mitgliedsantrag")),
+            ("invitation", _("Einladung")),
+            ("expert", _("Expert*in")),
+            ("expert_application", _("Bewerbung als Expert*in")),
             ("resource", _("Bibliothekseintrag")),
+            ("thread", _("Forumsthema")),
+            ("post", _("Forumsbeitrag")),
+            ("moderation", _("Moderation")),
+            ("debate", _("Debatte")),
+            ("news", _("Neuigkeit")),
         ],
     )
     object_id = forms.IntegerField(label=_("ID"), required=False, min_value=1, max_value=2**63 - 1)

@@ -215,3 +215,24 @@ def test_thread_page_query_count_is_constant(
         )
     with django_assert_num_queries(len(few)):
         assert client.get(url).status_code == 200
+
+
+def test_moderation_is_in_the_coordinators_audit_trail(make_thread, answerer, coord) -> None:  # type: ignore[no-untyped-def]
+    from auditlog.models import LogEntry
+
+    thread = make_thread()
+    post = forum.reply(user=answerer, thread_id=thread.pk, body="Beleidigung")
+    client = client_for(coord)
+    client.post(
+        f"/api/v1/posts/{post.pk}/moderate/", {"action": "hide", "reason": "Regel 2"}, format="json"
+    )
+    client.post(f"/api/v1/threads/{thread.pk}/moderate/", {"action": "lock"}, format="json")
+    logged = ModerationAction.objects.order_by("id")
+    assert logged.count() == 2
+    for action in logged:
+        entry = LogEntry.objects.get_for_object(action).get(action=LogEntry.Action.CREATE)
+        assert entry.actor == coord
+    client.force_login(coord)
+    trail = client.get("/koordination/protokoll/", {"kind": "moderation"})
+    assert trail.status_code == 200
+    assert trail.content.decode().count("Moderation") >= 2
