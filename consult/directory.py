@@ -36,7 +36,17 @@ def listed_organisations(*, kind: str = "", state: str = "") -> QuerySet[Municip
     )
     organisations = (
         Municipality.objects.filter(listed=True)
-        .only("id", "name", "kind", "state", "country", "website", "latitude", "longitude")
+        .only(
+            "id",
+            "name",
+            "kind",
+            "state",
+            "country",
+            "website",
+            "latitude",
+            "longitude",
+            "open_to_exchange",
+        )
         .annotate(procedure_type=Subquery(latest_plan.values("procedure_type")[:1]))
         .order_by("name", "id")
     )

@@ -273,3 +273,17 @@ def test_listed_flag_is_what_the_directory_reads():
     assert organisation.name not in Client().get("/mitglieder/").content.decode()
     Municipality.objects.filter(pk=organisation.pk).update(listed=True)
     assert organisation.name in Client().get("/mitglieder/").content.decode()
+
+
+def test_directory_offers_members_a_contact_request_to_those_open_to_exchange(staff_user):  # type: ignore[no-untyped-def]
+    leipzig = _world()
+    Municipality.objects.filter(pk=leipzig.pk).update(open_to_exchange=True)
+    Municipality.objects.filter(name="Dresden").update(open_to_exchange=False)
+    assert "/austausch/kontakte/neu/" not in Client().get("/mitglieder/").content.decode()
+    member = Client()
+    member.force_login(staff_user)
+    html = member.get("/mitglieder/").content.decode()
+    assert f"/austausch/kontakte/neu/{leipzig.pk}/" in html
+    dresden = Municipality.objects.get(name="Dresden")
+    assert f"/austausch/kontakte/neu/{dresden.pk}/" not in html
+    assert member.get(f"/austausch/kontakte/neu/{leipzig.pk}/").status_code == 200
