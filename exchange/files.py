@@ -1,5 +1,5 @@
 """Checks on post attachments: PDF, PNG or JPEG by their first bytes, at most
-EXCHANGE_ATTACHMENT_MAX_BYTES each. The sniffing is the library's (library/files.py)."""
+EXCHANGE_ATTACHMENT_MAX_BYTES each. The sniffing is the kernel's (core/uploads.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
 from core.errors import Invalid
-from library.files import JPEG, PDF, PNG, FileType, sniff
+from core.uploads import JPEG, PDF, PNG, FileType, sniff
 
 ACCEPTED = (PDF, PNG, JPEG)
 MAX_ATTACHMENTS = 5

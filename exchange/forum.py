@@ -19,12 +19,12 @@ from django.utils.translation import gettext as _
 from consult.models import Topic
 from core.errors import Conflict, FieldErrors, Forbidden, Invalid
 from core.roles import is_coordinator, municipality_id_of
+from core.uploads import display_name, stored_name
 from exchange import debates, following, markdown, search, selectors
 from exchange.access import require_member
 from exchange.files import check_attachments
 from exchange.limits import check_post_rate
 from exchange.models import Attachment, HelpfulVote, Post, PostRevision, Thread
-from library.files import display_name, stored_name
 
 MAX_BODY = 20_000
 MAX_TITLE = 200

@@ -4,7 +4,7 @@ PostgreSQL: trigger-kept `search_vector` columns (`german` configuration: thread
 A, post bodies) with GIN indexes, queried with `websearch_to_tsquery('german', …)`.
 SQLite: FTS5 external-content tables over `search_text`, which holds the words' German Snowball
 stems (FTS5 has no German stemmer; its `porter` is English), kept by triggers; queries are
-stemmed the same way and every word is quoted (library.search.fts5_query). Query cleaning and
+stemmed the same way and every word is quoted (core.fulltext.fts5_query). Query cleaning and
 FTS5 quoting are the library's own helpers.
 """
 
@@ -22,7 +22,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import F, FloatField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from library.search import clean_query, fts5_query
+from core.fulltext import clean_query, fts5_query
 
 __all__ = ["apply", "clean_query", "install", "stems", "uninstall"]
 

@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from consult.choices import LANGUAGE_CHOICES, FederalState, ProcedureType, SizeClass
 from consult.models import Topic
+from core.uploads import FILE_MAX_BYTES
 from core.validators import no_control_characters, no_control_characters_multiline
 from library import search
-from library.files import FILE_MAX_BYTES
 from library.models import Resource
 from library.services import EXPERT_KINDS, STAFF_KINDS
 

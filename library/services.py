@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 
 from consult.choices import FederalState, MunicipalityKind, ProcedureType, SizeClass
 from consult.models import Municipality, StaffMembership, Topic
+from core import uploads as files
 from core.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound
 from core.preferences import language_of
 from core.roles import is_coordinator, municipality_id_of
 from core.validators import check_text
-from library import files
 from library.models import Resource, http_url
 from library.search import strip_unsafe
 from notifications.models import Notification

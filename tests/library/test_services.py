@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from core import uploads as files
 from core.errors import Conflict, Forbidden, Invalid, NotFound
-from library import files, services
+from library import services
 from library.models import Resource
 from library.services import ResourceDraft, submit_resource
 from notifications.models import Notification

@@ -1,4 +1,5 @@
-"""Checks on uploaded library files: size, and type by magic bytes (not by name or header alone).
+"""Checks on uploaded files (library documents, forum attachments): size, and type by magic
+bytes (not by name or header alone).
 
 Accepted: PDF, PNG, JPEG, WebP. SVG and HTML are refused on purpose (script inside an "image").
 The whole request is already capped by settings.UPLOAD_MAX_BYTES (middleware); one file may be
