@@ -1,4 +1,5 @@
-"""A consultation booking in an expert's calendar."""
+"""A consultation booking in an expert's calendar, its message thread and the expert's
+counter-proposals."""
 
 from __future__ import annotations
 
@@ -93,3 +94,94 @@ class ConsultationBooking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.expert} {self.start:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class BookingMessage(models.Model):
+    """One message of a consultation's thread between its municipality and its expert."""
+
+    MAX_BODY = 4000
+
+    booking = models.ForeignKey(
+        ConsultationBooking, on_delete=models.CASCADE, related_name="messages"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # Kept as written: the thread stays readable after the author's account is deleted.
+    author_name = models.CharField(max_length=200)
+    body = models.TextField(_("Nachricht"), max_length=MAX_BODY)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("Nachricht")
+        verbose_name_plural = _("Nachrichten")
+        indexes = [models.Index(fields=["booking", "created_at"], name="booking_message_time")]
+
+    def __str__(self) -> str:
+        return f"{self.author_name}: {self.body[:40]}"
+
+
+class BookingProposal(models.Model):
+    """The expert's counter-proposal: up to three other times for a consultation.
+
+    Its slots are held (they block the expert's calendar) while the proposal is open and has not
+    expired; the municipality accepts one, or the proposal lapses."""
+
+    MAX_SLOTS = 3
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("offen")
+        ACCEPTED = "accepted", _("angenommen")
+        LAPSED = "lapsed", _("verfallen")
+        WITHDRAWN = "withdrawn", _("zurückgezogen")
+
+    booking = models.ForeignKey(
+        ConsultationBooking, on_delete=models.CASCADE, related_name="proposals"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    expires_at = models.DateTimeField()
+    note = models.TextField(_("Anmerkung"), blank=True, max_length=2000)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("Terminvorschlag")
+        verbose_name_plural = _("Terminvorschläge")
+        indexes = [models.Index(fields=["status", "expires_at"], name="proposal_open")]
+        constraints = [
+            # At most one open proposal per consultation: a new one replaces the old.
+            models.UniqueConstraint(
+                fields=["booking"], condition=Q(status="open"), name="proposal_one_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booking_id} ({self.status})"
+
+
+class ProposedSlot(models.Model):
+    """One proposed time, with the expert's time it blocks (buffers included) while held."""
+
+    proposal = models.ForeignKey(BookingProposal, on_delete=models.CASCADE, related_name="slots")
+    # Denormalised so that the busy-time query needs no join to find the expert's held slots.
+    expert = models.ForeignKey(ExpertProfile, on_delete=models.CASCADE, related_name="+")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    blocked_start = models.DateTimeField()
+    blocked_end = models.DateTimeField()
+
+    class Meta:
+        ordering = ["start", "id"]
+        indexes = [models.Index(fields=["expert", "blocked_start"], name="proposed_slot_time")]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="proposed_order"),
+            models.UniqueConstraint(fields=["proposal", "start"], name="proposed_slot_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.expert_id} {self.start:%Y-%m-%d %H:%M}"
