@@ -43,8 +43,11 @@ class Journey:
     base_url: str
     steps: int = 0
     checked: list[str] = field(default_factory=list)
+    # Every URL the page asked for (navigations, htmx calls, assets): "nobody opened /admin/".
+    requested: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.page.on("request", lambda request: self.requested.append(request.url))
         folder = ARTIFACTS / self.name
         folder.mkdir(parents=True, exist_ok=True)
         for old in folder.glob("*.png"):

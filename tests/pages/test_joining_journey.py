@@ -1,18 +1,23 @@
 """Joining in a real browser: a new municipality applies, confirms its address from the .eml,
 a coordinator approves on the back-office page, the applicant sets a password from the e-mailed
-link, logs in and describes a plan; nobody opens /admin/. axe-core checks every page."""
+link, logs in, describes a plan, asks for a consultation and books an expert's slot; nobody
+opens /admin/. axe-core checks every page."""
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
 import re
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
+from bookings.models import ConsultationBooking
 from consult.models import MembershipApplication, Municipality, ParticipationPlan
 from notifications import delivery
+from notifications.models import Notification
 from tests import factories
 from tests.pages.browser import Journey
 
@@ -42,17 +47,18 @@ def link_from_eml(folder: Path, recipient: str, path_part: str) -> str:
     return "/" + links[-1].split("://", 1)[1].split("/", 1)[1]
 
 
-def test_municipality_applies_confirms_is_approved_sets_password_and_describes_a_plan(
+def test_municipality_applies_is_approved_describes_a_plan_and_books_a_consultation(
     live_server, browser_page, settings, tmp_path
 ):
     settings.EMAIL_BACKEND = "notifications.mail_backend.EmlFileBackend"
     settings.EMAIL_FILE_PATH = str(tmp_path)
     settings.SITE_URL = live_server.url
     coordinator = factories.coordinator()
+    expert = factories.ExpertProfileFactory(
+        display_name="Dr. Paula Prozess", levels={"procedure-design": 3}
+    )
     journey = Journey(browser_page, "joining", live_server.url)
     page = browser_page
-    visited: list[str] = []
-    page.on("framenavigated", lambda frame: visited.append(frame.url))
 
     journey.go("/")
     page.get_by_role("link", name="Mitglied werden").first.click()
@@ -131,7 +137,34 @@ def test_municipality_applies_confirms_is_approved_sets_password_and_describes_a
     plan = ParticipationPlan.objects.get()
     assert plan.municipality.ags == "16055000"
 
+    page.get_by_role("link", name="Beratung zu „Bürgerhaushalt Weimar 2028“ anfragen").click()
+    journey.step("request form")
+    page.get_by_label("Verfahrensgestaltung", exact=False).select_option("3")
+    earliest = timezone.localdate() + dt.timedelta(days=3)
+    page.get_by_label("frühestens am").fill(earliest.isoformat())
+    page.get_by_label("spätestens am").fill((earliest + dt.timedelta(days=30)).isoformat())
+    page.get_by_role("button", name="Anfrage stellen und Expert*innen finden").click()
+    page.wait_for_url("**/experten/")
+    card = page.locator(f"#expert-{expert.pk}")
+    assert "Dr. Paula Prozess" in card.inner_text()
+    assert "Frühester freier Termin" in card.inner_text()
+    journey.step("matches")
+
+    card.get_by_role("link", name="Termin bei Dr. Paula Prozess wählen").click()
+    card.locator("#slot-picker input[type=radio]").first.wait_for()
+    journey.step("slots")
+    card.locator("#slot-picker input[type=radio]").first.check()
+    card.get_by_role("button", name="Diesen Termin anfragen").click()
+    page.wait_for_url("**/termine/*/")
+    assert "angefragt" in page.inner_text("#booking-status")
+    journey.step("booking requested")
+    booking = ConsultationBooking.objects.get(request__plan=plan)
+    assert booking.expert == expert and booking.status == "requested"
+    assert booking.created_by.email == "beteiligung@weimar.example"
+    assert Notification.objects.filter(kind="booking_requested", recipient=expert.email).exists()
+
     page.get_by_role("link", name="Organisation").first.click()
     assert "Weimar" in page.inner_text("main")
     journey.step("organisation page")
-    assert not any("/admin/" in url for url in visited)
+    assert journey.requested
+    assert not any("/admin/" in url for url in journey.requested)
