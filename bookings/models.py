@@ -101,14 +101,21 @@ class BookingMessage(models.Model):
 
     MAX_BODY = 4000
 
+    class Role(models.TextChoices):
+        MUNICIPALITY = "municipality", _("Kommune")
+        EXPERT = "expert", _("Expert*in")
+        COORDINATOR = "coordinator", _("Koordination")
+
     booking = models.ForeignKey(
         ConsultationBooking, on_delete=models.CASCADE, related_name="messages"
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    # Kept as written: the thread stays readable after the author's account is deleted.
+    # Kept as written: the thread stays readable after the author's account is deleted or
+    # moves to another organisation.
     author_name = models.CharField(max_length=200)
+    author_role = models.CharField(max_length=12, choices=Role.choices)
     body = models.TextField(_("Nachricht"), max_length=MAX_BODY)
     created_at = models.DateTimeField(auto_now_add=True)
 
