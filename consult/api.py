@@ -17,7 +17,7 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from consult import selectors, services
+from consult import organisations, selectors, services
 from consult.choices import (
     LANGUAGE_CHOICES,
     Channel,
@@ -106,10 +106,10 @@ class MunicipalityViewSet(
         return selectors.municipalities_for(self.request.user).order_by("name", "id")
 
     def perform_create(self, serializer):  # type: ignore[no-untyped-def]
-        serializer.instance = services.create_municipality(**serializer.validated_data)
+        serializer.instance = organisations.create_municipality(**serializer.validated_data)
 
     def perform_update(self, serializer):  # type: ignore[no-untyped-def]
-        serializer.instance = services.update_municipality(
+        serializer.instance = organisations.update_municipality(
             municipality=serializer.instance, **serializer.validated_data
         )
 

@@ -23,11 +23,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from consult import links
-from consult.choices import MUNICIPAL_KINDS, FederalState, OrganisationKind
-from consult.cities import city_by_ags
-from consult.countries import GERMANY, is_country_code
+from consult.countries import GERMANY
 from consult.membership_mail import notify_coordinators, send_notice
 from consult.models import MembershipApplication, Municipality
+from consult.organisations import check_place, require_state_in_germany
 from core import locking
 from core.errors import Conflict, FieldErrors, Invalid
 from core.validators import check_text
@@ -67,42 +66,17 @@ def check_application(data: Applicant) -> Applicant:
     """The rules of an application (shape is the serializer's job): every broken one is named
     in one 400. Returns the application with the state filled in from the AGS."""
     errors = FieldErrors()
-    country = (data.country or "").strip().upper()
-    state, ags = (data.state or "").strip(), (data.ags or "").strip()
     if not data.consent:
         errors.add("consent", _("Bitte stimmen Sie der Verarbeitung Ihrer Angaben zu."))
-    if data.kind not in OrganisationKind.values:
-        errors.add("kind", _("Unbekannte Art der Organisation."))
-    if not is_country_code(country):
-        errors.add("country", _("Unbekannter Ländercode (ISO 3166-1 alpha-2, z. B. DE)."))
-    if state and state not in FederalState.values:
-        errors.add("state", _("Unbekanntes Bundesland."))
-    elif state and country != GERMANY:
-        errors.add("state", _("Ein Bundesland gibt es nur für Organisationen in Deutschland."))
-    if ags:
-        entry = city_by_ags(ags)
-        if country != GERMANY:
-            errors.add("ags", _("Einen Gemeindeschlüssel gibt es nur in Deutschland."))
-        elif data.kind not in MUNICIPAL_KINDS:
-            errors.add("ags", _("Einen Gemeindeschlüssel haben nur Kommunen."))
-        elif not (len(ags) == 8 and ags.isdigit()):
-            errors.add("ags", _("Der Gemeindeschlüssel hat genau 8 Ziffern."))
-        elif entry is None:
-            errors.add("ags", _("Diesen Gemeindeschlüssel kennen wir nicht."))
-        elif state and state != entry.state:
-            errors.add(
-                "state",
-                _("Der Gemeindeschlüssel gehört zu %(state)s.") % {"state": entry.state},
-            )
-        else:
-            state = entry.state
+    place = check_place(
+        errors, kind=data.kind, country=data.country, state=data.state, ags=data.ags
+    )
     check_text(
         errors,
         {"organisation_name": data.organisation_name, "contact_name": data.contact_name},
         single_line=["organisation_name", "contact_name"],
     )
-    if country == GERMANY and not state and "state" not in errors.fields:
-        errors.add("state", _("Für Deutschland bitte das Bundesland angeben."))
+    require_state_in_germany(errors, place)
     errors.raise_if_any()
     return Applicant(
         organisation_name=data.organisation_name.strip(),
@@ -110,9 +84,9 @@ def check_application(data: Applicant) -> Applicant:
         contact_name=data.contact_name.strip(),
         email=data.email.strip(),
         language=data.language if data.language in ("de", "en") else "de",
-        country=country,
-        state=state,
-        ags=ags,
+        country=place.country,
+        state=place.state,
+        ags=place.ags,
         website=data.website.strip(),
         consent=True,
     )

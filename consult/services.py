@@ -13,7 +13,6 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from consult.choices import (
@@ -72,35 +71,6 @@ def date_problem(value: dt.date, *, today: dt.date) -> str | None:
     if value > latest_date(today):
         return _("Höchstens %(years)d Jahre im Voraus.") % {"years": MAX_YEARS_AHEAD}
     return None
-
-
-# --- municipalities ---------------------------------------------------------------------------
-
-
-def _unique_slug(name: str) -> str:
-    base = slugify(name.replace("ß", "ss")) or "kommune"
-    slug, n = base, 2
-    while Municipality.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
-
-
-@transaction.atomic
-def create_municipality(**fields: Any) -> Municipality:
-    municipality = Municipality(**fields)
-    municipality.slug = fields.get("slug") or _unique_slug(fields["name"])
-    municipality.full_clean()
-    municipality.save()
-    return municipality
-
-
-@transaction.atomic
-def update_municipality(*, municipality: Municipality, **fields: Any) -> Municipality:
-    for name, value in fields.items():
-        setattr(municipality, name, value)
-    municipality.full_clean()
-    municipality.save()
-    return municipality
 
 
 # --- access -----------------------------------------------------------------------------------
@@ -255,6 +225,13 @@ def create_plan(
         errors.add("municipality", _("Unbekannte Kommune."))
     else:
         municipality_id = own
+    if (
+        not errors.fields
+        and not Municipality.objects.only("kind").get(pk=municipality_id).is_municipal
+    ):
+        # Plans, requests and bookings are the municipalities' (DESIGN.md 4); the other kinds
+        # of member have the network without them.
+        errors.add("municipality", _("Vorhaben beschreiben nur Kommunen."))
     unknown_fields = set(fields) - set(PLAN_FIELDS)
     if unknown_fields:
         raise TypeError(f"unknown plan fields: {sorted(unknown_fields)}")
