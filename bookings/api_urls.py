@@ -4,7 +4,7 @@ calendar-feed tokens."""
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from bookings import api, matching_api
+from bookings import api, matching_api, reassign_api
 
 router = SimpleRouter()
 router.register("bookings", api.BookingViewSet, basename="booking")
@@ -15,6 +15,11 @@ urlpatterns = [
         "requests/<int:pk>/matches/",
         matching_api.RequestMatchesView.as_view(),
         name="request-matches",
+    ),
+    path(
+        "requests/<int:pk>/reassign/",
+        reassign_api.ReassignView.as_view(),
+        name="request-reassign",
     ),
     path(
         "assignments/proposal/",

@@ -176,16 +176,18 @@ def book(
     format: str | None = None,
     hold: bool = False,
     now: datetime | None = None,
+    nested: bool = False,
 ) -> ConsultationBooking:
     """Book (or only hold) ``expert`` at ``start`` for the actor's consultation request.
 
     Without ``hold`` the booking is ``requested`` (``confirmed`` when the expert auto-confirms)
     and the request becomes ``booked``; with ``hold`` it is ``held`` for
     ``settings.BOOKING_HOLD_MINUTES`` and turns into a request with ``request_hold``.
+    ``nested``: part of the caller's transaction (bookings/reassign.py), not its own.
     """
     slot_checks.require_aware(start)
     now = now or timezone.now()
-    with _database_refusals(), transaction.atomic(durable=True):
+    with _database_refusals(), transaction.atomic(durable=not nested):
         request = (
             ConsultationRequest.objects.select_related("plan__municipality")
             .filter(pk=request_id)
@@ -358,6 +360,7 @@ def _reason(reason: str) -> str:
 class _Seen(TypedDict, total=False):
     sequence: int | None  # the booking's SEQUENCE as the caller last saw it (like If-Match)
     now: datetime | None
+    nested: bool  # part of the caller's transaction (bookings/reassign.py), not its own
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,10 +385,11 @@ class _Step:
         *,
         sequence: int | None = None,
         now: datetime | None = None,
+        nested: bool = False,
         **changes: Any,
     ) -> ConsultationBooking:
         now = now or timezone.now()
-        with _database_refusals(), transaction.atomic(durable=True):
+        with _database_refusals(), transaction.atomic(durable=not nested):
             booking = _visible(actor, booking_id)
             _require(self.may(actor, booking))
             if self.before_start:
