@@ -4,7 +4,7 @@ calendar-feed tokens."""
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from bookings import api, matching_api, reassign_api
+from bookings import api, matching_api, messages_api, reassign_api
 
 router = SimpleRouter()
 router.register("bookings", api.BookingViewSet, basename="booking")
@@ -25,6 +25,11 @@ urlpatterns = [
         "assignments/proposal/",
         matching_api.AssignmentProposalView.as_view(),
         name="assignment-proposal",
+    ),
+    path(
+        "bookings/<int:pk>/messages/",
+        messages_api.BookingMessagesView.as_view(),
+        name="booking-messages",
     ),
     *router.urls,
     path("experts/<int:pk>/slots/", api.ExpertSlotsView.as_view(), name="expert-slots"),

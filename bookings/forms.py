@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+
+from bookings.models import BookingMessage
 
 # The services refuse longer reasons too; the form says so before the round trip.
 MAX_REASON = 2000
@@ -84,3 +87,18 @@ class RoomEntryForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["name"].widget.attrs["autocomplete"] = "name"
+
+
+class MessageForm(forms.Form):
+    """One message in a consultation's thread (length and characters: bookings/messages.py)."""
+
+    body = forms.CharField(
+        label=_("Ihre Nachricht"),
+        required=False,
+        strip=False,
+        help_text=format_lazy(
+            _("Nur Text, höchstens {} Zeichen. Die andere Seite erhält sie per E-Mail."),
+            BookingMessage.MAX_BODY,
+        ),
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": BookingMessage.MAX_BODY}),
+    )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from bookings import views
+from bookings import message_views, views
 from bookings.actions import PAGE_ACTIONS
 
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
     ),
     path("termine/", views.booking_list, name="booking-list"),
     path("termine/<int:pk>/", views.booking_detail, name="booking-detail"),
+    path("termine/<int:pk>/nachricht/", message_views.post_message, name="booking-message"),
     # The lifecycle steps of bookings/actions.py: /termine/<id>/absagen/ is booking-cancel.
     *(
         path(

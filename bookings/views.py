@@ -22,11 +22,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from bookings import matches as booking_matches
+from bookings import messages as booking_messages
 from bookings import room_services, selectors, services
 from bookings.actions import BY_NAME
 from bookings.forms import (
     DeclineForm,
     FeedbackForm,
+    MessageForm,
     ReasonForm,
     RescheduleForm,
     RoomEntryForm,
@@ -270,6 +272,8 @@ def _detail_page(
             "decline_form": DeclineForm(prefix="decline"),
             "reschedule_form": RescheduleForm(prefix="reschedule"),
             "feedback_form": FeedbackForm(prefix="feedback"),
+            "thread": booking_messages.page_thread(viewer=request.user, booking=booking),
+            "message_form": MessageForm(prefix="message"),
             "reschedule_days": reschedule_days,
             "chosen": request.POST.get("reschedule-start", ""),
             **(bound or {}),

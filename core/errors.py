@@ -66,6 +66,18 @@ class Busy(Conflict):
         self.retry_after = retry_after
 
 
+class RateLimited(DomainError):
+    """Too many attempts in a window (core/rate_limits.py): 429, the client may try again after
+    `retry_after` seconds."""
+
+    status = 429
+    default_code = "rate_limited"
+
+    def __init__(self, message: Any, *, retry_after: int = 60, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
 class Unavailable(DomainError):
     """A server this service relies on (the video conference server) is unreachable or refused:
     503, the client may try again after `retry_after` seconds."""

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from core.errors import DomainError, Forbidden
+from core.errors import Forbidden
+from core.errors import RateLimited as RateLimited  # moved to the kernel; kept here for callers
 from core.pages import is_expert, is_staff_member
 from core.roles import is_coordinator
 
@@ -22,14 +23,3 @@ def require_member(user: Any) -> None:
         raise Forbidden(
             _("Nur Mitglieder des Netzwerks können hier schreiben."), code="members_only"
         )
-
-
-class RateLimited(DomainError):
-    """Too many attempts in a window: 429, the client may try again after `retry_after` s."""
-
-    status = 429
-    default_code = "rate_limited"
-
-    def __init__(self, message: Any, *, retry_after: int = 60, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.retry_after = retry_after
