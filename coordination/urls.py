@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from coordination import audit_views, event_views, library_views, report_views, views
+from coordination import (
+    audit_views,
+    consultation_views,
+    event_views,
+    library_views,
+    report_views,
+    views,
+)
 
 urlpatterns = [
     path("koordination/", views.coordination, name="coordination"),
@@ -97,6 +104,26 @@ urlpatterns = [
         "koordination/bibliothek/<int:resource_id>/zurueck/",
         library_views.review_send_back,
         name="backoffice-review-send-back",
+    ),
+    path(
+        "koordination/beratungen/",
+        consultation_views.consultation_list,
+        name="backoffice-consultations",
+    ),
+    path(
+        "koordination/beratungen.csv",
+        consultation_views.consultation_csv,
+        name="backoffice-consultations-csv",
+    ),
+    path(
+        "koordination/beratungen/anfragen/<int:pk>/",
+        consultation_views.consultation_request,
+        name="backoffice-consultation",
+    ),
+    path(
+        "koordination/beratungen/anfragen/<int:pk>/neu-zuordnen/",
+        consultation_views.consultation_reassign,
+        name="backoffice-consultation-reassign",
     ),
     path("koordination/berichte/", report_views.reports, name="backoffice-reports"),
     path(
