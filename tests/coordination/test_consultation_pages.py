@@ -5,33 +5,19 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import pytest
-import time_machine
 
 from bookings import services
 from bookings.models import ConsultationBooking
 from notifications.models import Notification
 from tests import factories
+from tests.bookings.test_reassign import MONDAY, at, frozen  # noqa: F401  (autouse: 2027-06-01)
 
 pytestmark = pytest.mark.django_db
-BERLIN = ZoneInfo("Europe/Berlin")
-NOW = datetime(2027, 6, 1, 8, 0, tzinfo=UTC)  # a Tuesday
-MONDAY = date(2027, 6, 7)
 LIST = "/koordination/beratungen/"
 CSV = "/koordination/beratungen.csv"
-
-
-def at(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), BERLIN)
-
-
-@pytest.fixture(autouse=True)
-def frozen():  # type: ignore[no-untyped-def]
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture
