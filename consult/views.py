@@ -16,7 +16,7 @@ from consult import selectors, services
 from consult.forms import PlanForm, RequestForm, add_domain_error
 from consult.models import ParticipationPlan
 from core.errors import DomainError
-from core.pages import in_viewer_zone, staff_required
+from core.pages import in_viewer_zone, municipal_staff_required
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -34,14 +34,14 @@ def _own_plan(request: HttpRequest, pk: int) -> ParticipationPlan:
     return plan
 
 
-@staff_required
+@municipal_staff_required
 @in_viewer_zone
 def plan_list(request: HttpRequest) -> HttpResponse:
     plans = selectors.plans_for(request.user).prefetch_related("requests")
     return render(request, "consult/plan_list.html", {"plans": plans})
 
 
-@staff_required
+@municipal_staff_required
 def plan_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     plan = _own_plan(request, pk) if pk is not None else None
     initial = PlanForm.initial_from(plan) if plan else {}
@@ -69,14 +69,14 @@ def plan_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 # --- consultation requests --------------------------------------------------------------------
 
 
-@staff_required
+@municipal_staff_required
 @in_viewer_zone
 def request_list(request: HttpRequest) -> HttpResponse:
     requests = selectors.requests_for(request.user)
     return render(request, "consult/request_list.html", {"requests": requests})
 
 
-@staff_required
+@municipal_staff_required
 def request_create(request: HttpRequest) -> HttpResponse:
     plans = list(selectors.plans_for(request.user))
     if not plans:
@@ -102,7 +102,7 @@ def request_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_required
+@municipal_staff_required
 @in_viewer_zone
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     consultation = selectors.requests_for(request.user).filter(pk=pk).first()
@@ -114,7 +114,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- peer exchange ----------------------------------------------------------------------------
 
 
-@staff_required
+@municipal_staff_required
 def peers(request: HttpRequest) -> HttpResponse:
     """Municipalities like yours that agreed to be contacted, per plan, with the reason."""
     english = translation.get_language() == "en"

@@ -71,6 +71,17 @@ def is_staff_member(user: Any) -> bool:
     return municipality_id_of(user) is not None
 
 
+def is_municipal_staff(user: Any) -> bool:
+    """Staff of a municipality (Gemeinde, Stadt, Landkreis, Bezirk): plans, consultation
+    requests and their bookings are for them; members of the other kinds have none."""
+    if not is_staff_member(user):
+        return False
+    cached = getattr(user, "_is_municipal_staff", None)
+    if cached is None:
+        cached = user._is_municipal_staff = user.municipal_staff.municipality.is_municipal
+    return bool(cached)
+
+
 def is_expert(user: Any) -> bool:
     try:
         return user.expert_profile is not None
@@ -79,5 +90,6 @@ def is_expert(user: Any) -> bool:
 
 
 staff_required = _gate(is_staff_member)
+municipal_staff_required = _gate(is_municipal_staff)
 expert_required = _gate(is_expert)
 coordinator_required = _gate(is_coordinator)

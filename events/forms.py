@@ -16,7 +16,7 @@ class RegistrationForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     email = forms.EmailField(label=_("E-Mail-Adresse"), max_length=254)
     municipality_name = forms.CharField(
-        label=_("Kommune (freiwillig)"), max_length=200, required=False
+        label=_("Organisation oder Kommune (freiwillig)"), max_length=200, required=False
     )
     consent = forms.BooleanField(
         label=_(

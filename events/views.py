@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from consult import selectors as consult_selectors
 from consult.forms import add_domain_error
+from consult.people import membership_of
 from core.errors import DomainError, NotFound
 from core.pages import in_viewer_zone
 from events import registration as event_registration
@@ -49,11 +52,24 @@ def event_list(request: HttpRequest) -> HttpResponse:
     return render(request, "events/event_list.html", {"events": events})
 
 
+def _member_prefill(user: Any) -> dict[str, str]:
+    """What the network knows of a logged-in member: they need not type it (and may change
+    it). The double opt-in stays: the address typed may not be theirs."""
+    if not user.is_authenticated:
+        return {}
+    membership = membership_of(user)
+    return {
+        "name": user.get_full_name(),
+        "email": user.email,
+        "municipality_name": membership.municipality.name if membership else "",
+    }
+
+
 @in_viewer_zone
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     event = _published_event(request, pk)
     now = timezone.now()
-    form = RegistrationForm(request.POST or None)
+    form = RegistrationForm(request.POST or None, initial=_member_prefill(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             event_registration.register(

@@ -9,7 +9,7 @@ from django import forms, template
 from django.utils import formats, timezone, translation
 from django.utils.html import format_html
 
-from core.pages import is_expert, is_staff_member
+from core.pages import is_expert, is_municipal_staff, is_staff_member
 from core.roles import is_coordinator
 
 register = template.Library()
@@ -46,6 +46,7 @@ def when(value: datetime | None, style: str = "long") -> str:
 def roles_of(user: Any) -> dict[str, bool]:
     return {
         "staff": is_staff_member(user),
+        "municipal": is_municipal_staff(user),
         "expert": is_expert(user),
         "coordinator": is_coordinator(user),
     }

@@ -15,7 +15,8 @@ import pytest
 from django.utils import timezone
 
 from bookings.models import ConsultationBooking
-from consult.models import MembershipApplication, Municipality, ParticipationPlan
+from consult.models import MembershipApplication, Municipality, Organisation, ParticipationPlan
+from events.models import Registration
 from notifications import delivery
 from notifications.models import Notification
 from tests import factories
@@ -47,12 +48,61 @@ def link_from_eml(folder: Path, recipient: str, path_part: str) -> str:
     return "/" + links[-1].split("://", 1)[1].split("/", 1)[1]
 
 
-def test_municipality_applies_is_approved_describes_a_plan_and_books_a_consultation(
-    live_server, browser_page, settings, tmp_path
-):
+@pytest.fixture
+def mailbox(settings, tmp_path, live_server) -> Path:  # type: ignore[no-untyped-def]
+    """Mail as .eml files in a folder of the test; links in it point at the live server."""
     settings.EMAIL_BACKEND = "notifications.mail_backend.EmlFileBackend"
     settings.EMAIL_FILE_PATH = str(tmp_path)
     settings.SITE_URL = live_server.url
+    return tmp_path
+
+
+def confirm_address(journey: Journey, mailbox: Path, address: str) -> None:
+    """Open the double opt-in link of the .eml; only the button on its page confirms."""
+    page = journey.page
+    journey.go(link_from_eml(mailbox, address, "/bestaetigen/"))
+    assert MembershipApplication.objects.get(email=address).status == "email_unverified"
+    journey.step("confirm page")
+    page.get_by_role("button", name="Adresse bestätigen").click()
+    assert "Ihre Adresse ist bestätigt" in page.inner_text("main")
+    assert MembershipApplication.objects.get(email=address).status == "pending"
+    journey.step("confirmed")
+
+
+def approve(journey: Journey, coordinator, name: str) -> None:  # type: ignore[no-untyped-def]
+    """A coordinator admits the applicant on the back-office page, then logs out."""
+    page = journey.page
+    journey.go("/login/")
+    page.get_by_label("Benutzername", exact=False).fill(coordinator.username)
+    page.get_by_label("Passwort").fill("secret-pass-123")
+    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_role("link", name="Mitgliedsanträge").first.click()
+    page.wait_for_url("**/koordination/mitglieder/")
+    journey.step("applications")
+    page.get_by_role("button", name=f"„{name}“ aufnehmen").click()
+    assert "ist aufgenommen" in page.inner_text("main")
+    journey.step("approved")
+    page.get_by_role("button", name="Abmelden", exact=False).click()
+
+
+def save_password(journey: Journey, password: str) -> None:
+    page = journey.page
+    page.locator("#id_password1").fill(password)
+    page.locator("#id_password2").fill(password)
+    page.get_by_role("button", name="Passwort speichern").click()
+
+
+def log_in(journey: Journey, address: str) -> None:
+    page = journey.page
+    page.get_by_label("Benutzername", exact=False).fill(address)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url(journey.base_url + "/")
+
+
+def test_municipality_applies_is_approved_describes_a_plan_and_books_a_consultation(
+    live_server, browser_page, mailbox
+):
     coordinator = factories.coordinator()
     expert = factories.ExpertProfileFactory(
         display_name="Dr. Paula Prozess", levels={"procedure-design": 3}
@@ -86,46 +136,20 @@ def test_municipality_applies_is_approved_describes_a_plan_and_books_a_consultat
     page.wait_for_url("**/mitglied-werden/danke/")
     journey.step("check your mail")
 
-    confirm = link_from_eml(tmp_path, "beteiligung@weimar.example", "/bestaetigen/")
-    journey.go(confirm)
-    assert MembershipApplication.objects.get().status == "email_unverified"
-    journey.step("confirm page")
-    page.get_by_role("button", name="Adresse bestätigen").click()
-    assert "Ihre Adresse ist bestätigt" in page.inner_text("main")
-    assert MembershipApplication.objects.get().status == "pending"
-    journey.step("confirmed")
-
-    journey.go("/login/")
-    page.get_by_label("Benutzername", exact=False).fill(coordinator.username)
-    page.get_by_label("Passwort").fill("secret-pass-123")
-    page.get_by_role("button", name="Anmelden").click()
-    page.get_by_role("link", name="Mitgliedsanträge").first.click()
-    page.wait_for_url("**/koordination/mitglieder/")
-    journey.step("applications")
-    page.get_by_role("button", name="„Weimar“ aufnehmen").click()
-    assert "ist aufgenommen" in page.inner_text("main")
-    journey.step("approved")
+    confirm_address(journey, mailbox, "beteiligung@weimar.example")
+    approve(journey, coordinator, "Weimar")
     assert Municipality.objects.get(ags="16055000").kind == "stadt"
-    page.get_by_role("button", name="Abmelden", exact=False).click()
 
-    set_password = link_from_eml(tmp_path, "beteiligung@weimar.example", "/passwort-setzen/")
-    journey.go(set_password)
+    journey.go(link_from_eml(mailbox, "beteiligung@weimar.example", "/passwort-setzen/"))
     journey.step("set password")
-    page.locator("#id_password1").fill("12345678")
-    page.locator("#id_password2").fill("12345678")
-    page.get_by_role("button", name="Passwort speichern").click()
+    save_password(journey, "12345678")
     assert page.locator("#id_password2_errors").is_visible()
     journey.step("weak password refused")
-    page.locator("#id_password1").fill(PASSWORD)
-    page.locator("#id_password2").fill(PASSWORD)
-    page.get_by_role("button", name="Passwort speichern").click()
+    save_password(journey, PASSWORD)
     page.wait_for_url("**/login/**")
     journey.step("password saved")
 
-    page.get_by_label("Benutzername", exact=False).fill("beteiligung@weimar.example")
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    page.wait_for_url(journey.base_url + "/")
+    log_in(journey, "beteiligung@weimar.example")
     page.get_by_role("link", name="Vorhaben").first.click()
     page.get_by_role("link", name="Neues Vorhaben beschreiben").click()
     page.get_by_label("Titel").fill("Bürgerhaushalt Weimar 2028")
@@ -167,4 +191,66 @@ def test_municipality_applies_is_approved_describes_a_plan_and_books_a_consultat
     assert "Weimar" in page.inner_text("main")
     journey.step("organisation page")
     assert journey.requested
+    assert not any("/admin/" in url for url in journey.requested)
+
+
+def test_association_applies_is_approved_and_registers_for_a_seminar_with_its_data_prefilled(
+    live_server, browser_page, mailbox
+):
+    coordinator = factories.coordinator()
+    seminar = factories.EventFactory(title_de="Seminar: Jugendbeteiligung im Verein")
+    journey = Journey(browser_page, "joining-association", live_server.url)
+    page = browser_page
+    address = "vorstand@kinderrechte.example"
+
+    journey.go("/mitglied-werden/")
+    page.get_by_label("Name der Organisation oder Kommune").fill("Kinderrechte Jena e. V.")
+    page.locator("#id_kind").select_option("association")
+    page.locator("#id_state").select_option("Thüringen")
+    page.get_by_label("Ihr Name").fill("Vera Verein")
+    page.get_by_label("Ihre E-Mail-Adresse").fill(address)
+    page.get_by_label("Ich bin einverstanden", exact=False).check()
+    journey.step("join form filled")
+    page.get_by_role("button", name="Antrag absenden").click()
+    page.wait_for_url("**/mitglied-werden/danke/")
+
+    confirm_address(journey, mailbox, address)
+    approve(journey, coordinator, "Kinderrechte Jena e. V.")
+    association = Organisation.objects.get(name="Kinderrechte Jena e. V.")
+    assert association.kind == "association" and association.ags == ""
+
+    journey.go(link_from_eml(mailbox, address, "/passwort-setzen/"))
+    journey.step("set password")
+    save_password(journey, PASSWORD)
+    page.wait_for_url("**/login/**")
+    log_in(journey, address)
+    navigation = page.get_by_role("navigation").first
+    assert navigation.get_by_role("link", name="Organisation").is_visible()
+    for municipal_only in ("Vorhaben", "Anfragen", "Termine"):
+        assert navigation.get_by_role("link", name=municipal_only, exact=True).count() == 0
+    journey.step("home without plans")
+
+    page.get_by_role("link", name="Veranstaltungen").first.click()
+    page.get_by_role("link", name="Seminar: Jugendbeteiligung im Verein").click()
+    assert page.locator("#id_name").input_value() == "Vera Verein"
+    assert page.locator("#id_email").input_value() == address
+    assert page.locator("#id_municipality_name").input_value() == "Kinderrechte Jena e. V."
+    journey.step("registration prefilled")
+    page.get_by_label("Ich bin einverstanden", exact=False).check()
+    page.get_by_role("button", name="Verbindlich anmelden").click()
+    assert f"Wir haben eine E-Mail an {address} geschickt" in page.inner_text("main")
+    journey.step("registration received")
+
+    journey.go(link_from_eml(mailbox, address, "/registrations/"))
+    page.get_by_role("button", name="Anmeldung bestätigen").click()
+    assert "bestätigt" in page.inner_text("#registration-status")
+    journey.step("registration confirmed")
+    registration = Registration.objects.get(event=seminar)
+    assert registration.status == "confirmed"
+    assert (registration.name, registration.email) == ("Vera Verein", address)
+    assert registration.municipality == association
+
+    journey.go("/vorhaben/neu/")
+    assert "nicht gefunden" in page.inner_text("main").lower()
+    assert not ParticipationPlan.objects.exists()
     assert not any("/admin/" in url for url in journey.requested)
