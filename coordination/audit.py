@@ -7,6 +7,7 @@ from typing import Any
 
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, QuerySet
 
@@ -27,7 +28,11 @@ def tracked_models() -> dict[str, tuple[type[Model], list[str]]]:
     from library.models import Resource
 
     searchable = ["search_text", "search_vector", "body_html"]
+    # Accounts: activation and roles (groups) are recorded; who the person is and their logins
+    # are not (an account's deletion empties them, the trail must not keep them).
+    account_personal = ["username", "first_name", "last_name", "email", "password", "last_login"]
     return {
+        "account": (get_user_model(), account_personal),
         "event": (Event, []),
         "session": (EventSession, []),
         "registration": (Registration, _PERSONAL),

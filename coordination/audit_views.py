@@ -20,6 +20,7 @@ class TrailFilter(forms.Form):
         required=False,
         choices=[
             ("", _("alle")),
+            ("account", _("Konto")),
             ("event", _("Veranstaltung")),
             ("session", _("Termin")),
             ("registration", _("Anmeldung")),

@@ -6,7 +6,9 @@ from coordination import (
     audit_views,
     consultation_views,
     event_views,
+    expert_views,
     library_views,
+    member_views,
     report_views,
     views,
 )
@@ -135,5 +137,35 @@ urlpatterns = [
         "koordination/bibliothek/<int:resource_id>/veroeffentlichen-entwurf/",
         library_views.resource_publish,
         name="backoffice-resource-publish",
+    ),
+    # Members: the landing page, organisations, people, the expert pool.
+    path("koordination/netzwerk/", member_views.landing, name="backoffice-members"),
+    path(
+        "koordination/organisationen/",
+        member_views.organisation_list,
+        name="backoffice-organisations",
+    ),
+    path(
+        "koordination/organisationen/<int:organisation_id>/",
+        member_views.organisation_page,
+        name="backoffice-organisation",
+    ),
+    path("koordination/personen/", member_views.people, name="backoffice-people"),
+    path(
+        "koordination/personen/<int:user_id>/<slug:action>/",
+        member_views.person_activity,
+        name="backoffice-person-activity",
+    ),
+    path("koordination/expertinnen/", expert_views.pool, name="expert-pool"),
+    path("koordination/expertinnen/einladen/", expert_views.invite, name="expert-invite"),
+    path(
+        "koordination/expertinnen/bewerbungen/<int:pk>/<slug:decision>/",
+        expert_views.decide,
+        name="expert-application-decide",
+    ),
+    path(
+        "koordination/expertinnen/<int:pk>/<slug:action>/",
+        expert_views.set_activity,
+        name="expert-activity",
     ),
 ]

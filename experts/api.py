@@ -3,11 +3,9 @@ rules and exceptions). Matches and free slots need the bookings: bookings/ serve
 
 from __future__ import annotations
 
-import json
 from datetime import date, time
 from typing import Any
 
-from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -33,7 +31,7 @@ from experts.models import (
     ExpertProfile,
     ExpertTopic,
 )
-from experts.selectors import availability_of, exceptions_shown_from
+from experts.selectors import availability_of, exceptions_shown_from, json_list_has
 
 
 def english() -> bool:
@@ -187,15 +185,6 @@ class ProfilePermission(permissions.BasePermission):
         return services.can_edit_profile(request.user, obj)
 
 
-def _json_list_has(field: str, value: str) -> Q:
-    """Rows whose JSON list `field` contains `value` (PostgreSQL: jsonb @>; else the text)."""
-    if connection.vendor == "postgresql":
-        return Q(**{f"{field}__contains": [value]})
-    # SQLite has no JSON containment; the list is stored as JSON text with ASCII escapes, and
-    # the quotes around the needle make it match a whole item ("Sachsen", not "Sachsen-Anhalt").
-    return Q(**{f"{field}__icontains": json.dumps(value)})
-
-
 class ExpertViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -232,7 +221,7 @@ class ExpertViewSet(
             )
         for param, field in (("state", "states"), ("language", "languages"), ("format", "formats")):
             if value := params.get(param):
-                queryset = queryset.filter(_json_list_has(field, value))
+                queryset = queryset.filter(json_list_has(field, value))
         return queryset
 
     def perform_create(self, serializer):  # type: ignore[no-untyped-def]

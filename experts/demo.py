@@ -21,6 +21,7 @@ from consult.cities import german_cities
 from consult.models import Municipality, Topic
 from core import demo_data
 from core.roles import EXPERT
+from experts import joining_demo
 from experts.models import AvailabilityRule, ExpertProfile, ExpertTopic
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - documented demo logins, DEBUG only
@@ -140,3 +141,4 @@ def seed(*, options: dict[str, Any], out: Any) -> None:
         first = ExpertProfile.objects.filter(user__username__startswith="expert-").count() + 1
         _create(range(first, first + extra), rng=rng, progress=True)
     out.write(f"  Expert*innen: {ExpertProfile.objects.count()}")
+    joining_demo.seed(out=out)

@@ -28,6 +28,7 @@ from core.validators import check_text
 from experts import services as expert_services
 from experts.joining_models import ExpertApplication
 from experts.models import ExpertProfile
+from experts.selectors import json_list_has
 
 Status = ExpertApplication.Status
 CONFIRM = "expert-confirm"
@@ -373,21 +374,44 @@ def invite(
 # --- activation -------------------------------------------------------------------------------
 
 
-def experts_for(user: Any) -> QuerySet[ExpertProfile]:
+POOL_STATUSES = ("active", "paused")
+
+
+def experts_for(
+    user: Any, *, text: str = "", topic: str = "", state: str = "", status: str = ""
+) -> QuerySet[ExpertProfile]:
+    """The pool for coordinators (nobody else), searched by name, e-mail or organisation, a
+    topic (slug), a Land served and the status (active or paused), paused first."""
     if not is_coordinator(user):
         return ExpertProfile.objects.none()
-    return ExpertProfile.objects.select_related("user").order_by("active", "display_name", "id")
+    qs = ExpertProfile.objects.select_related("user").order_by("active", "display_name", "id")
+    if text:
+        qs = qs.filter(
+            Q(display_name__icontains=text)
+            | Q(email__icontains=text)
+            | Q(organisation__icontains=text)
+        )
+    if topic:
+        qs = qs.filter(topic_levels__topic__slug=topic)
+    if state:
+        qs = qs.filter(json_list_has("states", state))
+    if status in POOL_STATUSES:
+        qs = qs.filter(active=status == "active")
+    return qs
 
 
 @transaction.atomic
 def set_activity(
-    *, actor: Any, expert_id: int, active: bool, monthly_capacity: int | None = None
+    *, actor: Any, expert_id: int, active: bool | None, monthly_capacity: int | None = None
 ) -> ExpertProfile:
-    """Activate an expert for matching or pause them; optionally their monthly capacity."""
+    """Activate an expert for matching or pause them (the matcher leaves a paused expert out;
+    their bookings stay); and/or set their monthly capacity. None leaves a value as it is."""
     expert = experts_for(actor).filter(pk=expert_id).first()
     if expert is None:
         raise NotFound(_("Nicht gefunden."))
-    changes: dict[str, Any] = {"active": active}
+    changes: dict[str, Any] = {}
+    if active is not None:
+        changes["active"] = active
     if monthly_capacity is not None:
         changes["monthly_capacity"] = monthly_capacity
     expert = expert_services.update_profile(actor=actor, expert=expert, **changes)

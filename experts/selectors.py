@@ -7,12 +7,14 @@ added here, in ``slot_inputs`` and ``earliest_slots``: experts owns the calendar
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db import connection
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from experts import calendars
@@ -47,6 +49,7 @@ __all__ = [
     "exceptions_shown_from",
     "experts_with_availability",
     "free_slots_for",
+    "json_list_has",
     "slot_exceptions",
     "slot_inputs",
     "slot_policy",
@@ -221,6 +224,15 @@ def experts_with_availability(
             Prefetch("exceptions", queryset=exceptions),
         )
     )
+
+
+def json_list_has(field: str, value: str) -> Q:
+    """Rows whose JSON list `field` contains `value` (PostgreSQL: jsonb @>; else the text)."""
+    if connection.vendor == "postgresql":
+        return Q(**{f"{field}__contains": [value]})
+    # SQLite has no JSON containment; the list is stored as JSON text with ASCII escapes, and
+    # the quotes around the needle make it match a whole item ("Sachsen", not "Sachsen-Anhalt").
+    return Q(**{f"{field}__icontains": json.dumps(value)})
 
 
 def exceptions_shown_from() -> date:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,16 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils.text import slugify
 
-from consult.models import ConsultationRequest, Municipality, ParticipationPlan
+from consult.choices import OrganisationKind
+from consult.models import (
+    ConsultationRequest,
+    MembershipApplication,
+    Municipality,
+    ParticipationPlan,
+)
 from core import demo_data
 from events.models import Event, Registration
+from experts.joining_models import ExpertApplication
 from experts.models import ExpertProfile
 from library.models import Resource
 
@@ -23,12 +31,14 @@ pytestmark = pytest.mark.django_db
 
 # Counted on a fresh database seeded by the Python literals before they moved to YAML, plus the
 # membership demo of issue 17 (consult/membership_demo.py): 10 organisations of the other kinds,
-# each with its admin login staff-<slug>, and 5 applications.
+# each with its admin login staff-<slug>, and 6 applications; and 3 applications to the expert
+# pool (experts/joining_demo.py).
 EXPECTED_COUNTS = {
     "auth.User": 73 + 10,
     "consult.Municipality": 42 + 10,
     "consult.StaffMembership": 42 + 10,
-    "consult.MembershipApplication": 5,
+    "consult.MembershipApplication": 6,
+    "experts.ExpertApplication": 3,
     "consult.ParticipationPlan": 6,
     "consult.ConsultationRequest": 6,
     "consult.RequestTopic": 15,
@@ -90,6 +100,23 @@ def test_seed_demo_makes_the_same_rows_and_texts_as_before_and_again_nothing_new
     call_command("seed_demo", stdout=io.StringIO())
     assert _counts() == first == EXPECTED_COUNTS
     assert _texts() == texts == EXPECTED_TEXTS
+
+
+def test_seed_demo_has_a_member_of_every_kind_and_applications_waiting_for_a_coordinator():
+    call_command("seed_demo", stdout=io.StringIO())
+    kinds = set(Municipality.objects.values_list("kind", flat=True))
+    assert kinds == set(OrganisationKind.values)
+    statuses = Counter(MembershipApplication.objects.values_list("status", flat=True))
+    assert statuses == {"pending": 3, "email_unverified": 2, "info_requested": 1}
+    pool = Counter(ExpertApplication.objects.values_list("status", flat=True))
+    assert pool == {"pending": 2, "email_unverified": 1}
+    # Confirmed ones say when; unconfirmed ones do not (the back office lists by that).
+    assert not MembershipApplication.objects.filter(
+        status="email_unverified", confirmed_at__isnull=False
+    ).exists()
+    assert not ExpertApplication.objects.filter(
+        status="pending", confirmed_at__isnull=True
+    ).exists()
 
 
 def test_seed_demo_creates_the_documented_logins_with_password_demo():
