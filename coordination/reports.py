@@ -7,16 +7,20 @@ import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from django.db.models import Avg, Count, F, Q
-from django.db.models.functions import TruncMonth
-from django.utils import translation
+from django.conf import settings
+from django.db.models import Avg, Count, F, FloatField, Q
+from django.db.models.functions import Cast, Greatest, TruncMonth
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from bookings.models import ConsultationBooking
 from consult.choices import FederalState
+from coordination.consultations import month_range
 from events.models import Event, Registration
 from events.selectors import with_counts
+from experts.models import ExpertProfile
 
 HELD = (ConsultationBooking.Status.CONFIRMED, ConsultationBooking.Status.COMPLETED)
 MONTHS = 12
@@ -165,6 +169,56 @@ def feedback(now: datetime) -> Report:
     return Report("feedback", _("Durchschnittliche Bewertung pro Monat (1–5)"), _("Sterne"), bars)
 
 
+def _months(now: datetime) -> tuple[datetime, datetime, datetime]:
+    """The first instants (Berlin) of this month, the next and the one after."""
+    local = timezone.localtime(now, ZoneInfo(settings.TIME_ZONE))
+    first, second = month_range(f"{local.year:04d}-{local.month:02d}")
+    return first, second, month_range(f"{second.year:04d}-{second.month:02d}")[1]
+
+
+def expert_load(now: datetime) -> Report:
+    """Per active expert: consultations this month and next in the states that use capacity,
+    against the monthly capacity; the bar is this month's share. One query; the 40 fullest."""
+    first, second, third = _months(now)
+    uses = Q(bookings__status__in=ConsultationBooking.USES_CAPACITY)
+    rows = (
+        ExpertProfile.objects.filter(active=True)
+        .annotate(
+            this=Count(
+                "bookings", filter=uses & Q(bookings__start__gte=first, bookings__start__lt=second)
+            ),
+            next=Count(
+                "bookings", filter=uses & Q(bookings__start__gte=second, bookings__start__lt=third)
+            ),
+        )
+        .annotate(load=Cast(F("this") * 100, FloatField()) / Greatest(F("monthly_capacity"), 1))
+        .order_by("-load", "-next", "display_name", "id")
+        .values("display_name", "monthly_capacity", "this", "next", "load")[:40]
+    )
+    months = (first.strftime("%m/%Y"), second.strftime("%m/%Y"))
+    bars = [
+        Bar(
+            r["display_name"],
+            round(r["load"]),  # capacity 0 counts as 1: any booking then shows as over
+            _("%(m1)s: %(a)d von %(c)d, %(m2)s: %(b)d von %(c)d")
+            % {
+                "m1": months[0],
+                "a": r["this"],
+                "m2": months[1],
+                "b": r["next"],
+                "c": r["monthly_capacity"],
+            },
+        )
+        for r in rows
+    ]
+    return Report(
+        "auslastung",
+        _("Auslastung der Expert*innen (Anteil der Monatskapazität, dieser und nächster Monat)"),
+        _("% der Kapazität"),
+        bars,
+    )
+
+
 REPORTS: dict[str, Callable[[datetime], Report]] = {
     "monat": per_month,
     "land": per_state,
@@ -172,4 +226,5 @@ REPORTS: dict[str, Callable[[datetime], Report]] = {
     "wartezeit": time_to_booking,
     "veranstaltungen": event_rates,
     "feedback": feedback,
+    "auslastung": expert_load,
 }

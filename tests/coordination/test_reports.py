@@ -1,14 +1,16 @@
 """The reports page: coordinators only, SVG charts, a CSV each, constant query count."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
+from coordination.reports import expert_load
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-SLUGS = ("monat", "land", "thema", "wartezeit", "veranstaltungen", "feedback")
+SLUGS = ("monat", "land", "thema", "wartezeit", "veranstaltungen", "feedback", "auslastung")
 
 
 def _bookings(n, *, expert=None):  # type: ignore[no-untyped-def]
@@ -57,3 +59,42 @@ def test_reports_query_count_is_constant(coordinator_client, django_assert_max_n
         factories.EventFactory()
     with django_assert_max_num_queries(len(few.captured_queries)):
         coordinator_client.get("/koordination/berichte/")
+
+
+def test_expert_load_counts_this_and_next_month_against_capacity(
+    coordinator_client, coordinator, django_assert_num_queries
+):
+    now = datetime(2027, 6, 15, 10, 0, tzinfo=UTC)
+    june, july, august = (datetime(2027, m, 10, 8, 0, tzinfo=UTC) for m in (6, 7, 8))
+    anna = factories.ExpertProfileFactory(display_name="Anna", monthly_capacity=4)
+    bert = factories.ExpertProfileFactory(display_name="Bert", monthly_capacity=2)
+    factories.ExpertProfileFactory(display_name="Ruhend", monthly_capacity=3, active=False)
+    counted = ("requested", "confirmed", "completed")
+    for i, status in enumerate((*counted, "declined", "cancelled", "held")):
+        factories.ConsultationBookingFactory(
+            expert=anna, status=status, start=june + timedelta(hours=2 * i)
+        )
+    factories.ConsultationBookingFactory(expert=anna, status="confirmed", start=july)
+    factories.ConsultationBookingFactory(expert=anna, status="confirmed", start=august)
+    factories.ConsultationBookingFactory(expert=bert, status="no_show", start=june)
+    # The last evening of May in Berlin is 31 May 22:30 UTC... and 1 June 00:30 in Berlin.
+    factories.ConsultationBookingFactory(
+        expert=bert, status="confirmed", start=datetime(2027, 5, 31, 22, 30, tzinfo=UTC)
+    )
+
+    with django_assert_num_queries(1):
+        report = expert_load(now)
+
+    by_name = {bar.label: bar for bar in report.bars}
+    assert set(by_name) == {"Anna", "Bert"}
+    assert by_name["Anna"].value == 75  # 3 of 4
+    assert by_name["Anna"].note == "06/2027: 3 von 4, 07/2027: 1 von 4"
+    assert by_name["Bert"].value == 100  # 2 of 2: the no-show and the Berlin 1 June
+    assert by_name["Bert"].note == "06/2027: 2 von 2, 07/2027: 0 von 2"
+    assert [bar.label for bar in report.bars] == ["Bert", "Anna"]  # fullest first
+    with time_machine.travel(now, tick=False):
+        coordinator_client.force_login(coordinator)  # a session of today's date has expired
+        response = coordinator_client.get("/koordination/berichte/auslastung.csv")
+        page = coordinator_client.get("/koordination/berichte/").content.decode()
+    assert "Anna;75;06/2027: 3 von 4, 07/2027: 1 von 4" in response.content.decode()
+    assert 'id="report-auslastung"' in page
