@@ -59,27 +59,12 @@ def _organisation(entry: dict[str, Any], *, password_hash: str) -> None:
     )
 
 
-def _application(entry: dict[str, Any], *, now: dt.datetime) -> None:
-    spec = dict(entry)
-    status = spec.pop("status")
-    MembershipApplication.objects.get_or_create(
-        email=spec["email"],
-        defaults={
-            **spec,
-            "status": status,
-            "consent_at": now,
-            "confirmed_at": None if status == "email_unverified" else now,
-            "created_at": now,
-        },
-    )
-
-
 def seed(*, password_hash: str, out: Any) -> None:
     for entry in ORGANISATIONS:
         _organisation(entry, password_hash=password_hash)
     now = timezone.now()
     for entry in APPLICATIONS:
-        _application(entry, now=now)
+        demo_data.application(MembershipApplication, entry, now=now)
     out.write(
         f"  Organisationen anderer Art: {len(ORGANISATIONS)}, offene Mitgliedsanträge: "
         f"{MembershipApplication.objects.filter(status__in=['pending', 'info_requested']).count()}"

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.utils import timezone
@@ -16,24 +15,9 @@ APPLICATIONS: list[dict[str, Any]] = demo_data.load("experts", "expert_applicati
 ]
 
 
-def _application(entry: dict[str, Any], *, now: dt.datetime) -> None:
-    spec = dict(entry)
-    status = spec.pop("status")
-    ExpertApplication.objects.get_or_create(
-        email=spec["email"],
-        defaults={
-            **spec,
-            "status": status,
-            "consent_at": now,
-            "confirmed_at": None if status == ExpertApplication.Status.EMAIL_UNVERIFIED else now,
-            "created_at": now,
-        },
-    )
-
-
 def seed(*, out: Any) -> None:
     now = timezone.now()
     for entry in APPLICATIONS:
-        _application(entry, now=now)
+        demo_data.application(ExpertApplication, entry, now=now)
     waiting = ExpertApplication.objects.filter(status=ExpertApplication.Status.PENDING).count()
     out.write(f"  offene Bewerbungen für den Expert*innen-Pool: {waiting}")
