@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,14 +16,13 @@ from consult import selectors as consult_selectors
 from consult.choices import FederalState
 from consult.forms import add_domain_error
 from coordination.gate import backoffice
-from coordination.member_views import back_to_list
+from coordination.member_views import ANY, back_to_list, list_page, search_criteria
 from core.api_fields import MAX_ID
 from core.errors import DomainError
 from experts import joining
 from experts.joining_models import ExpertApplication
 from experts.joining_views import LANGUAGES
 
-PAGE_SIZE = 50
 # The path's verb → the activity it sets (None: the capacity only).
 ACTIONS = {"freischalten": True, "pausieren": False, "kapazitaet": None}
 
@@ -60,13 +58,13 @@ class PoolFilter(forms.Form):
     state = forms.ChoiceField(
         label=gettext_lazy("Bundesland"),
         required=False,
-        choices=[("", gettext_lazy("alle")), *FederalState.choices],
+        choices=[ANY, *FederalState.choices],
     )
     status = forms.ChoiceField(
         label=gettext_lazy("Status"),
         required=False,
         choices=[
-            ("", gettext_lazy("alle")),
+            ANY,
             ("active", gettext_lazy("freigeschaltet")),
             ("paused", gettext_lazy("pausiert oder noch nicht freigeschaltet")),
         ],
@@ -75,24 +73,15 @@ class PoolFilter(forms.Form):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         topics = [(t.slug, t.name) for t in consult_selectors.topics()]
-        self.fields["topic"].choices = [("", _("alle")), *topics]
+        self.fields["topic"].choices = [ANY, *topics]
 
 
 @backoffice
 def pool(request: HttpRequest) -> HttpResponse:
     pending = joining.applications_for(request.user).filter(status=ExpertApplication.Status.PENDING)
     search = PoolFilter(request.GET or None)
-    wanted = search.cleaned_data if search.is_bound and search.is_valid() else {}
-    experts = joining.experts_for(
-        request.user,
-        text=(wanted.get("q") or "").strip(),
-        topic=wanted.get("topic") or "",
-        state=wanted.get("state") or "",
-        status=wanted.get("status") or "",
-    ).prefetch_related("topic_levels__topic")
-    page = Paginator(experts, PAGE_SIZE).get_page(request.GET.get("seite"))
-    query = request.GET.copy()
-    query.pop("seite", None)
+    experts = joining.experts_for(request.user, **search_criteria(search))
+    page, query = list_page(request, experts.prefetch_related("topic_levels__topic"))
     return render(
         request,
         "coordination/backoffice/experts.html",
@@ -100,7 +89,7 @@ def pool(request: HttpRequest) -> HttpResponse:
             "pending": pending,
             "page": page,
             "search": search,
-            "query": query.urlencode(),
+            "query": query,
             "decline_form": DeclineForm(),
         },
     )

@@ -27,8 +27,8 @@ from core.api_fields import MAX_ID
 from core.errors import DomainError
 
 PAGE_SIZE = 50
-_ANY = ("", gettext_lazy("alle"))
-_YES_NO = [_ANY, ("yes", gettext_lazy("ja")), ("no", gettext_lazy("nein"))]
+ANY = ("", gettext_lazy("alle"))
+_YES_NO = [ANY, ("yes", gettext_lazy("ja")), ("no", gettext_lazy("nein"))]
 EDITABLE = (
     "name",
     "kind",
@@ -46,11 +46,11 @@ class OrganisationFilter(forms.Form):
         label=gettext_lazy("Name, AGS oder Landkreis"), required=False, max_length=100
     )
     kind = forms.ChoiceField(
-        label=gettext_lazy("Art"), required=False, choices=[_ANY, *OrganisationKind.choices]
+        label=gettext_lazy("Art"), required=False, choices=[ANY, *OrganisationKind.choices]
     )
     country = forms.ChoiceField(label=gettext_lazy("Land (Staat)"), required=False)
     state = forms.ChoiceField(
-        label=gettext_lazy("Bundesland"), required=False, choices=[_ANY, *FederalState.choices]
+        label=gettext_lazy("Bundesland"), required=False, choices=[ANY, *FederalState.choices]
     )
     listed = forms.ChoiceField(
         label=gettext_lazy("im Mitgliederverzeichnis"), required=False, choices=_YES_NO
@@ -58,7 +58,7 @@ class OrganisationFilter(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [_ANY, *((c, c) for c in members.countries_in_use())]
+        self.fields["country"].choices = [ANY, *((c, c) for c in members.countries_in_use())]
 
 
 class OrganisationForm(forms.Form):
@@ -101,7 +101,7 @@ class PeopleFilter(forms.Form):
         label=gettext_lazy("Rolle"),
         required=False,
         choices=[
-            _ANY,
+            ANY,
             ("coordinator", gettext_lazy("Koordination")),
             ("staff", gettext_lazy("Mitarbeiter*in einer Organisation")),
             ("expert", gettext_lazy("Expert*in")),
@@ -111,12 +111,15 @@ class PeopleFilter(forms.Form):
     active = forms.ChoiceField(label=gettext_lazy("aktiv"), required=False, choices=_YES_NO)
 
 
-def _criteria(form: forms.Form) -> dict[str, Any]:
+def search_criteria(form: forms.Form) -> dict[str, str]:
+    """A search form's values as the selector's keyword arguments (its `q` is `text`)."""
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    return {name: (value or "").strip() for name, value in data.items()}
+    return {
+        ("text" if name == "q" else name): (value or "").strip() for name, value in data.items()
+    }
 
 
-def _page(request: HttpRequest, items: Any) -> tuple[Any, str]:
+def list_page(request: HttpRequest, items: Any) -> tuple[Any, str]:
     """The requested page of `items` and the query to link its neighbours with."""
     query = request.GET.copy()
     query.pop("seite", None)
@@ -133,20 +136,9 @@ def landing(request: HttpRequest) -> HttpResponse:
 @backoffice
 def organisation_list(request: HttpRequest) -> HttpResponse:
     search = OrganisationFilter(request.GET or None)
-    wanted = _criteria(search)
-    found = members.organisations(
-        text=wanted.get("q", ""),
-        kind=wanted.get("kind", ""),
-        country=wanted.get("country", ""),
-        state=wanted.get("state", ""),
-        listed=wanted.get("listed", ""),
-    )
-    page, query = _page(request, found)
-    return render(
-        request,
-        "coordination/backoffice/organisations.html",
-        {"search": search, "page": page, "query": query},
-    )
+    page, query = list_page(request, members.organisations(**search_criteria(search)))
+    context = {"search": search, "page": page, "query": query}
+    return render(request, "coordination/backoffice/organisations.html", context)
 
 
 @backoffice
@@ -187,16 +179,9 @@ def organisation_page(request: HttpRequest, organisation_id: int) -> HttpRespons
 @backoffice
 def people(request: HttpRequest) -> HttpResponse:
     search = PeopleFilter(request.GET or None)
-    wanted = _criteria(search)
-    found = members.accounts(
-        text=wanted.get("q", ""), role=wanted.get("role", ""), active=wanted.get("active", "")
-    )
-    page, query = _page(request, found)
-    return render(
-        request,
-        "coordination/backoffice/people.html",
-        {"search": search, "page": page, "query": query},
-    )
+    page, query = list_page(request, members.accounts(**search_criteria(search)))
+    context = {"search": search, "page": page, "query": query}
+    return render(request, "coordination/backoffice/people.html", context)
 
 
 @backoffice
