@@ -214,7 +214,7 @@ def expert_load(now: datetime) -> Report:
     return Report(
         "auslastung",
         _("Auslastung der Expert*innen (Anteil der Monatskapazität, dieser und nächster Monat)"),
-        _("% der Kapazität"),
+        _("Prozent der Kapazität"),
         bars,
     )
 

@@ -241,3 +241,9 @@ def test_pages_speak_english(coordinator_client, data):
     coordinator_client.cookies["django_language"] = "en"
     text = coordinator_client.get(LIST, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Consultations" in text
+
+
+def test_request_page_speaks_english(coordinator_client, booked):
+    url = f"{LIST}anfragen/{booked['youth'].pk}/?expert={booked['jana'].pk}"
+    text = coordinator_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Matching experts and why" in text and "Assign the request to Jana Jugend" in text
