@@ -24,8 +24,10 @@ from rest_framework.views import APIView
 from bookings import selectors, services
 from bookings.actions import ACTIONS, BookingAction
 from bookings.models import ConsultationBooking
+from bookings.request_summary import with_request_details
 from bookings.serializers import (
     BookingCreateSerializer,
+    BookingDetailSerializer,
     BookingSerializer,
     parse_aware,
 )
@@ -70,7 +72,13 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         qs = selectors.bookings_for(self.request.user)
         if self.action == "list":
             qs = _filtered(qs, self.request.query_params)
+        elif self.action == "retrieve":
+            qs = with_request_details(qs)
         return qs
+
+    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+        # The detail describes the request (for the expert deciding); the list names its id.
+        return BookingDetailSerializer if self.action == "retrieve" else BookingSerializer
 
     def _done(self, booking: ConsultationBooking, code: int = status.HTTP_200_OK) -> Response:
         return Response(BookingSerializer(booking).data, status=code)

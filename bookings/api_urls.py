@@ -1,14 +1,15 @@
 """Routes of the bookings API under /api/v1/: bookings, free slots, matches, assignments,
-calendar-feed tokens."""
+calendar-feed tokens, and the experts' profiles (their detail adds feedback and free slots)."""
 
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from bookings import api, matching_api, messages_api, reassign_api
+from bookings import api, matching_api, messages_api, profile_api, reassign_api
 
 router = SimpleRouter()
 router.register("bookings", api.BookingViewSet, basename="booking")
 router.register("assignments", matching_api.AssignmentProposalViewSet, basename="assignment")
+router.register("experts", profile_api.ExpertProfileViewSet, basename="expert")
 
 urlpatterns = [
     path(

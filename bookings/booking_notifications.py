@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from bookings.models import ConsultationBooking
+from bookings.request_summary import request_summary
 from notifications import ics
 from notifications.models import Notification
 from notifications.services import Invite, Message, send_many
@@ -240,7 +241,13 @@ def notify(booking: ConsultationBooking, transition: str, *, now: datetime, acto
     """Write the outbox rows of one transition (inside the caller's transaction)."""
     roles, method = TRANSITIONS[transition]
     people = recipients(booking, roles)
-    context = {"cancelled_by_expert": actor is not None and booking.expert.user_id == actor.pk}
+    context: dict[str, Any] = {
+        "cancelled_by_expert": actor is not None and booking.expert.user_id == actor.pk
+    }
+    if transition == "requested" or (transition == "confirmed" and actor is None):
+        # A new consultation (confirmed without an actor: the expert confirms automatically):
+        # the expert's mail says what is asked, so that they decide and prepare from it.
+        context["request_summary"] = request_summary(booking)
     messages = _messages(booking, transition, people, now=now, key=transition, context=context)
     if method:
         messages += _uninvited(booking, people, method, now=now)

@@ -15,6 +15,7 @@ from rest_framework import serializers
 
 from bookings import services
 from bookings.models import ConsultationBooking
+from bookings.request_summary import RequestSummary, request_summary
 from core.api_fields import id_field
 from core.errors import Invalid
 
@@ -162,3 +163,128 @@ class FeedbackSerializer(serializers.Serializer):
     comment = serializers.CharField(
         required=False, allow_blank=True, max_length=services.MAX_REASON
     )
+
+
+# --- what the expert reads about the request (GET /api/v1/bookings/{id}/) ----------------------
+
+
+class TopicNeedSerializer(serializers.Serializer):
+    topic = serializers.CharField(help_text="slug")
+    name = serializers.CharField()
+    weight = serializers.IntegerField(help_text="1 nice to have … 3 essential")
+
+
+class PlanPhaseSerializer(serializers.Serializer):
+    phase = serializers.CharField()
+    start = serializers.DateField(allow_null=True)
+    end = serializers.DateField(allow_null=True)
+
+
+class PlanSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    stage = serializers.CharField()
+    procedure_type = serializers.CharField()
+    budget_eur = serializers.FloatField(allow_null=True)
+    channels = serializers.ListField(child=serializers.CharField())
+    target_groups = serializers.ListField(child=serializers.CharField())
+    phases = PlanPhaseSerializer(many=True)
+    description = serializers.CharField()
+
+
+class MunicipalitySummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    population = serializers.IntegerField(allow_null=True)
+    size_class = serializers.CharField(help_text="small, medium, large, metro; blank: unknown")
+    state = serializers.CharField(help_text="the German Land; blank abroad")
+    country = serializers.CharField()
+
+
+class WhySerializer(serializers.Serializer):
+    explanation = serializers.CharField()
+    source = serializers.ChoiceField(["matches", "assignment", "computed"])
+    rank = serializers.IntegerField(allow_null=True, help_text="place in the ranking shown")
+    shown_at = serializers.DateTimeField(allow_null=True)
+
+
+class RequestSummarySerializer(serializers.Serializer):
+    """The request as its consultation's expert reads it (built by ``request_json``)."""
+
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    topics = TopicNeedSerializer(many=True)
+    notes = serializers.CharField()
+    format = serializers.CharField()
+    language = serializers.CharField()
+    earliest = serializers.DateField()
+    latest = serializers.DateField()
+    duration_minutes = serializers.IntegerField()
+    plan = PlanSummarySerializer()
+    municipality = MunicipalitySummarySerializer()
+    why = WhySerializer(allow_null=True, help_text="why the matcher suggested the expert")
+
+
+class BookingDetailSerializer(BookingSerializer):
+    """One booking with its request described (the list names the request by id only)."""
+
+    request = serializers.SerializerMethodField()
+
+    @extend_schema_field(RequestSummarySerializer)
+    def get_request(self, booking: ConsultationBooking) -> dict[str, Any]:
+        return request_json(request_summary(booking))
+
+
+def request_json(summary: RequestSummary) -> dict[str, Any]:
+    """``summary`` as the API shows it, names in the active language."""
+    request = summary.request
+    plan = request.plan
+    municipality = plan.municipality
+    why = summary.why
+    return {
+        "id": request.pk,
+        "status": request.status,
+        "topics": [{"topic": t.slug, "name": t.name, "weight": t.weight} for t in summary.topics],
+        "notes": request.notes,
+        "format": request.format,
+        "language": request.language,
+        "earliest": request.earliest.isoformat(),
+        "latest": request.latest.isoformat(),
+        "duration_minutes": request.duration_minutes,
+        "plan": {
+            "id": plan.pk,
+            "title": plan.title,
+            "stage": plan.stage,
+            "procedure_type": plan.procedure_type,
+            "budget_eur": None if plan.budget_eur is None else float(plan.budget_eur),
+            "channels": list(plan.channels or []),
+            "target_groups": list(plan.target_groups or []),
+            "phases": [
+                {
+                    "phase": p.phase,
+                    "start": p.start.isoformat() if p.start else None,
+                    "end": p.end.isoformat() if p.end else None,
+                }
+                for p in summary.phases
+            ],
+            "description": plan.description,
+        },
+        "municipality": {
+            "id": municipality.pk,
+            "name": municipality.name,
+            "kind": municipality.kind,
+            "population": municipality.population,
+            "size_class": municipality.size_class if municipality.population else "",
+            "state": municipality.state,
+            "country": municipality.country,
+        },
+        "why": None
+        if why is None
+        else {
+            "explanation": why.explanation,
+            "source": why.source,
+            "rank": why.rank,
+            "shown_at": timezone.localtime(why.shown_at).isoformat() if why.shown_at else None,
+        },
+    }

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from bookings import message_views, views
+from bookings import message_views, profile_views, views
 from bookings.actions import PAGE_ACTIONS
 
 urlpatterns = [
@@ -29,4 +29,10 @@ urlpatterns = [
     # The link of a consultation's own online room (MEETING_PROVIDER=bbb), e-mailed.
     path("raum/<str:room>/", views.meeting_room, name="meeting-room"),
     path("expertin/anfragen/", views.expert_requests, name="expert-requests"),
+    # The expert's public profile: feedback and free slots come from the bookings.
+    path(
+        "expertinnen/<int:pk>/",
+        profile_views.expert_public_profile,
+        name="expert-public-profile",
+    ),
 ]

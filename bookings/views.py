@@ -36,6 +36,7 @@ from bookings.forms import (
 )
 from bookings.matches import matches_for
 from bookings.models import ConsultationBooking
+from bookings.request_summary import request_summary, with_request_details
 from consult import selectors as consult_selectors
 from consult.forms import add_domain_error
 from consult.models import ConsultationRequest, Municipality
@@ -272,6 +273,7 @@ def _detail_page(
             "decline_form": DeclineForm(prefix="decline"),
             "reschedule_form": RescheduleForm(prefix="reschedule"),
             "feedback_form": FeedbackForm(prefix="feedback"),
+            "request_summary": request_summary(booking),
             "thread": booking_messages.page_thread(viewer=request.user, booking=booking),
             "message_form": MessageForm(prefix="message"),
             "reschedule_days": reschedule_days,
@@ -393,10 +395,9 @@ def expert_requests(request: HttpRequest) -> HttpResponse:
     expert = request.user.expert_profile  # type: ignore[union-attr]
     now = timezone.now()
     bookings = list(
-        selectors.bookings_for(request.user)
-        .filter(expert=expert)
-        .exclude(status=Status.HELD)
-        .select_related("request__plan__municipality")
+        with_request_details(
+            selectors.bookings_for(request.user).filter(expert=expert).exclude(status=Status.HELD)
+        )
     )
     return render(
         request,

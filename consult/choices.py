@@ -5,6 +5,9 @@ They live on the ground floor because plans, requests, experts and the library a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -131,3 +134,10 @@ LANGUAGES: dict[str, str] = {
     "hsb": "Hornjoserbšćina",
 }
 LANGUAGE_CHOICES = list(LANGUAGES.items())
+
+
+def labels(values: Iterable[str] | None, choices: Iterable[tuple[str, Any]]) -> list[str]:
+    """The readable names of stored choice values, in the active language (an unknown value,
+    say from a hand-edited row, as it is)."""
+    names = dict(choices)
+    return [str(names.get(value, value)) for value in values or ()]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, time
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,7 +31,12 @@ from experts.models import (
     ExpertProfile,
     ExpertTopic,
 )
-from experts.selectors import availability_of, exceptions_shown_from, json_list_has
+from experts.selectors import (
+    availability_of,
+    exceptions_shown_from,
+    json_list_has,
+    public_profiles,
+)
 
 
 def english() -> bool:
@@ -201,15 +206,11 @@ class ExpertViewSet(
 
     def get_queryset(self) -> QuerySet[ExpertProfile]:
         user = self.request.user
-        qs = ExpertProfile.objects.prefetch_related(
-            Prefetch("topic_levels", queryset=ExpertTopic.objects.select_related("topic"))
-        ).order_by("display_name", "id")
-        if is_coordinator(user):
-            return qs.prefetch_related("conflicts")
+        qs = public_profiles(user).order_by("display_name", "id")
         if getattr(user, "is_authenticated", False):
-            # The owner sees their profile even when inactive, with its conflicts.
-            return qs.filter(Q(active=True) | Q(user_id=user.pk)).prefetch_related("conflicts")
-        return qs.filter(active=True)
+            # The owner's and the coordinators' view shows the conflicts too.
+            return qs.prefetch_related("conflicts")
+        return qs
 
     def filter_queryset(self, queryset: QuerySet[ExpertProfile]) -> QuerySet[ExpertProfile]:
         params = self.request.query_params

@@ -1,4 +1,6 @@
-"""Routes of the experts API under /api/v1/: profiles and availability."""
+"""Routes of the experts API under /api/v1/: availability, calendars, joining. The profiles'
+routes (/api/v1/experts/) are wired in bookings/api_urls.py: their detail adds the feedback and
+the next free slots, which come from the bookings."""
 
 from django.urls import path
 from rest_framework.routers import SimpleRouter
@@ -6,7 +8,6 @@ from rest_framework.routers import SimpleRouter
 from experts import api, calendar_api, joining_api
 
 router = SimpleRouter()
-router.register("experts", api.ExpertViewSet, basename="expert")
 router.register(
     "expert-applications", joining_api.ExpertApplicationViewSet, basename="expert-application"
 )

@@ -11,18 +11,21 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from core.roles import is_coordinator
 from experts import calendars
 from experts.models import (
     AvailabilityException,
     AvailabilityRule,
     CalendarConnection,
     ExpertProfile,
+    ExpertTopic,
 )
 from experts.slots import (
     Busy,
@@ -50,6 +53,7 @@ __all__ = [
     "experts_with_availability",
     "free_slots_for",
     "json_list_has",
+    "public_profiles",
     "slot_exceptions",
     "slot_inputs",
     "slot_policy",
@@ -233,6 +237,20 @@ def json_list_has(field: str, value: str) -> Q:
     # SQLite has no JSON containment; the list is stored as JSON text with ASCII escapes, and
     # the quotes around the needle make it match a whole item ("Sachsen", not "Sachsen-Anhalt").
     return Q(**{f"{field}__icontains": json.dumps(value)})
+
+
+def public_profiles(viewer: Any) -> QuerySet[ExpertProfile]:
+    """The profiles ``viewer`` may read, with their topic levels: active ones for everybody; an
+    inactive one (paused, or not yet activated, so the matcher leaves it out) only for its
+    owner and coordinators, "not found" for everyone else."""
+    qs = ExpertProfile.objects.prefetch_related(
+        Prefetch("topic_levels", queryset=ExpertTopic.objects.select_related("topic"))
+    )
+    if is_coordinator(viewer):
+        return qs
+    if getattr(viewer, "is_authenticated", False):
+        return qs.filter(Q(active=True) | Q(user_id=viewer.pk))
+    return qs.filter(active=True)
 
 
 def exceptions_shown_from() -> date:
