@@ -7,35 +7,25 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from bookings import matches as booking_matches
 from bookings import services
 from bookings.models import ConsultationBooking
 from notifications.models import Notification
 from tests import factories
+from tests.bookings.test_matches_api import _fresh_matrix_and_clock  # noqa: F401 (autouse)
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
 BERLIN = ZoneInfo("Europe/Berlin")
-NOW = dt.datetime(2030, 3, 4, 8, 0, tzinfo=dt.UTC)  # a Monday
 NOTES = "Wir möchten besonders Schulen einbinden.\nZweite Zeile der Anmerkungen."
 PHASES = [
     {"phase": "information", "start": "2030-05-01", "end": "2030-05-31"},
     {"phase": "vote", "start": "2030-09-01", "end": "2030-09-15"},
 ]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_matrix_and_clock():  # type: ignore[no-untyped-def]
-    booking_matches.reset_matrix()
-    with time_machine.travel(NOW, tick=False):
-        yield
-    booking_matches.reset_matrix()
 
 
 @pytest.fixture
