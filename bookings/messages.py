@@ -39,7 +39,6 @@ class Thread:
     messages: list[BookingMessage]
     # Older messages than the page shows exist (the API lists them all).
     truncated: bool
-    can_write: bool
 
 
 def _role(actor: Any, booking: ConsultationBooking) -> str | None:
@@ -102,7 +101,6 @@ def page_thread(*, viewer: Any, booking: ConsultationBooking) -> Thread | None:
     return Thread(
         messages=latest[:PAGE_MESSAGES][::-1],
         truncated=len(latest) > PAGE_MESSAGES,
-        can_write=True,
     )
 
 
@@ -114,13 +112,16 @@ def clean_body(body: Any) -> str:
     anything else is a 400 that says what is wrong."""
     if not isinstance(body, str):
         raise Invalid(_("Bitte eine Nachricht als Text senden."), fields={"body": [_("Text.")]})
-    text = body.replace("\r\n", "\n").strip()
+    # Checked before trimming: str.strip() would quietly drop separators such as U+001F at
+    # either end, while the same character inside the text is refused.
+    text = body.replace("\r\n", "\n")
     if validators.has_control_characters(text, multiline=True):
         raise Invalid(
             _("Die Nachricht enthält unzulässige Steuerzeichen."),
             code=validators.CODE,
             fields={"body": [validators.MESSAGE]},
         )
+    text = text.strip()
     if not text:
         raise Invalid(
             _("Die Nachricht ist leer."),

@@ -193,6 +193,8 @@ def test_every_announced_status_carries_messages(booking, staff_user, expert, st
         ("Zeile\rohne Zeilenvorschub", "control_characters"),
         ("unsichtbar\u2028Umbruch", "control_characters"),
         ("C1\x85Steuerzeichen", "control_characters"),
+        ("am Ende ein Trennzeichen\x1f", "control_characters"),
+        ("\x0c", "control_characters"),
     ],
 )
 def test_empty_too_long_or_control_characters_are_400_and_nothing_is_written(
@@ -380,6 +382,7 @@ def test_the_page_form_sends_and_shows_the_message(booking, staff_user, expert):
     )
     assert response.status_code == 302
     assert response["Location"] == f"/termine/{booking.pk}/#messages"
+    assert f'action="/termine/{booking.pk}/nachricht/#messages"' in page
     shown = client.get(response["Location"]).content.decode()
     assert "Wir freuen uns auf Sie!" in shown
     assert "Ihre Nachricht ist gesendet." in shown
@@ -429,3 +432,18 @@ def test_the_page_in_english(booking, staff_user):
         .content.decode()
     )
     assert "Messages" in page and "Your message" in page and "Send message" in page
+
+
+def test_a_long_thread_shows_its_latest_messages_oldest_first(
+    booking, staff_user, expert, monkeypatch
+):
+    monkeypatch.setattr(messages, "PAGE_MESSAGES", 3)
+    for n in range(5):
+        write(expert.user, booking, f"Nachricht Nummer {n}")
+    page = page_client(staff_user).get(f"/termine/{booking.pk}/").content.decode()
+    shown = [n for n in range(5) if f"Nachricht Nummer {n}<" in page]
+    assert shown == [2, 3, 4]
+    assert page.index("Nummer 2") < page.index("Nummer 3") < page.index("Nummer 4")
+    assert "Es werden die letzten 3 Nachrichten gezeigt." in page
+    # The API still lists them all.
+    assert client_for(staff_user).get(url(booking)).json()["count"] == 5
