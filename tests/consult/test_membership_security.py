@@ -1,13 +1,17 @@
 """What the pages of joining and of an organisation's people reveal and allow beyond the API's
-tests: an address in use is answered like a new one, and another organisation's invitations
-and people are 404 on the organisation page too."""
+tests: an address in use is answered like a new one, another organisation's invitations and
+people are 404 on the organisation page too, and a flood of applications stores nothing."""
 
 from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 
 from consult.models import Invitation, MembershipApplication, StaffMembership
+from core.rate_limits import RateLimit
+from experts import joining_views
+from experts.joining_models import ExpertApplication
 from notifications.models import Notification
 from tests import factories
 from tests.consult.membership_helpers import application_data
@@ -81,3 +85,30 @@ def test_unknown_actions_and_ids_beyond_a_bigint_are_404(client):
     client.force_login(_admin_of(factories.MunicipalityFactory()))
     assert client.post("/organisation/delete-everything/").status_code == 404
     assert client.post(f"/organisation/remove/{2**63}/").status_code == 404
+
+
+def test_a_flood_of_expert_applications_on_the_page_is_429_and_stores_nothing(monkeypatch):
+    monkeypatch.setattr(
+        joining_views,
+        "APPLICATIONS_PER_CLIENT",
+        RateLimit("test-expert-join", limit=2, window=600),
+    )
+    client = Client()
+
+    def apply(n: int):  # type: ignore[no-untyped-def]
+        return client.post(
+            "/expertin-werden/",
+            {
+                "display_name": f"Beraterin {n}",
+                "email": f"beraterin-{n}@example.org",
+                "language": "de",
+                "consent": "on",
+                "topic_youth-school": "2",
+            },
+        )
+
+    assert [apply(n).status_code for n in range(2)] == [302, 302]
+    refused = apply(2)
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert not ExpertApplication.objects.filter(email="beraterin-2@example.org").exists()
+    assert ExpertApplication.objects.count() == 2
