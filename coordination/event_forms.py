@@ -9,8 +9,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from consult import selectors as consult_selectors
+from consult.choices import LANGUAGE_CHOICES
 from core.roles import COORDINATOR
-from events.models import Event
+from events.models import Event, EventAudience
 
 _LOCAL = {"type": "datetime-local"}
 _FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -37,7 +39,19 @@ class EventForm(forms.Form):
         label=_("Beschreibung (englisch)"), required=False, widget=forms.Textarea(attrs={"rows": 5})
     )
     target_audience = forms.CharField(
-        label=_("Themen und Zielgruppe"), max_length=300, required=False
+        label=_("Zielgruppe (in Worten)"), max_length=300, required=False
+    )
+    topics = forms.MultipleChoiceField(
+        label=_("Themen"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    target_groups = forms.MultipleChoiceField(
+        label=_("Zielgruppen"),
+        required=False,
+        choices=EventAudience.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    language = forms.ChoiceField(
+        label=_("Sprache"), choices=LANGUAGE_CHOICES, initial="de", required=False
     )
     place = forms.CharField(label=_("Ort"), max_length=200, required=False)
     address = forms.CharField(label=_("Adresse"), max_length=300, required=False)
@@ -62,11 +76,14 @@ class EventForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["organisers"].queryset = organiser_choices()
+        self.fields["topics"].choices = [(t.slug, t.name) for t in consult_selectors.topics()]
 
     def values(self) -> dict[str, Any]:
         """What the management services take, without sessions and organisers."""
         data = dict(self.cleaned_data)
         data.pop("organisers", None)
+        if not data.get("language"):  # not sent: German for a new event, unchanged for an edit
+            data.pop("language", None)
         return data
 
 

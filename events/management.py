@@ -12,12 +12,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consult.choices import LANGUAGES
+from consult.models import Topic
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.roles import is_coordinator
 from core.validators import MESSAGE as CONTROL_MESSAGE
 from core.validators import has_control_characters
 from events import selectors
-from events.models import Event, EventSession, Registration
+from events.models import Event, EventAudience, EventSession, Registration
 from events.notifications import Span, fan_out
 from events.registration import (
     check_participant,
@@ -196,12 +198,41 @@ EVENT_FIELDS = (
     "capacity",
     "registration_opens",
     "registration_closes",
+    "topics",
+    "target_groups",
+    "language",
 )
+_EVENT_DEFAULTS = dict.fromkeys(_EVENT_TEXT_FIELDS, "") | {
+    "online_url": "",
+    "topics": [],
+    "target_groups": [],
+    "language": "de",
+}
+
+
+def _check_lists(values: dict[str, Any], errors: dict[str, Any]) -> None:
+    """Topics are slugs of the taxonomy, target groups EventAudience values, each once; the
+    language one the network speaks."""
+    known = {
+        "topics": set(Topic.objects.values_list("slug", flat=True)),
+        "target_groups": set(EventAudience.values),
+    }
+    for field, allowed in known.items():
+        items = values.get(field) or []
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            errors[field] = _("Bitte eine Liste angeben.")
+        elif unknown := sorted(set(items) - allowed):
+            errors[field] = _("Unbekannt: %(values)s") % {"values": ", ".join(unknown)}
+        else:
+            values[field] = list(dict.fromkeys(items))
+    if values.get("language") not in LANGUAGES:
+        errors["language"] = _("Unbekannte Sprache.")
 
 
 def _check_event(values: dict[str, Any], sessions: Sequence[Span]) -> None:
     """Rules for a whole event (after merging changes); raises Invalid naming the fields."""
     errors: dict[str, Any] = {}
+    _check_lists(values, errors)
     if values.get("kind") not in Event.Kind.values:
         errors["kind"] = _("Unbekannte Art.")
     if not str(values.get("title_de") or "").strip():
@@ -287,8 +318,7 @@ def create_event(
     unknown = set(values) - set(EVENT_FIELDS)
     if unknown:
         raise TypeError(f"unknown event fields: {sorted(unknown)}")
-    defaults = dict.fromkeys(_EVENT_TEXT_FIELDS, "") | {"online_url": ""}
-    values = defaults | values
+    values = _EVENT_DEFAULTS | values
     sessions = sorted(sessions)
     _check_event(values, sessions)
     organisers = _check_organisers(organiser_ids)
@@ -341,8 +371,8 @@ def update_event(
         raise Conflict(message, code="capacity_below_taken", fields={"capacity": message})
 
     place_before = (event.place, event.address, event.online_url)
-    for field, value in changes.items():
-        setattr(event, field, value)
+    for field in changes:
+        setattr(event, field, merged[field])  # as checked (lists without repeats)
     moved = [(s, e) for s, e in new_spans] != old_spans
     place_changed = (event.place, event.address, event.online_url) != place_before
     if moved:

@@ -10,8 +10,20 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from consult.models import Municipality, new_token
+from consult.choices import LANGUAGE_CHOICES
+from consult.models import Municipality, Topic, new_token
 from notifications.ics import new_uid
+
+
+class EventAudience(models.TextChoices):
+    """Whom an event is for (a plan's target groups are the residents; an event's, its guests)."""
+
+    ADMINISTRATION = "administration", _("Verwaltung")
+    POLITICS = "politics", _("Kommunalpolitik")
+    CIVIL_SOCIETY = "civil_society", _("Zivilgesellschaft und Vereine")
+    SCHOOLS = "schools", _("Schulen und Jugendparlamente")
+    RESEARCH = "research", _("Wissenschaft")
+    EVERYONE = "everyone", _("alle Interessierten")
 
 
 class Event(models.Model):
@@ -31,6 +43,11 @@ class Event(models.Model):
     description_de = models.TextField(_("Beschreibung (deutsch)"), blank=True)
     description_en = models.TextField(_("Beschreibung (englisch)"), blank=True)
     target_audience = models.CharField(_("Zielgruppe"), max_length=300, blank=True)
+    # Topic slugs (consult.Topic) and EventAudience values as lists: the API reads events as
+    # plain rows (selectors.event_rows), and a list column keeps a page at its queries.
+    topics = models.JSONField(_("Themen"), default=list, blank=True)
+    target_groups = models.JSONField(_("Zielgruppen"), default=list, blank=True)
+    language = models.CharField(_("Sprache"), max_length=8, choices=LANGUAGE_CHOICES, default="de")
     place = models.CharField(_("Ort"), max_length=200, blank=True)
     address = models.CharField(_("Adresse"), max_length=300, blank=True)
     online_url = models.URLField(_("Online-Link"), blank=True)
@@ -61,6 +78,16 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def topic_list(self) -> models.QuerySet[Topic]:
+        """The event's topics in the taxonomy's order (one query)."""
+        return Topic.objects.filter(slug__in=self.topics)
+
+    @property
+    def target_group_labels(self) -> list[str]:
+        known = EventAudience.values
+        return [str(EventAudience(v).label) for v in self.target_groups if v in known]
 
     @property
     def title(self) -> str:

@@ -13,10 +13,11 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from consult.choices import LANGUAGE_CHOICES
 from core.api_fields import MAX_ID, id_field
 from core.validators import has_control_characters
 from events import selectors
-from events.models import Event, Registration
+from events.models import Event, EventAudience, Registration
 
 # Cells starting with these are formulas to Excel/LibreOffice (OWASP "CSV injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -80,6 +81,10 @@ class EventSerializer(serializers.ModelSerializer):
     # Present for the organisers only (see to_representation), blank when there is no link:
     # documented as an optional string. This serializer only reads (EventWriteSerializer writes).
     online_url = serializers.CharField(required=False, allow_blank=True)
+    topics = serializers.ListField(child=serializers.SlugField(), read_only=True)
+    target_groups = serializers.ListField(
+        child=serializers.ChoiceField(choices=EventAudience.choices), read_only=True
+    )
 
     class Meta:
         model = Event
@@ -93,6 +98,9 @@ class EventSerializer(serializers.ModelSerializer):
             "description_de",
             "description_en",
             "target_audience",
+            "topics",
+            "target_groups",
+            "language",
             "sessions",
             "place",
             "address",
@@ -130,6 +138,9 @@ class EventSerializer(serializers.ModelSerializer):
             "description_de": event["description_de"],
             "description_en": event["description_en"],
             "target_audience": event["target_audience"],
+            "topics": event["topics"],
+            "target_groups": event["target_groups"],
+            "language": event["language"],
             "sessions": [
                 {"start": _iso(s["start"], zone), "end": _iso(s["end"], zone)}
                 for s in event["sessions"]
@@ -161,6 +172,12 @@ class EventWriteSerializer(serializers.Serializer):
     description_de = serializers.CharField(max_length=20_000, required=False, allow_blank=True)
     description_en = serializers.CharField(max_length=20_000, required=False, allow_blank=True)
     target_audience = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    # Topic slugs (GET /api/v1/topics/) and whom the event is for; optional, none by default.
+    topics = serializers.ListField(child=serializers.SlugField(), required=False, max_length=20)
+    target_groups = serializers.ListField(
+        child=serializers.ChoiceField(choices=EventAudience.choices), required=False, max_length=10
+    )
+    language = serializers.ChoiceField(choices=LANGUAGE_CHOICES, required=False)
     place = serializers.CharField(max_length=200, required=False, allow_blank=True)
     address = serializers.CharField(max_length=300, required=False, allow_blank=True)
     online_url = serializers.URLField(max_length=200, required=False, allow_blank=True)
