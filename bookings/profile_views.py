@@ -31,9 +31,7 @@ def _facts(expert: ExpertProfile) -> dict[str, Any]:
     return {
         "topics": [
             {"name": tl.topic.name, "level": tl.level, "label": levels.get(str(tl.level), "")}
-            for tl in sorted(
-                expert.topic_levels.all(), key=lambda tl: (-tl.level, tl.topic.position)
-            )
+            for tl in expert.topic_levels.all()
         ],
         "procedure_types": labels(expert.procedure_types, ProcedureType.choices),
         "size_classes": labels(expert.size_classes, SizeClass.choices),

@@ -240,12 +240,13 @@ def json_list_has(field: str, value: str) -> Q:
 
 
 def public_profiles(viewer: Any) -> QuerySet[ExpertProfile]:
-    """The profiles ``viewer`` may read, with their topic levels: active ones for everybody; an
-    inactive one (paused, or not yet activated, so the matcher leaves it out) only for its
-    owner and coordinators, "not found" for everyone else."""
-    qs = ExpertProfile.objects.prefetch_related(
-        Prefetch("topic_levels", queryset=ExpertTopic.objects.select_related("topic"))
+    """The profiles ``viewer`` may read, with their topic levels (highest first): active ones
+    for everybody; an inactive one (paused, or not yet activated, so the matcher leaves it out)
+    only for its owner and coordinators, "not found" for everyone else."""
+    topic_levels = ExpertTopic.objects.select_related("topic").order_by(
+        "-level", "topic__position", "topic__slug"
     )
+    qs = ExpertProfile.objects.prefetch_related(Prefetch("topic_levels", queryset=topic_levels))
     if is_coordinator(viewer):
         return qs
     if getattr(viewer, "is_authenticated", False):
