@@ -4,7 +4,7 @@ calendar-feed tokens, and the experts' profiles (their detail adds feedback and 
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from bookings import api, matching_api, messages_api, profile_api, reassign_api
+from bookings import api, matching_api, messages_api, profile_api, proposals_api, reassign_api
 
 router = SimpleRouter()
 router.register("bookings", api.BookingViewSet, basename="booking")
@@ -31,6 +31,21 @@ urlpatterns = [
         "bookings/<int:pk>/messages/",
         messages_api.BookingMessagesView.as_view(),
         name="booking-messages",
+    ),
+    path(
+        "bookings/<int:pk>/propose/",
+        proposals_api.ProposeView.as_view(),
+        name="api-booking-propose",
+    ),
+    path(
+        "bookings/<int:pk>/accept-proposal/",
+        proposals_api.AcceptProposalView.as_view(),
+        name="api-booking-accept-proposal",
+    ),
+    path(
+        "bookings/<int:pk>/proposal/",
+        proposals_api.ProposalView.as_view(),
+        name="api-booking-proposal",
     ),
     *router.urls,
     path("experts/<int:pk>/slots/", api.ExpertSlotsView.as_view(), name="expert-slots"),

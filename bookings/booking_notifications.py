@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from bookings.models import ConsultationBooking
+from bookings.models import BookingProposal, ConsultationBooking, ProposedSlot
 from bookings.request_summary import request_summary
 from notifications import ics
 from notifications.models import Notification
@@ -36,6 +36,8 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "no_show": (("municipality",), ""),
     "feedback": (("expert",), ""),
     "reminder": (("expert", "municipality"), ""),
+    "proposed": (("municipality",), ""),
+    "proposal_lapsed": (("expert", "municipality"), ""),
 }
 
 
@@ -237,12 +239,21 @@ def _uninvited(
     return messages
 
 
-def notify(booking: ConsultationBooking, transition: str, *, now: datetime, actor=None) -> int:  # type: ignore[no-untyped-def]
-    """Write the outbox rows of one transition (inside the caller's transaction)."""
+def notify(  # type: ignore[no-untyped-def]
+    booking: ConsultationBooking,
+    transition: str,
+    *,
+    now: datetime,
+    actor=None,
+    context: dict[str, Any] | None = None,
+) -> int:
+    """Write the outbox rows of one transition (inside the caller's transaction); ``context``
+    adds to what the templates see."""
     roles, method = TRANSITIONS[transition]
     people = recipients(booking, roles)
-    context: dict[str, Any] = {
-        "cancelled_by_expert": actor is not None and booking.expert.user_id == actor.pk
+    context = {
+        "cancelled_by_expert": actor is not None and booking.expert.user_id == actor.pk,
+        **(context or {}),
     }
     if transition == "requested" or (transition == "confirmed" and actor is None):
         # A new consultation (confirmed without an actor: the expert confirms automatically):
@@ -269,6 +280,32 @@ def notify_reminders(bookings: list[ConsultationBooking], *, hours: int, now: da
             messages += _messages(
                 booking, "reminder", todo, now=now, key=key, context={"hours": hours}
             )
+    if messages:
+        send_many(messages)
+    return sum(len(message.recipients) for message in messages)
+
+
+def notify_proposal(
+    booking: ConsultationBooking,
+    proposal: BookingProposal,
+    slots: list[ProposedSlot],
+    transition: str,
+    *,
+    now: datetime,
+) -> int:
+    """The expert's counter-proposal: ``proposed`` tells the municipality the times and links
+    to where it accepts one; ``proposal_lapsed`` tells both sides nobody did. Times are shown
+    in the municipality's zone (the network's, settings.TIME_ZONE), the expert's in theirs."""
+    people = recipients(booking, TRANSITIONS[transition][0])
+    booking_url = settings.SITE_URL + reverse("booking-detail", args=[booking.pk])
+    context = {
+        "proposal": proposal,
+        "slots": slots,
+        "local_tz": settings.TIME_ZONE,
+        "accept_url": f"{booking_url}#proposal",
+    }
+    key = f"{transition}-{proposal.pk}"
+    messages = _messages(booking, transition, people, now=now, key=key, context=context)
     if messages:
         send_many(messages)
     return sum(len(message.recipients) for message in messages)

@@ -102,3 +102,40 @@ class MessageForm(forms.Form):
         ),
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": BookingMessage.MAX_BODY}),
     )
+
+
+class StartsField(forms.Field):
+    """Several starts ticked in a list of free slots (ISO 8601 with offset, as offered)."""
+
+    widget = forms.MultipleHiddenInput  # reads every value of the name (the template draws it)
+
+    def to_python(self, value: Any) -> list[Any]:
+        if not value:
+            return []
+        parse = forms.DateTimeField(error_messages={"invalid": self.error_messages["invalid"]})
+        return [parse.clean(item) for item in value]
+
+
+class ProposeForm(forms.Form):
+    """The expert's counter-proposal: up to three of their free slots and a note."""
+
+    starts = StartsField(
+        label=_("Andere Termine (bis zu drei)"),
+        error_messages={
+            "required": _("Bitte mindestens einen freien Termin wählen."),
+            "invalid": _("Bitte Termine aus der Liste wählen."),
+        },
+    )
+    note = forms.CharField(
+        label=_("Anmerkung für die Kommune (freiwillig)"),
+        max_length=MAX_REASON,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class AcceptProposalForm(forms.Form):
+    start = forms.DateTimeField(
+        label=_("Vorgeschlagener Termin"),
+        error_messages={"required": _("Bitte einen der vorgeschlagenen Termine wählen.")},
+    )

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, F, Q, QuerySet, Value
 
 from bookings.meeting_rooms import RoomState, opens_at, room_state
-from bookings.models import ConsultationBooking
+from bookings.models import ConsultationBooking, ProposedSlot
+from bookings.proposal_holds import held_q
 from consult.models import Municipality
 from core.roles import is_coordinator, municipality_id_of
 from experts import selectors as expert_selectors
@@ -50,6 +51,27 @@ def _busy(booking: ConsultationBooking | dict[str, Any]) -> Busy:
     )
 
 
+def _held_slots(
+    expert_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    exclude_booking_id: int | None,
+) -> QuerySet[ProposedSlot]:
+    """Proposed slots held for counter-proposals (bookings/proposal_holds.py) in the range.
+
+    They count like a hold, toward the per-day and per-week limits too: a proposal is a maybe
+    the municipality can turn into the booking at any time until it lapses, and counting it
+    keeps that acceptance possible. A booking's own proposals never block the booking itself
+    (its reschedule, a new proposal that replaces them)."""
+    rows = ProposedSlot.objects.filter(
+        held_q(now), expert_id__in=list(expert_ids), blocked_start__lt=end, blocked_end__gt=start
+    )
+    if exclude_booking_id is not None:
+        rows = rows.exclude(proposal__booking_id=exclude_booking_id)
+    return rows
+
+
 def busy_intervals(
     expert_ids: Sequence[int],
     start: datetime,
@@ -58,8 +80,8 @@ def busy_intervals(
     *,
     exclude_booking_id: int | None = None,
 ) -> dict[int, list[Busy]]:
-    """Active bookings of ``expert_ids`` whose blocked range overlaps ``[start, end)``, in one
-    query."""
+    """Active bookings and held proposed slots of ``expert_ids`` whose blocked range overlaps
+    ``[start, end)``, in one query."""
     rows = ConsultationBooking.objects.filter(
         active_q(now),
         expert_id__in=list(expert_ids),
@@ -68,8 +90,10 @@ def busy_intervals(
     )
     if exclude_booking_id is not None:
         rows = rows.exclude(pk=exclude_booking_id)
+    fields = ("expert_id", "start", "end", "blocked_start", "blocked_end")
+    held = _held_slots(expert_ids, start, end, now, exclude_booking_id)
     result: dict[int, list[Busy]] = {pk: [] for pk in expert_ids}
-    for row in rows.values("expert_id", "start", "end", "blocked_start", "blocked_end"):
+    for row in rows.values(*fields).order_by().union(held.values(*fields).order_by(), all=True):
         result.setdefault(row["expert_id"], []).append(_busy(row))
     return result
 
@@ -93,7 +117,7 @@ def calendar_for_expert(
     exclude_booking_id: int | None = None,
 ) -> ExpertCalendar:
     """What decides the slots of ``expert`` in ``[start, end)`` (whole ISO weeks, buffers),
-    with the lapsed holds in that range: one query."""
+    with the lapsed holds in that range: one query (bookings and held proposed slots)."""
     busy_start, busy_end = expert_selectors.busy_range(expert, start, end)
     rows = ConsultationBooking.objects.filter(
         status__in=[Status.HELD, *ACTIVE],
@@ -103,11 +127,14 @@ def calendar_for_expert(
     )
     if exclude_booking_id is not None:
         rows = rows.exclude(pk=exclude_booking_id)
+    fields = ("pk", "status", "hold_expires_at", "start", "end", "blocked_start", "blocked_end")
+    held = _held_slots([expert.pk], busy_start, busy_end, now, exclude_booking_id).annotate(
+        status=Value("proposed", output_field=CharField()),
+        hold_expires_at=F("proposal__expires_at"),
+    )
     busy: list[Busy] = []
     lapsed: list[int] = []
-    for row in rows.values(
-        "pk", "status", "hold_expires_at", "start", "end", "blocked_start", "blocked_end"
-    ):
+    for row in rows.values(*fields).order_by().union(held.values(*fields).order_by(), all=True):
         expires = row["hold_expires_at"]
         if row["status"] == Status.HELD and (expires is None or expires <= now):
             lapsed.append(row["pk"])  # exactly what active_q leaves out
@@ -131,10 +158,19 @@ def busy_for_expert(
 
 
 def free_slots_for(
-    expert: ExpertProfile, *, start: datetime, end: datetime, duration: int, now: datetime
+    expert: ExpertProfile,
+    *,
+    start: datetime,
+    end: datetime,
+    duration: int,
+    now: datetime,
+    exclude_booking_id: int | None = None,
 ) -> list[Slot]:
-    """The expert's free slots in ``[start, end)``: rules, exceptions and bookings applied."""
-    busy = busy_for_expert(expert, start=start, end=end, now=now)
+    """The expert's free slots in ``[start, end)``: rules, exceptions and bookings applied
+    (``exclude_booking_id``'s own time and proposals left out)."""
+    busy = busy_for_expert(
+        expert, start=start, end=end, now=now, exclude_booking_id=exclude_booking_id
+    )
     return expert_selectors.free_slots_for(
         expert, start=start, end=end, duration=duration, now=now, busy=busy
     )

@@ -13,7 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from bookings import services
+from bookings import proposals, services
 from bookings.models import ConsultationBooking
 from bookings.request_summary import RequestSummary, request_summary
 from core.api_fields import id_field
@@ -226,10 +226,31 @@ class RequestSummarySerializer(serializers.Serializer):
     why = WhySerializer(allow_null=True, help_text="why the matcher suggested the expert")
 
 
+class TimeProposalSerializer(serializers.Serializer):
+    """The expert's counter-proposal (bookings/proposals.py ``ProposalSummary``)."""
+
+    id = serializers.IntegerField()
+    status = serializers.CharField(help_text="open, accepted, lapsed, withdrawn")
+    starts = serializers.ListField(child=AwareDateTimeField())
+    expires_at = AwareDateTimeField()
+    note = serializers.CharField()
+
+
 class BookingDetailSerializer(BookingSerializer):
-    """One booking with its request described (the list names the request by id only)."""
+    """One booking with its request described (the list names the request by id only) and the
+    expert's open proposal of other times (null when there is none)."""
 
     request = serializers.SerializerMethodField()
+    proposal = serializers.SerializerMethodField()
+
+    class Meta(BookingSerializer.Meta):
+        fields = [*BookingSerializer.Meta.fields, "proposal"]
+        read_only_fields = fields
+
+    @extend_schema_field(TimeProposalSerializer(allow_null=True))
+    def get_proposal(self, booking: ConsultationBooking) -> dict[str, Any] | None:
+        summary = proposals.open_proposal(booking.pk, now=timezone.now())
+        return None if summary is None else TimeProposalSerializer(summary).data
 
     @extend_schema_field(RequestSummarySerializer)
     def get_request(self, booking: ConsultationBooking) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from bookings import selectors, slot_checks
 from bookings.booking_notifications import notify
 from bookings.models import ConsultationBooking
+from bookings.proposal_holds import withdraw_open
 from bookings.sweeps import expire_holds as expire_holds
 from bookings.sweeps import send_due_reminders as send_due_reminders
 from consult.models import ConsultationRequest, Municipality, new_token
@@ -207,12 +208,7 @@ def book(
         expert = _lock_expert(expert_id, municipality_id=request.plan.municipality_id)
         if expert is None:
             raise Invalid(_("Expert*in nicht gefunden."), fields={"expert": [_("Nicht gefunden.")]})
-        if not expert.active:
-            raise Invalid(
-                _("Diese Expert*in nimmt derzeit keine Buchungen an."),
-                code="expert_inactive",
-                fields={"expert": [_("Nicht aktiv.")]},
-            )
+        slot_checks.require_active(expert)
         if expert.conflicted:
             raise Invalid(
                 _("Diese Expert*in kann Ihre Kommune nicht beraten (Interessenkonflikt)."),
@@ -406,6 +402,7 @@ class _Step:
             )
             if self.release_request:
                 _release_request(booking.request_id)
+                withdraw_open(booking.pk, now=now)
             booking = _reload(booking.pk)
             if was_announced:
                 notify(booking, self.notice, now=now, actor=actor)
@@ -457,16 +454,19 @@ def reschedule(
     start: datetime,
     sequence: int | None = None,
     now: datetime | None = None,
+    agreed: bool = False,
+    nested: bool = False,
 ) -> ConsultationBooking:
     """The municipality moves a requested or confirmed consultation to a new free start.
 
     Same booking (same UID, SEQUENCE + 1) with the same duration; checked like a new booking
     with itself left out of the busy times; it needs the expert's confirmation again unless
-    they auto-confirm.
+    they auto-confirm or ``agreed`` to the time (their proposal, bookings/proposals.py). An
+    open proposal is withdrawn: it answered the old time.
     """
     slot_checks.require_aware(start)
     now = now or timezone.now()
-    with _database_refusals(), transaction.atomic(durable=True):
+    with _database_refusals(), transaction.atomic(durable=not nested):
         booking = _visible(actor, booking_id)
         _require(_is_municipality_side(actor, booking))
         if booking.status not in ANNOUNCED:
@@ -481,12 +481,7 @@ def reschedule(
             return booking
         expert = _lock_expert(booking.expert_id)
         assert expert is not None  # PROTECT keeps a booked expert's row
-        if not expert.active:
-            raise Invalid(
-                _("Diese Expert*in nimmt derzeit keine Buchungen an."),
-                code="expert_inactive",
-                fields={"expert": [_("Nicht aktiv.")]},
-            )
+        slot_checks.require_active(expert)
         was_confirmed = booking.status == Status.CONFIRMED
         duration = int((booking.end - booking.start).total_seconds() // 60)
         slot_checks.check_slot(
@@ -498,14 +493,15 @@ def reschedule(
             Q(status__in=ANNOUNCED, start=booking.start) & _seen(sequence),
             now=now,
             bump=True,
-            status=Status.CONFIRMED if expert.auto_confirm else Status.REQUESTED,
+            status=Status.CONFIRMED if expert.auto_confirm or agreed else Status.REQUESTED,
             start=start,
             end=end,
             blocked_start=start - timedelta(minutes=expert.buffer_before_minutes),
             blocked_end=end + timedelta(minutes=expert.buffer_after_minutes),
         )
+        withdraw_open(booking.pk, now=now)
         booking = _reload(booking.pk)
-        notify(booking, "rescheduled", now=now)
+        notify(booking, "rescheduled", now=now, context={"agreed": agreed})
         _mirror(booking, was_confirmed=was_confirmed)
         return booking
 

@@ -87,6 +87,16 @@ def require_aware(start: datetime) -> None:
         )
 
 
+def require_active(expert: ExpertProfile) -> None:
+    """An inactive expert takes no new time: no booking, no move, no proposal."""
+    if not expert.active:
+        raise Invalid(
+            _("Diese Expert*in nimmt derzeit keine Buchungen an."),
+            code="expert_inactive",
+            fields={"expert": [_("Nicht aktiv.")]},
+        )
+
+
 def check_slot(
     expert: ExpertProfile,
     *,

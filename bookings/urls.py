@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from bookings import message_views, profile_views, views
+from bookings import message_views, profile_views, proposal_views, views
 from bookings.actions import PAGE_ACTIONS
 
 urlpatterns = [
@@ -15,6 +15,12 @@ urlpatterns = [
     path("termine/", views.booking_list, name="booking-list"),
     path("termine/<int:pk>/", views.booking_detail, name="booking-detail"),
     path("termine/<int:pk>/nachricht/", message_views.post_message, name="booking-message"),
+    path("termine/<int:pk>/vorschlagen/", proposal_views.propose, name="booking-propose"),
+    path(
+        "termine/<int:pk>/vorschlag-annehmen/",
+        proposal_views.accept,
+        name="booking-accept-proposal",
+    ),
     # The lifecycle steps of bookings/actions.py: /termine/<id>/absagen/ is booking-cancel.
     *(
         path(

@@ -23,12 +23,13 @@ from django.views.decorators.http import require_POST
 
 from bookings import matches as booking_matches
 from bookings import messages as booking_messages
-from bookings import room_services, selectors, services
+from bookings import proposals, room_services, selectors, services
 from bookings.actions import BY_NAME
 from bookings.forms import (
     DeclineForm,
     FeedbackForm,
     MessageForm,
+    ProposeForm,
     ReasonForm,
     RescheduleForm,
     RoomEntryForm,
@@ -276,6 +277,8 @@ def _detail_page(
             "request_summary": request_summary(booking),
             "thread": booking_messages.page_thread(viewer=request.user, booking=booking),
             "message_form": MessageForm(prefix="message"),
+            "proposal_panel": proposals.panel(viewer=request.user, booking=booking, now=now),
+            "propose_form": ProposeForm(prefix="propose"),
             "reschedule_days": reschedule_days,
             "chosen": request.POST.get("reschedule-start", ""),
             **(bound or {}),

@@ -8,6 +8,7 @@ then provide a real SECRET_KEY (checked at start-up).
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -199,6 +200,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
     "bookings-expire-holds": {"task": "bookings.expire_holds", "schedule": 60.0},
     "bookings-send-due-reminders": {"task": "bookings.send_due_reminders", "schedule": 60.0},
+    "bookings-lapse-proposals": {"task": "bookings.lapse_proposals", "schedule": 60.0},
     "experts-sync-calendars": {"task": "experts.sync_due_calendars", "schedule": 300.0},
     "library-funding-deadline-reminders": {
         "task": "library.remind_funding_deadlines",
@@ -417,6 +419,9 @@ MATCHING_WEIGHTS = {
 # seed_demo creates logins with the password "demo": never where this is false.
 DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=DEBUG)
 BOOKING_HOLD_MINUTES = env.int("BOOKING_HOLD_MINUTES", default=10)
+# How long an expert's counter-proposal holds its slots at most (it lapses earlier when its first
+# slot comes within the expert's minimum notice): bookings/proposals.py.
+BOOKING_PROPOSAL_HOLD = timedelta(hours=env.int("BOOKING_PROPOSAL_HOLD_HOURS", default=72))
 REGISTRATION_HOLD_HOURS = env.int("REGISTRATION_HOLD_HOURS", default=24)
 PARTICIPANT_DATA_RETENTION_DAYS = env.int("PARTICIPANT_DATA_RETENTION_DAYS", default=90)
 # Experts' own calendars (issue 18). The fetcher refuses private, loopback and link-local hosts
