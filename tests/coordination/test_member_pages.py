@@ -464,3 +464,15 @@ def test_pausing_keeps_the_bookings_and_activating_returns_the_expert(coordinato
     assert ConsultationBooking.objects.get(pk=booking.pk).status == "confirmed"
     coordinator_client.post(f"/koordination/expertinnen/{expert.pk}/freischalten/")
     assert ExpertProfile.objects.get(pk=expert.pk).active
+
+
+def test_the_members_pages_speak_english(coordinator_client):
+    _organisation(name="Leipzig", listed=True)
+    organisations = coordinator_client.get(
+        "/koordination/organisationen/", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "Search organisations" in organisations and "1 organisation" in organisations
+    people = coordinator_client.get("/koordination/personen/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "Last login" in people.content.decode()
+    landing = coordinator_client.get("/koordination/netzwerk/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "1 member organisation" in landing.content.decode()
