@@ -114,13 +114,21 @@ def propose(
         duration = int((booking.end - booking.start).total_seconds() // 60)
         for start in cleaned:
             _check_start(expert, booking, start=start, duration=duration, now=now)
+        expires_at = min(
+            now + settings.BOOKING_PROPOSAL_HOLD,
+            cleaned[0] - timedelta(hours=expert.min_notice_hours),
+        )
+        if expires_at <= now:
+            # Bookable right at the notice's edge, but a hold for it would lapse at once.
+            raise _starts_error(
+                _("%(start)s: zu kurzfristig, um ihn für die Kommune freizuhalten.")
+                % {"start": cleaned[0].isoformat()},
+                code="too_soon",
+            )
         withdraw_open(booking.pk, now=now)
         proposal = BookingProposal.objects.create(
             booking=booking,
-            expires_at=min(
-                now + settings.BOOKING_PROPOSAL_HOLD,
-                cleaned[0] - timedelta(hours=expert.min_notice_hours),
-            ),
+            expires_at=expires_at,
             note=note,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )

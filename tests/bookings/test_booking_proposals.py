@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.test import Client
 
-from bookings import proposals, selectors, services
+from bookings import profiles, proposals, selectors, services
 from bookings.models import BookingProposal, ConsultationBooking, ProposedSlot
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from notifications.models import Notification
@@ -554,4 +554,20 @@ def test_page_other_experts_and_municipalities_get_404(frozen, booking, expert):
             ).status_code
             == 404
         )
+    assert not BookingProposal.objects.exists()
+
+
+def test_the_public_profiles_next_slots_leave_out_held_slots(booking, expert):
+    before = [s.start for s in profiles.next_slots(expert, now=NOW)[0]]
+    assert at(WEDNESDAY - timedelta(days=7), 11) in before
+    propose(expert.user, booking, at(WEDNESDAY - timedelta(days=7), 11))
+    after = [s.start for s in profiles.next_slots(expert, now=NOW)[0]]
+    assert at(WEDNESDAY - timedelta(days=7), 11) not in after
+
+
+def test_a_start_just_at_the_minimum_notice_is_too_soon_to_hold(booking, expert):
+    # Bookable (exactly 24 hours ahead), but a proposal held for it would lapse at once.
+    with pytest.raises(Invalid) as refused:
+        propose(expert.user, booking, NOW + timedelta(hours=24))
+    assert refused.value.code == "too_soon"
     assert not BookingProposal.objects.exists()
