@@ -25,7 +25,7 @@ from bookings.booking_notifications import notify_proposal
 from bookings.models import BookingProposal, ConsultationBooking, ProposedSlot
 from bookings.proposal_holds import withdraw_open
 from core import locking
-from core.errors import Busy, Conflict, Invalid
+from core.errors import Busy, Conflict, Invalid, NotFound
 from experts.match_selectors import request_window
 from experts.models import ExpertProfile
 from experts.slots import Slot
@@ -71,12 +71,11 @@ def _lock_booking(booking_id: int) -> ConsultationBooking:
             "expert__user", "request__plan__municipality", "created_by"
         ).filter(pk=booking_id)
     )
-    assert booking is not None  # CASCADE only: a visible booking is not deleted under its lock
-    if booking.status not in services.ANNOUNCED:
+    if booking is None or booking.status not in services.ANNOUNCED:
         raise Conflict(
-            _("Nur für angefragte oder bestätigte Termine lassen sich andere Zeiten vorschlagen."),
+            _("Terminvorschläge gibt es nur für angefragte oder bestätigte Termine."),
             code="invalid_transition",
-            extra={"status": booking.status},
+            extra={"status": booking.status if booking else None},
         )
     return booking
 
@@ -151,7 +150,8 @@ def propose(
 
 def _lock_active_expert(expert_id: int) -> ExpertProfile:
     expert = services._lock_expert(expert_id)
-    assert expert is not None  # PROTECT keeps a booked expert's row
+    if expert is None:  # PROTECT keeps a booked expert's row: only a broken database gets here
+        raise NotFound(_("Expert*in nicht gefunden."))
     slot_checks.require_active(expert)
     return expert
 
