@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from auditlog.models import LogEntry
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -64,15 +63,6 @@ def reassign(
             )
         for booking in ending:
             services.cancel(actor=actor, booking_id=booking.pk, reason=reason, now=now, nested=True)
-            # The lifecycle changes status by compare-and-swap (no model signal): say it here.
-            LogEntry.objects.log_create(
-                booking,
-                action=LogEntry.Action.UPDATE,
-                changes={
-                    "status": [booking.status, str(ConsultationBooking.Status.CANCELLED)],
-                    "reason": [booking.reason, reason],
-                },
-            )
         return services.book(
             actor=actor,
             request_id=request_id,

@@ -38,7 +38,7 @@ from bookings.proposal_holds import withdraw_open
 from bookings.sweeps import expire_holds as expire_holds
 from bookings.sweeps import send_due_reminders as send_due_reminders
 from consult.models import ConsultationRequest, Municipality, new_token
-from core import locking
+from core import audit, locking
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.roles import is_coordinator, municipality_id_of
 from experts import calendars
@@ -278,7 +278,7 @@ def request_hold(
             )
         target = Status.CONFIRMED if booking.expert.auto_confirm else Status.REQUESTED
         _swap(
-            booking.pk,
+            booking,
             Q(status=Status.HELD, hold_expires_at__gt=now),
             now=now,
             status=target,
@@ -292,19 +292,30 @@ def request_hold(
 
 
 def _swap(
-    booking_id: int, expected: Q, *, now: datetime, bump: bool = False, **changes: Any
+    booking: ConsultationBooking,
+    expected: Q,
+    *,
+    now: datetime,
+    bump: bool = False,
+    **changes: Any,
 ) -> None:
     """Compare-and-swap one booking: change it only if it still matches ``expected``.
 
     The UPDATE's WHERE is re-checked on the row after any concurrent writer commits, so of two
-    racing transitions exactly one matches; the loser learns the current status (409).
+    racing transitions exactly one matches; the loser learns the current status (409). The
+    change goes into the audit trail (an UPDATE sends no model signal).
     """
+    trail = {name: [getattr(booking, name), value] for name, value in changes.items()}
     if bump:
         changes["sequence"] = F("sequence") + 1
+        trail["sequence"] = [booking.sequence, booking.sequence + 1]
+    booking_id = booking.pk
     updated = ConsultationBooking.objects.filter(expected, pk=booking_id).update(
         updated_at=now, **changes
     )
-    if not updated:
+    if updated:
+        audit.record(booking, trail)
+    else:
         current = (
             ConsultationBooking.objects.filter(pk=booking_id)
             .values_list("status", flat=True)
@@ -393,7 +404,7 @@ class _Step:
             was_announced = booking.status in ANNOUNCED
             was_confirmed = booking.status == Status.CONFIRMED
             _swap(
-                booking.pk,
+                booking,
                 Q(status__in=self.from_states) & _seen(sequence),
                 now=now,
                 bump=True,
@@ -489,7 +500,7 @@ def reschedule(
         )
         end = start + timedelta(minutes=duration)
         _swap(
-            booking.pk,
+            booking,
             Q(status__in=ANNOUNCED, start=booking.start) & _seen(sequence),
             now=now,
             bump=True,
@@ -514,7 +525,7 @@ def complete(*, actor: Any, booking_id: int, now: datetime | None = None) -> Con
         booking = _visible(actor, booking_id)
         _require(_is_expert_side(actor, booking))
         _past(booking, now)
-        _swap(booking.pk, Q(status=Status.CONFIRMED), now=now, status=Status.COMPLETED)
+        _swap(booking, Q(status=Status.CONFIRMED), now=now, status=Status.COMPLETED)
         ConsultationRequest.objects.filter(
             pk=booking.request_id, status=ConsultationRequest.Status.BOOKED
         ).update(status=ConsultationRequest.Status.CLOSED)
@@ -530,7 +541,7 @@ def no_show(*, actor: Any, booking_id: int, now: datetime | None = None) -> Cons
         booking = _visible(actor, booking_id)
         _require(_is_expert_side(actor, booking))
         _past(booking, now)
-        _swap(booking.pk, Q(status=Status.CONFIRMED), now=now, status=Status.NO_SHOW)
+        _swap(booking, Q(status=Status.CONFIRMED), now=now, status=Status.NO_SHOW)
         booking = _reload(booking.pk)
         notify(booking, "no_show", now=now)
         return booking
@@ -555,7 +566,7 @@ def give_feedback(
         booking = _visible(actor, booking_id)
         _require(_is_municipality_side(actor, booking))
         _swap(
-            booking.pk,
+            booking,
             Q(status=Status.COMPLETED, rating__isnull=True),
             now=now,
             rating=rating,

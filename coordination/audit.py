@@ -11,6 +11,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, QuerySet
 
+from core.audit import record as record  # the write path lives in the kernel
+
 # Personal data stays out of the diffs: the trail outlives the anonymisation of a registration
 # (retention.py), so names and addresses would survive in it. Tokens are secrets.
 _PERSONAL = ["name", "email", "token", "municipality_name"]
@@ -95,10 +97,3 @@ def history_of(obj: Model, *, limit: int = 50) -> list[Any]:
         .select_related("actor")
         .order_by("-timestamp", "-id")[:limit]
     )
-
-
-def record(obj: Model, changes: dict[str, list[Any]]) -> None:
-    """Write a trail entry for a change a service made with QuerySet.update() (no signals):
-    the acting user comes from the request as for every other entry."""
-    as_text = {name: [str(old), str(new)] for name, (old, new) in changes.items()}
-    LogEntry.objects.log_create(obj, action=LogEntry.Action.UPDATE, changes=as_text)

@@ -116,19 +116,14 @@ def resource_publish(request: HttpRequest, resource_id: int) -> HttpResponse:
 
 
 def _reviewed(request: HttpRequest, resource_id: int, action: object, success: str) -> None:
-    before = Resource.objects.filter(pk=resource_id).values_list("status", flat=True).first()
+    """Run a review step; the service writes the trail (status, and the reason sent back)."""
     try:
-        resource = action()  # type: ignore[operator]
+        action()  # type: ignore[operator]
     except NotFound as error:
         raise Http404 from error
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        changes = {"status": [before, resource.status]}
-        reason = request.POST.get("reason")
-        if reason:
-            changes["review_reason"] = ["", reason.strip()[:2000]]
-        audit.record(resource, changes)
         messages.success(request, success)
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from consult.choices import FederalState, MunicipalityKind, ProcedureType, SizeClass
 from consult.models import Municipality, StaffMembership, Topic
+from core import audit
 from core import uploads as files
 from core.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound
 from core.preferences import language_of
@@ -218,24 +219,38 @@ def submit_resource(
 
 
 def _transition(
-    *, user: Any, resource_id: int, to: str, allowed_from: tuple[str, ...], **changes: Any
+    *,
+    user: Any,
+    resource_id: int,
+    to: str,
+    allowed_from: tuple[str, ...],
+    review_reason: str = "",
+    **changes: Any,
 ) -> Resource:
     if not is_coordinator(user):
         # Not a coordinator: whether the entry exists is none of their business.
         raise NotFound(_("Diesen Bibliothekseintrag gibt es nicht."))
     now = timezone.now()
+    before = Resource.objects.filter(pk=resource_id).first()
+    if before is None:
+        raise NotFound(_("Diesen Bibliothekseintrag gibt es nicht."))
     updated = Resource.objects.filter(pk=resource_id, status__in=allowed_from).update(
         status=to, updated_at=now, **changes
     )
-    resource = Resource.objects.filter(pk=resource_id).first()
-    if resource is None:
-        raise NotFound(_("Diesen Bibliothekseintrag gibt es nicht."))
+    resource = Resource.objects.get(pk=resource_id)
     if not updated:
         raise Conflict(
             _("Von „%(from)s“ geht es nicht nach „%(to)s“.")
             % {"from": resource.get_status_display(), "to": Status(to).label},
             code="invalid_transition",
         )
+    # An UPDATE sends no model signal: the trail is written here, for the API and the pages.
+    trail = {
+        name: [getattr(before, name), getattr(resource, name)] for name in ("status", *changes)
+    }
+    if review_reason:  # told to the submitter by e-mail, kept nowhere else
+        trail["review_reason"] = ["", review_reason]
+    audit.record(resource, trail)
     return resource
 
 
@@ -345,7 +360,11 @@ def send_back_submission(*, user: Any, resource_id: int, reason: str) -> Resourc
         message = _("Bitte einen Grund angeben (höchstens 2000 Zeichen).")
         raise Invalid(message, fields={"reason": [message]})
     resource = _transition(
-        user=user, resource_id=resource_id, to=Status.DRAFT, allowed_from=(Status.IN_REVIEW,)
+        user=user,
+        resource_id=resource_id,
+        to=Status.DRAFT,
+        allowed_from=(Status.IN_REVIEW,),
+        review_reason=reason,
     )
     _tell_submitter(resource, "submission_returned", reason=reason)
     return resource

@@ -60,3 +60,50 @@ def test_trail_query_count_is_constant(coordinator_client, django_assert_max_num
         factories.ResourceFactory()
     with django_assert_max_num_queries(len(few.captured_queries)):
         coordinator_client.get("/koordination/protokoll/")
+
+
+def _updates(obj):  # type: ignore[no-untyped-def]
+    return list(
+        LogEntry.objects.get_for_object(obj)
+        .filter(action=LogEntry.Action.UPDATE)
+        .order_by("timestamp", "id")
+    )
+
+
+def test_booking_transitions_by_compare_and_swap_are_in_the_trail(municipality, staff_user, expert):  # type: ignore[no-untyped-def]
+    from bookings import services
+
+    request = factories.RequestFactory(plan=factories.PlanFactory(municipality=municipality))
+    booking = factories.ConsultationBookingFactory(
+        request=request, expert=expert, created_by=staff_user, status="requested"
+    )
+    services.confirm(actor=expert.user, booking_id=booking.pk)
+    services.cancel(actor=staff_user, booking_id=booking.pk, reason="Rat tagt früher")
+    confirmed, cancelled = _updates(booking)
+    assert confirmed.changes_dict["status"] == ["requested", "confirmed"]
+    assert confirmed.changes_dict["sequence"] == ["0", "1"]
+    assert cancelled.changes_dict["status"] == ["confirmed", "cancelled"]
+    assert cancelled.changes_dict["reason"] == ["", "Rat tagt früher"]
+
+
+def test_a_refused_transition_writes_no_trail_entry(municipality, staff_user, expert):  # type: ignore[no-untyped-def]
+    from bookings import services
+    from core.errors import Conflict
+
+    request = factories.RequestFactory(plan=factories.PlanFactory(municipality=municipality))
+    booking = factories.ConsultationBookingFactory(
+        request=request, expert=expert, created_by=staff_user, status="declined"
+    )
+    with pytest.raises(Conflict):
+        services.confirm(actor=expert.user, booking_id=booking.pk)
+    assert _updates(booking) == []
+
+
+def test_library_review_through_the_api_is_in_the_trail(coordinator):  # type: ignore[no-untyped-def]
+    from library import services
+
+    resource = factories.ResourceFactory(status="in_review")
+    services.send_back_submission(user=coordinator, resource_id=resource.pk, reason="Quelle fehlt")
+    (entry,) = _updates(resource)
+    assert entry.changes_dict["status"] == ["in_review", "draft"]
+    assert entry.changes_dict["review_reason"] == ["", "Quelle fehlt"]
