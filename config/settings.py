@@ -304,6 +304,7 @@ SPECTACULAR_SETTINGS = {
         "LanguageEnum": "consult.choices.LANGUAGE_CHOICES",
         "EventKindEnum": "events.models.Event.Kind",
         "EventStatusEnum": "events.models.Event.Status",
+        "EventAudienceEnum": "events.models.EventAudience",
         "RegistrationStatusEnum": "events.models.Registration.Status",
         "ResourceKindEnum": "library.models.Resource.Kind",
         "ResourceStatusEnum": "library.models.Resource.Status",
