@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bookings import selectors, services
+from bookings import feed_tokens, selectors, services
 from bookings.actions import ACTIONS, BookingAction
 from bookings.models import ConsultationBooking
 from bookings.request_summary import with_request_details
@@ -263,7 +263,7 @@ class RotateFeedView(APIView):
         data = RotateFeedSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         kind, pk = data.validated_data["kind"], data.validated_data["id"]
-        token = services.rotate_feed_token(
+        token = feed_tokens.rotate_feed_token(
             actor=request.user,
             expert_id=pk if kind == "expert" else None,
             municipality_id=pk if kind == "municipality" else None,

@@ -37,7 +37,7 @@ from bookings.models import ConsultationBooking
 from bookings.proposal_holds import withdraw_open
 from bookings.sweeps import expire_holds as expire_holds
 from bookings.sweeps import send_due_reminders as send_due_reminders
-from consult.models import ConsultationRequest, Municipality, new_token
+from consult.models import ConsultationRequest
 from core import audit, locking
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.roles import is_coordinator, municipality_id_of
@@ -575,26 +575,3 @@ def give_feedback(
         booking = _reload(booking.pk)
         notify(booking, "feedback", now=now)
         return booking
-
-
-# --- calendar feeds ---------------------------------------------------------------------------
-
-
-@transaction.atomic
-def rotate_feed_token(
-    *, actor: Any, expert_id: int | None = None, municipality_id: int | None = None
-) -> str:
-    """Give an expert's or a municipality's feed a new secret; the old URL stops working."""
-    if (expert_id is None) == (municipality_id is None):
-        raise Invalid(_("Genau eine Expert*in oder eine Kommune angeben."))
-    token = new_token()
-    if expert_id is not None:
-        qs = ExpertProfile.objects.filter(pk=expert_id)
-        if not is_coordinator(actor):
-            qs = qs.filter(user_id=actor.pk)
-    else:
-        allowed = is_coordinator(actor) or municipality_id_of(actor) == municipality_id
-        qs = Municipality.objects.filter(pk=municipality_id if allowed else None)
-    if not qs.update(feed_token=token):
-        raise NotFound(_("Nicht gefunden."))
-    return token

@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from bookings import feed_tokens, proposals, room_services, selectors, services
 from bookings import matches as booking_matches
 from bookings import messages as booking_messages
-from bookings import proposals, room_services, selectors, services
 from bookings.actions import BY_NAME
 from bookings.forms import (
     DeclineForm,
@@ -428,7 +428,7 @@ def feed_rotate(request: HttpRequest) -> HttpResponse:
     municipality_id = municipality_id_of(request.user)
     if expert is None and municipality_id is None:
         raise Http404
-    services.rotate_feed_token(
+    feed_tokens.rotate_feed_token(
         actor=request.user,
         expert_id=expert.pk if expert else None,
         municipality_id=None if expert else municipality_id,
