@@ -92,4 +92,16 @@ def is_expert(user: Any) -> bool:
 staff_required = _gate(is_staff_member)
 municipal_staff_required = _gate(is_municipal_staff)
 expert_required = _gate(is_expert)
-coordinator_required = _gate(is_coordinator)
+
+
+def coordinator_required(view: View) -> View:
+    """The back office (`/koordination/…`) does not exist for anyone but coordinators: 404 for
+    anonymous visitors too, not a login redirect (issue 19)."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not (request.user.is_authenticated and is_coordinator(request.user)):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper

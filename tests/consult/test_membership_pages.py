@@ -117,7 +117,8 @@ def test_city_suggestions_api(api):
 
 
 def test_decisions_page_is_for_coordinators_only(client, coordinator, staff_user):
-    assert client.get("/koordination/mitglieder/").status_code == 302  # to the login
+    # The back office does not exist for anonymous visitors either (issue 19): 404, no login.
+    assert client.get("/koordination/mitglieder/").status_code == 404
     client.force_login(staff_user)
     assert client.get("/koordination/mitglieder/").status_code == 404
     client.force_login(coordinator)

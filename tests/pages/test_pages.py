@@ -58,13 +58,19 @@ def test_actions_on_another_municipalitys_booking_are_404(staff_user, foreign, a
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize(
-    "path", ["/vorhaben/", "/anfragen/neu/", "/termine/", "/expertin/profil/", "/koordination/"]
-)
+@pytest.mark.parametrize("path", ["/vorhaben/", "/anfragen/neu/", "/termine/", "/expertin/profil/"])
 def test_anonymous_visitors_are_sent_to_login(client, path):
     response = client.get(path)
     assert response.status_code == 302
     assert response.url.startswith("/login/?next=")
+
+
+@pytest.mark.parametrize(
+    "path", ["/koordination/", "/koordination/mitglieder/", "/koordination/seiten/"]
+)
+def test_the_back_office_is_404_for_anonymous_visitors(client, path):
+    """Not a login redirect: the back office does not exist for anyone but coordinators."""
+    assert client.get(path).status_code == 404
 
 
 def test_role_pages_of_other_roles_are_404(staff_user, expert):
