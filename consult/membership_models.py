@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consult.choices import FederalState, OrganisationKind
+from consult.joining_models import LANGUAGES, JoiningApplication
 
 
-class MembershipApplication(models.Model):
+class MembershipApplication(JoiningApplication):
     class Status(models.TextChoices):
         EMAIL_UNVERIFIED = "email_unverified", _("E-Mail nicht bestätigt")
         PENDING = "pending", _("wartet auf Entscheidung")
@@ -41,28 +42,11 @@ class MembershipApplication(models.Model):
     ags = models.CharField(_("Amtlicher Gemeindeschlüssel"), max_length=8, blank=True)
     website = models.URLField(_("Website"), blank=True)
     contact_name = models.CharField(_("Ansprechperson"), max_length=200)
-    email = models.EmailField(_("E-Mail"))
-    language = models.CharField(
-        _("Sprache"), max_length=2, choices=[("de", "Deutsch"), ("en", "English")], default="de"
-    )
     consent_at = models.DateTimeField(_("Einwilligung am"))
     status = models.CharField(
         _("Status"), max_length=20, choices=Status.choices, default=Status.EMAIL_UNVERIFIED
     )
     inert = models.CharField(max_length=12, choices=Inert.choices, default="", blank=True)
-    # Part of the signed confirmation link; emptied once used, so a link works once.
-    confirm_nonce = models.CharField(max_length=32, blank=True)
-    confirmed_at = models.DateTimeField(_("E-Mail bestätigt am"), null=True, blank=True)
-    decided_at = models.DateTimeField(_("entschieden am"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("entschieden von"),
-    )
-    reason = models.TextField(_("Begründung"), blank=True)
     info_message = models.TextField(_("Rückfrage"), blank=True)
     organisation = models.ForeignKey(
         "consult.Municipality",
@@ -71,10 +55,8 @@ class MembershipApplication(models.Model):
         blank=True,
         related_name="applications",
     )
-    created_at = models.DateTimeField(_("eingegangen am"), default=timezone.now)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(JoiningApplication.Meta):
         verbose_name = _("Mitgliedsantrag")
         verbose_name_plural = _("Mitgliedsanträge")
         constraints = [
@@ -111,9 +93,7 @@ class Invitation(models.Model):
         choices=[("admin", _("Administration")), ("staff", _("Mitarbeiter*in"))],
         default="staff",
     )
-    language = models.CharField(
-        _("Sprache"), max_length=2, choices=[("de", "Deutsch"), ("en", "English")], default="de"
-    )
+    language = models.CharField(_("Sprache"), max_length=2, choices=LANGUAGES, default="de")
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -3,17 +3,16 @@ invitation; either way a row here records who joined how and who decided."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consult.joining_models import JoiningApplication
 from core.validators import no_control_characters, no_control_characters_multiline
 
 
-class ExpertApplication(models.Model):
+class ExpertApplication(JoiningApplication):
     class Status(models.TextChoices):
         EMAIL_UNVERIFIED = "email_unverified", _("E-Mail nicht bestätigt")
         PENDING = "pending", _("wartet auf Entscheidung")
@@ -28,7 +27,6 @@ class ExpertApplication(models.Model):
         _("Weg"), max_length=12, choices=Source.choices, default=Source.APPLICATION
     )
     display_name = models.CharField(_("Name"), max_length=200, validators=[no_control_characters])
-    email = models.EmailField(_("E-Mail"))
     organisation = models.CharField(
         _("Organisation"), max_length=200, blank=True, validators=[no_control_characters]
     )
@@ -38,9 +36,6 @@ class ExpertApplication(models.Model):
     references = models.TextField(
         _("Referenzen"), blank=True, validators=[no_control_characters_multiline]
     )
-    language = models.CharField(
-        _("Sprache"), max_length=2, choices=[("de", "Deutsch"), ("en", "English")], default="de"
-    )
     consent_at = models.DateTimeField(_("Einwilligung am"), null=True, blank=True)
     status = models.CharField(
         _("Status"), max_length=20, choices=Status.choices, default=Status.EMAIL_UNVERIFIED
@@ -48,18 +43,6 @@ class ExpertApplication(models.Model):
     # Answered like a new one, but never confirmable: the address has an account or an open
     # application (its owner is told by e-mail; the caller cannot tell the difference).
     inert = models.BooleanField(default=False)
-    confirm_nonce = models.CharField(max_length=32, blank=True)
-    confirmed_at = models.DateTimeField(_("E-Mail bestätigt am"), null=True, blank=True)
-    decided_at = models.DateTimeField(_("entschieden am"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("entschieden von"),
-    )
-    reason = models.TextField(_("Begründung"), blank=True)
     expert = models.ForeignKey(
         "experts.ExpertProfile",
         on_delete=models.SET_NULL,
@@ -69,10 +52,8 @@ class ExpertApplication(models.Model):
     )
     # Until a coordinator first activates the expert, the expert cannot switch themselves on.
     activated_at = models.DateTimeField(_("freigeschaltet am"), null=True, blank=True)
-    created_at = models.DateTimeField(_("eingegangen am"), default=timezone.now)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(JoiningApplication.Meta):
         verbose_name = _("Bewerbung als Expert*in")
         verbose_name_plural = _("Bewerbungen als Expert*in")
         constraints = [
