@@ -31,18 +31,23 @@ pytestmark = [
 PASSWORD = "Sonnenblume-Kiezfonds-42"
 
 
-def link_from_eml(folder: Path, recipient: str, path_part: str) -> str:
-    """Deliver what the outbox holds as .eml files, then read the newest link to `path_part`
-    from the plain-text part of the newest message to `recipient`."""
+def delivered(folder: Path, recipient: str) -> list[email.message.EmailMessage]:
+    """Deliver what the outbox holds as .eml files; the messages to `recipient`, oldest first."""
     delivery.sweep()
     messages = []
     for file in folder.glob("*.eml"):
         message = email.message_from_bytes(file.read_bytes(), policy=email.policy.default)
         if recipient in str(message["To"]):
             messages.append((file.stat().st_mtime_ns, message))
+    return [message for _, message in sorted(messages, key=lambda pair: pair[0])]
+
+
+def link_from_eml(folder: Path, recipient: str, path_part: str) -> str:
+    """Deliver what the outbox holds as .eml files, then read the newest link to `path_part`
+    from the plain-text part of the newest message to `recipient`."""
+    messages = delivered(folder, recipient)
     assert messages, f"no .eml to {recipient}"
-    _, message = max(messages, key=lambda pair: pair[0])
-    text = message.get_body(preferencelist=("plain",)).get_content()
+    text = messages[-1].get_body(preferencelist=("plain",)).get_content()
     links = [url for url in re.findall(r"https?://\S+", text) if path_part in url]
     assert links, text
     return "/" + links[-1].split("://", 1)[1].split("/", 1)[1]
