@@ -2,7 +2,8 @@
 request to the booking page, reads what the municipality needs, proposes two other times; the
 municipality accepts one from its page; both get the updated invitation (read from the
 delivered .eml files), the other time is free again; they write a message each way, each
-following the other's e-mail. axe-core checks every page; nobody opens /admin/."""
+following the other's e-mail. axe-core checks every page against every rule; nobody opens
+/admin/."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from bookings import selectors, services
 from bookings.models import ConsultationBooking
 from tests import factories
 from tests.ics_rules import assert_valid_invitation
-from tests.pages.browser import Journey
+from tests.pages.browser import ANY_IMPACT, Journey
 from tests.pages.test_joining_journey import delivered, link_from_eml
 from tests.pages.test_staff_journey import log_in
 
@@ -136,7 +137,7 @@ def test_expert_proposes_municipality_accepts_both_invited_and_they_write(
     assert "Öffentlichkeitsarbeit" in summary
     assert NOTES in summary
     assert "Jugendbudget Musterstadt" in summary
-    journey.step("booking page with the request")
+    journey.step("booking page with the request", impacts=ANY_IMPACT)
 
     # Two other times on two other days, picked by their labels.
     boxes = page.locator("input[name='propose-starts']")
@@ -162,7 +163,7 @@ def test_expert_proposes_municipality_accepts_both_invited_and_they_write(
     page.wait_for_url(f"**/termine/{booking.pk}/#proposal")
     assert "Ihr Vorschlag ist an die Kommune gesendet" in page.inner_text("main")
     assert page.locator("ul.proposal-list li").count() == 2
-    journey.step("two times proposed")
+    journey.step("two times proposed", impacts=ANY_IMPACT)
 
     # The municipality follows the proposal's e-mail; the proposed times are held for it.
     page.context.clear_cookies()
@@ -175,7 +176,7 @@ def test_expert_proposes_municipality_accepts_both_invited_and_they_write(
     assert section.get_by_role("button", name="Diesen Termin annehmen").count() == 2
     for start in (freed, accepted):
         assert start not in free_starts(page, live_server.url, expert.pk, start)
-    journey.step("proposal seen by the municipality")
+    journey.step("proposal seen by the municipality", impacts=ANY_IMPACT)
 
     # The button names its time (Chrome puts a space before the visually hidden part).
     name = re.compile(rf"^Diesen Termin annehmen ?: {re.escape(labels[accepted])}$")
@@ -184,7 +185,7 @@ def test_expert_proposes_municipality_accepts_both_invited_and_they_write(
     assert "Der neue Termin ist bestätigt" in page.inner_text("main")
     assert "bestätigt" in page.inner_text("#booking-status")
     assert page.locator("#proposal").count() == 0  # nothing open any more
-    journey.step("proposal accepted")
+    journey.step("proposal accepted", impacts=ANY_IMPACT)
 
     booking.refresh_from_db()
     assert booking.status == ConsultationBooking.Status.CONFIRMED
@@ -211,17 +212,17 @@ def test_expert_proposes_municipality_accepts_both_invited_and_they_write(
     # A message each way; each side follows the other's e-mail to the page and reads it.
     question = "Sollen wir die Schülervertretung zur Beratung einladen?"
     write(journey, booking.pk, question)
-    journey.step("municipality wrote")
+    journey.step("municipality wrote", impacts=ANY_IMPACT)
     page.context.clear_cookies()
     open_from_mail(journey, tmp_path, expert.email, expert.user.username, question)
     answer = "Ja, gern – zwei Schüler*innen wären ideal."
     write(journey, booking.pk, answer)
     assert page.locator("#messages ol > li").count() == 2
-    journey.step("expert answered")
+    journey.step("expert answered", impacts=ANY_IMPACT)
     page.context.clear_cookies()
     open_from_mail(journey, tmp_path, staff.email, staff.username, answer)
     assert question in page.locator("#messages ol").inner_text()
-    journey.step("municipality reads the answer")
+    journey.step("municipality reads the answer", impacts=ANY_IMPACT)
 
     assert journey.steps == 7
     assert not [url for url in journey.requested if "/admin/" in url]
