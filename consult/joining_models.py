@@ -10,6 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 LANGUAGES = [("de", "Deutsch"), ("en", "English")]
+# Every kind's statuses begin with these two: the address is not confirmed yet, then it is and
+# the application waits for the coordinators.
+EMAIL_UNVERIFIED, PENDING = "email_unverified", "pending"
 
 
 class JoiningApplication(models.Model):

@@ -1,5 +1,5 @@
-"""Joining the network: apply and confirm the address (double opt-in). The coordinators'
-decision is in consult/membership_decisions.py.
+"""Joining the network: apply and confirm the address (double opt-in, the steps in
+consult/joining.py). The coordinators' decision is in consult/membership_decisions.py.
 
 Duplicates: an AGS that is a member or has a confirmed open application is refused with 409
 (membership is public, so this reveals nothing private). An e-mail address that has an account
@@ -12,37 +12,26 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from consult import links
+from consult import joining
 from consult.countries import GERMANY
-from consult.membership_mail import notify_coordinators, send_notice
+from consult.joining import Notice
 from consult.models import MembershipApplication, Municipality
 from consult.organisations import check_place, require_state_in_germany
-from core import locking
-from core.errors import Conflict, FieldErrors, Invalid
+from core.errors import Conflict, FieldErrors
 from core.validators import check_text
 
 Status = MembershipApplication.Status
 CONFIRM = "membership-confirm"
 # Confirmed and undecided: at most one per AGS and per address (constraints in the model).
 OPEN_STATUSES = (Status.PENDING, Status.INFO_REQUESTED)
-
-
-def _confirm_age() -> dt.timedelta:
-    return dt.timedelta(hours=settings.MEMBERSHIP_CONFIRM_HOURS)
-
-
-def _url(name: str, **kwargs: Any) -> str:
-    return settings.SITE_URL + reverse(name, kwargs=kwargs)
 
 
 # --- applying ---------------------------------------------------------------------------------
@@ -105,19 +94,6 @@ def _ags_taken(ags: str, *, exclude: int | None = None) -> Conflict | None:
     return None
 
 
-def _email_in_use(email: str, *, now: dt.datetime, exclude: int | None = None) -> str:
-    """Why this address cannot apply now ("account", "application") or "" if it can."""
-    if get_user_model().objects.filter(email__iexact=email).exists():
-        return MembershipApplication.Inert.ACCOUNT
-    fresh_unverified = Q(
-        status=Status.EMAIL_UNVERIFIED, inert="", created_at__gt=now - _confirm_age()
-    )
-    open_ = MembershipApplication.objects.filter(
-        Q(status__in=OPEN_STATUSES) | fresh_unverified, email__iexact=email
-    ).exclude(pk=exclude)
-    return MembershipApplication.Inert.APPLICATION if open_.exists() else ""
-
-
 @transaction.atomic
 def apply(*, applicant: Applicant, now: dt.datetime | None = None) -> MembershipApplication:
     """Store an application and e-mail its confirmation link (or, for an address in use, tell
@@ -126,8 +102,9 @@ def apply(*, applicant: Applicant, now: dt.datetime | None = None) -> Membership
     data = check_application(applicant)
     if conflict := _ags_taken(data.ags):
         raise conflict
-    inert = _email_in_use(data.email, now=now)
-    application = MembershipApplication.objects.create(
+    return joining.submit(
+        KIND,
+        now=now,
         organisation_name=data.organisation_name,
         kind=data.kind,
         country=data.country,
@@ -137,28 +114,25 @@ def apply(*, applicant: Applicant, now: dt.datetime | None = None) -> Membership
         contact_name=data.contact_name,
         email=data.email,
         language=data.language,
-        consent_at=now,
-        inert=inert,
-        confirm_nonce="" if inert else links.new_nonce(),
-        created_at=now,
     )
-    with translation.override(application.language):
-        if inert:
-            _mail_address_in_use(application, now=now)
-        else:
-            _mail_confirmation(application)
-    return application
 
 
-def _mail_confirmation(application: MembershipApplication) -> None:
-    token = links.make_token(CONFIRM, application.pk, application.confirm_nonce)
-    hours = settings.MEMBERSHIP_CONFIRM_HOURS
-    send_notice(
-        recipient=application.email,
-        recipient_name=application.contact_name,
-        language=application.language,
+def application_for_token(token: str) -> MembershipApplication:
+    """The application a confirmation link names, if the link still works (else a clear 400)."""
+    return joining.application_for_token(KIND, token)
+
+
+def confirm_email(*, token: str, now: dt.datetime | None = None) -> MembershipApplication:
+    """Double opt-in: the address is confirmed, the application waits for a decision."""
+    return joining.confirm_email(KIND, token=token, now=now)
+
+
+# --- the e-mails ------------------------------------------------------------------------------
+
+
+def _confirmation(application: MembershipApplication, link: str) -> Notice:
+    return Notice(
         kind="membership_confirm",
-        dedup_key=f"membership:{application.pk}:confirm",
         subject=_("Bitte bestätigen Sie Ihre E-Mail-Adresse"),
         paragraphs=[
             _(
@@ -171,14 +145,14 @@ def _mail_confirmation(application: MembershipApplication) -> None:
                 "Der Link gilt %(hours)d Stunden und nur einmal. Wenn Sie keinen Antrag "
                 "gestellt haben, ignorieren Sie diese E-Mail einfach."
             )
-            % {"hours": hours},
+            % {"hours": settings.MEMBERSHIP_CONFIRM_HOURS},
         ],
-        action_url=_url("membership-confirm", token=token),
+        action_url=link,
         action_label=_("E-Mail-Adresse bestätigen"),
     )
 
 
-def _mail_address_in_use(application: MembershipApplication, *, now: dt.datetime) -> None:
+def _address_in_use(application: MembershipApplication) -> Notice:
     if application.inert == MembershipApplication.Inert.ACCOUNT:
         paragraphs = [
             _(
@@ -207,13 +181,8 @@ def _mail_address_in_use(application: MembershipApplication, *, now: dt.datetime
             ),
         ]
         action_url, action_label = "", ""
-    send_notice(
-        recipient=application.email,
-        recipient_name=application.contact_name,
-        language=application.language,
+    return Notice(
         kind="membership_duplicate",
-        # At most one such notice per address a day: the form cannot be used to flood a mailbox.
-        dedup_key=f"membership:duplicate:{application.email.lower()}:{now.date().isoformat()}",
         subject=_("Ihr Mitgliedsantrag beim Netzwerk Bürgerhaushalt"),
         paragraphs=paragraphs,
         action_url=action_url,
@@ -221,67 +190,54 @@ def _mail_address_in_use(application: MembershipApplication, *, now: dt.datetime
     )
 
 
-def application_for_token(token: str) -> MembershipApplication:
-    """The application a confirmation link names, if the link still works (else a clear 400)."""
-    application_id, nonce = _confirm_parts(token)
-    application = MembershipApplication.objects.filter(pk=application_id).first()
-    if application is None or not nonce or application.confirm_nonce != nonce:
-        raise links.used_link()
-    return application
+def _new_application(application: MembershipApplication) -> Notice:
+    return Notice(
+        kind="membership_new",
+        subject=_("Neuer Mitgliedsantrag: %(name)s") % {"name": application.organisation_name},
+        paragraphs=[
+            _("„%(name)s“ (%(kind)s) hat die Mitgliedschaft beantragt.")
+            % {"name": application.organisation_name, "kind": application.get_kind_display()}
+        ],
+        action_url=settings.SITE_URL + reverse("membership-decisions"),
+        action_label=_("Anträge ansehen"),
+    )
 
 
-def _confirm_parts(token: str) -> tuple[int, str]:
-    parts = links.read_token(CONFIRM, token, max_age=_confirm_age())
-    if len(parts) != 2 or not isinstance(parts[0], int) or not isinstance(parts[1], str):
-        raise Invalid(_("Dieser Link ist ungültig."), code="link_invalid")
-    return parts[0], parts[1]
+def _declined(application: MembershipApplication, reason: str) -> Notice:
+    return Notice(
+        kind="membership_declined",
+        subject=_("Ihr Mitgliedsantrag beim Netzwerk Bürgerhaushalt"),
+        paragraphs=[
+            _(
+                "leider können wir „%(name)s“ nicht als Mitglied aufnehmen. Die "
+                "Koordination schreibt dazu:"
+            )
+            % {"name": application.organisation_name},
+            reason,
+            _("Wenn Sie Fragen haben, antworten Sie einfach auf diese E-Mail."),
+        ],
+    )
 
 
-@transaction.atomic
-def confirm_email(*, token: str, now: dt.datetime | None = None) -> MembershipApplication:
-    """Double opt-in: the address is confirmed, the application waits for a decision."""
-    now = now or timezone.now()
-    application_id, nonce = _confirm_parts(token)
-    application = locking.lock(MembershipApplication.objects.filter(pk=application_id))
-    if application is None or not nonce or application.confirm_nonce != nonce:
-        raise links.used_link()
-    if application.status != Status.EMAIL_UNVERIFIED:
-        raise links.used_link()
-    if conflict := _ags_taken(application.ags, exclude=application.pk):
-        raise conflict
-    if _email_in_use(application.email, now=now, exclude=application.pk):
-        raise Conflict(
-            _("Zu dieser E-Mail-Adresse gibt es bereits ein Konto oder einen offenen Antrag."),
-            code="email_in_use",
-        )
-    application.status = Status.PENDING
-    application.confirmed_at = now
-    application.confirm_nonce = ""
-    try:
-        with transaction.atomic():
-            application.save(update_fields=["status", "confirmed_at", "confirm_nonce"])
-    except IntegrityError:  # a parallel confirmation for the same AGS or address won
-        raise Conflict(
-            _("Für diese Kommune oder Adresse liegt bereits ein Mitgliedsantrag vor."),
-            code="application_exists",
-        ) from None
-    _mail_coordinators(application)
-    return application
-
-
-def _mail_coordinators(application: MembershipApplication) -> None:
-    with translation.override("de"):
-        notify_coordinators(
-            kind="membership_new",
-            dedup_key=f"membership:{application.pk}:new",
-            subject=_("Neuer Mitgliedsantrag: %(name)s") % {"name": application.organisation_name},
-            paragraphs=[
-                _("„%(name)s“ (%(kind)s) hat die Mitgliedschaft beantragt.")
-                % {
-                    "name": application.organisation_name,
-                    "kind": application.get_kind_display(),
-                }
-            ],
-            action_url=settings.SITE_URL + reverse("membership-decisions"),
-            action_label=_("Anträge ansehen"),
-        )
+KIND = joining.Kind(
+    model=MembershipApplication,
+    purpose=CONFIRM,
+    key="membership",
+    confirm_page="membership-confirm",
+    open_statuses=OPEN_STATUSES,
+    related=("organisation", "decided_by"),
+    in_use=gettext_lazy(
+        "Zu dieser E-Mail-Adresse gibt es bereits ein Konto oder einen offenen Antrag."
+    ),
+    taken=gettext_lazy("Für diese Kommune oder Adresse liegt bereits ein Mitgliedsantrag vor."),
+    decided=gettext_lazy(
+        "Über diesen Antrag ist schon entschieden oder die Adresse ist nicht bestätigt."
+    ),
+    applicant_name=lambda application: application.contact_name,
+    inert=str,
+    confirmation=_confirmation,
+    address_in_use=_address_in_use,
+    new_application=_new_application,
+    declined=_declined,
+    conflict=lambda application: _ags_taken(application.ags, exclude=application.pk),
+)

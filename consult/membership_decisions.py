@@ -16,17 +16,15 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from consult import links
+from consult import joining
 from consult.cities import city_by_ags, german_cities
-from consult.membership import OPEN_STATUSES, Status, _ags_taken, _url
-from consult.membership_mail import send_notice
+from consult.joining import Notice
+from consult.membership import KIND, Status, _ags_taken
 from consult.models import MembershipApplication, Municipality, StaffMembership
-from core import locking
-from core.errors import Conflict, FieldErrors, Invalid, NotFound
-from core.roles import MUNICIPAL_STAFF, is_coordinator
+from core.errors import Conflict, FieldErrors
+from core.roles import MUNICIPAL_STAFF
 from core.validators import check_text
 
-ACCOUNT_SETUP = "account-setup"
 # Where a German organisation without AGS is placed on the map until a coordinator sets it:
 # its state's capital (population and coordinates from the shipped list).
 STATE_CAPITALS = {
@@ -49,30 +47,12 @@ STATE_CAPITALS = {
 }
 
 
-def _set_password_age() -> dt.timedelta:
-    return dt.timedelta(hours=settings.MEMBERSHIP_SET_PASSWORD_HOURS)
-
-
 # --- deciding (coordinators) ------------------------------------------------------------------
 
 
 def applications_for(user: Any) -> QuerySet[MembershipApplication]:
     """Coordinators see every application; everyone else none (so theirs are 404)."""
-    if not is_coordinator(user):
-        return MembershipApplication.objects.none()
-    return MembershipApplication.objects.select_related("organisation", "decided_by")
-
-
-def _locked_application(actor: Any, application_id: int) -> MembershipApplication:
-    application = locking.lock(applications_for(actor).filter(pk=application_id))
-    if application is None:
-        raise NotFound(_("Nicht gefunden."))
-    if application.status not in OPEN_STATUSES:
-        raise Conflict(
-            _("Über diesen Antrag ist schon entschieden oder die Adresse ist nicht bestätigt."),
-            code="invalid_transition",
-        )
-    return application
+    return joining.applications_for(KIND, user)
 
 
 def _unique_slug(name: str) -> str:
@@ -102,21 +82,11 @@ def _place(application: MembershipApplication) -> dict[str, Any]:
     }
 
 
-def _username_for(email: str) -> str:
-    User = get_user_model()
-    base = email.lower()[:150]
-    username, n = base, 2
-    while User.objects.filter(username__iexact=username).exists():
-        suffix = f"-{n}"
-        username, n = base[: 150 - len(suffix)] + suffix, n + 1
-    return username
-
-
 def create_member_account(*, organisation: Municipality, email: str, name: str, role: str) -> Any:
     """A user bound to `organisation` with no usable password yet (set from an e-mailed link)."""
     User = get_user_model()
     first, _sep, last = name.strip().partition(" ")
-    user = User(username=_username_for(email), email=email, first_name=first[:150])
+    user = User(username=joining.username_for(email), email=email, first_name=first[:150])
     user.last_name = last[:150]
     user.set_unusable_password()
     user.save()
@@ -125,18 +95,13 @@ def create_member_account(*, organisation: Municipality, email: str, name: str, 
     return user
 
 
-def set_password_url(user: Any) -> str:
-    token = links.make_token(ACCOUNT_SETUP, user.pk, links.password_fingerprint(user))
-    return _url("set-password", token=token)
-
-
 @transaction.atomic
 def approve(
     *, actor: Any, application_id: int, now: dt.datetime | None = None
 ) -> MembershipApplication:
     """Admit the applicant: the organisation, its admin account, and the set-password e-mail."""
     now = now or timezone.now()
-    application = _locked_application(actor, application_id)
+    application = joining.open_application(KIND, actor, application_id)
     if conflict := _ags_taken(application.ags, exclude=application.pk):
         raise conflict
     if get_user_model().objects.filter(email__iexact=application.email).exists():
@@ -163,18 +128,13 @@ def approve(
         name=application.contact_name,
         role=StaffMembership.Role.ADMIN,
     )
-    application.status = Status.APPROVED
-    application.decided_at, application.decided_by = now, actor
-    application.organisation = organisation
-    application.save(update_fields=["status", "decided_at", "decided_by", "organisation"])
+    joining.record_decision(
+        application, actor=actor, status=Status.APPROVED, now=now, organisation=organisation
+    )
     with translation.override(application.language):
         days = settings.MEMBERSHIP_SET_PASSWORD_HOURS // 24
-        send_notice(
-            recipient=application.email,
-            recipient_name=application.contact_name,
-            language=application.language,
+        welcome = Notice(
             kind="membership_approved",
-            dedup_key=f"membership:{application.pk}:approved",
             subject=_("Willkommen im Netzwerk Bürgerhaushalt"),
             paragraphs=[
                 _("„%(name)s“ ist jetzt Mitglied des Netzwerks Bürgerhaushalt.")
@@ -186,8 +146,11 @@ def approve(
                 )
                 % {"email": application.email, "days": days},
             ],
-            action_url=set_password_url(user),
+            action_url=joining.set_password_url(user),
             action_label=_("Passwort festlegen"),
+        )
+        joining.tell_applicant(
+            KIND, application, dedup_key=f"membership:{application.pk}:approved", notice=welcome
         )
     return application
 
@@ -207,30 +170,8 @@ def decline(
     *, actor: Any, application_id: int, reason: str, now: dt.datetime | None = None
 ) -> MembershipApplication:
     reason = _check_text("reason", reason, multi_line=True)
-    application = _locked_application(actor, application_id)
-    application.status = Status.DECLINED
-    application.decided_at, application.decided_by = now or timezone.now(), actor
-    application.reason = reason
-    application.save(update_fields=["status", "decided_at", "decided_by", "reason"])
-    with translation.override(application.language):
-        send_notice(
-            recipient=application.email,
-            recipient_name=application.contact_name,
-            language=application.language,
-            kind="membership_declined",
-            dedup_key=f"membership:{application.pk}:declined",
-            subject=_("Ihr Mitgliedsantrag beim Netzwerk Bürgerhaushalt"),
-            paragraphs=[
-                _(
-                    "leider können wir „%(name)s“ nicht als Mitglied aufnehmen. Die "
-                    "Koordination schreibt dazu:"
-                )
-                % {"name": application.organisation_name},
-                reason,
-                _("Wenn Sie Fragen haben, antworten Sie einfach auf diese E-Mail."),
-            ],
-        )
-    return application
+    application = joining.open_application(KIND, actor, application_id)
+    return joining.decline(KIND, application, actor=actor, reason=reason, now=now or timezone.now())
 
 
 @transaction.atomic
@@ -240,17 +181,13 @@ def request_info(
     """ "Please tell us more": the applicant answers by replying to the e-mail."""
     message = _check_text("message", message, multi_line=True)
     now = now or timezone.now()
-    application = _locked_application(actor, application_id)
+    application = joining.open_application(KIND, actor, application_id)
     application.status = Status.INFO_REQUESTED
     application.info_message = message
     application.save(update_fields=["status", "info_message"])
     with translation.override(application.language):
-        send_notice(
-            recipient=application.email,
-            recipient_name=application.contact_name,
-            language=application.language,
+        question = Notice(
             kind="membership_info_requested",
-            dedup_key=f"membership:{application.pk}:info:{now.isoformat()}",
             subject=_("Rückfrage zu Ihrem Mitgliedsantrag"),
             paragraphs=[
                 _("zu Ihrem Mitgliedsantrag für „%(name)s“ hat die Koordination eine Frage:")
@@ -259,18 +196,10 @@ def request_info(
                 _("Bitte antworten Sie einfach auf diese E-Mail."),
             ],
         )
+        joining.tell_applicant(
+            KIND,
+            application,
+            dedup_key=f"membership:{application.pk}:info:{now.isoformat()}",
+            notice=question,
+        )
     return application
-
-
-# --- the first password -----------------------------------------------------------------------
-
-
-def user_for_password_token(token: str) -> Any:
-    """The user a set-password link names, while the link still works (else a clear 400)."""
-    parts = links.read_token(ACCOUNT_SETUP, token, max_age=_set_password_age())
-    if len(parts) != 2 or not isinstance(parts[0], int):
-        raise Invalid(_("Dieser Link ist ungültig."), code="link_invalid")
-    user = get_user_model().objects.filter(pk=parts[0], is_active=True).first()
-    if user is None or links.password_fingerprint(user) != parts[1]:
-        raise links.used_link()
-    return user

@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from consult import membership, people
+from consult import joining, membership, people
 from consult import membership_decisions as deciding
 from consult.cities import suggest_cities
 from consult.forms import add_domain_error
@@ -157,7 +157,7 @@ def decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
 
 def set_password(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        user = deciding.user_for_password_token(token)
+        user = joining.user_for_password_token(token)
     except DomainError as error:
         return _link_error(request, error)
     form = FirstPasswordForm(user, request.POST or None)

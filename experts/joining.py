@@ -11,18 +11,17 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from consult import links
+from consult import joining as steps
 from consult import services as consult_services
-from consult.membership_decisions import _username_for, set_password_url
-from consult.membership_mail import notify_coordinators, send_notice
-from core import locking
-from core.errors import Conflict, FieldErrors, Invalid, NotFound
+from consult.joining import Notice
+from core.errors import Conflict, FieldErrors, NotFound
 from core.roles import is_coordinator
 from core.validators import check_text
 from experts import services as expert_services
@@ -32,14 +31,6 @@ from experts.selectors import json_list_has
 
 Status = ExpertApplication.Status
 CONFIRM = "expert-confirm"
-
-
-def _confirm_age() -> dt.timedelta:
-    return dt.timedelta(hours=settings.MEMBERSHIP_CONFIRM_HOURS)
-
-
-def _url(name: str, **kwargs: Any) -> str:
-    return settings.SITE_URL + reverse(name, kwargs=kwargs)
 
 
 def _language(value: str) -> str:
@@ -83,17 +74,6 @@ def _check(candidate: Candidate, *, needs_consent: bool = True) -> list[dict[str
     return [{"topic": topic.slug, "level": level} for topic, level in levels]
 
 
-def _address_in_use(email: str, *, now: dt.datetime, exclude: int | None = None) -> bool:
-    if get_user_model().objects.filter(email__iexact=email).exists():
-        return True
-    fresh = Q(status=Status.EMAIL_UNVERIFIED, inert=False, created_at__gt=now - _confirm_age())
-    return (
-        ExpertApplication.objects.filter(Q(status=Status.PENDING) | fresh, email__iexact=email)
-        .exclude(pk=exclude)
-        .exists()
-    )
-
-
 # --- applying ---------------------------------------------------------------------------------
 
 
@@ -101,128 +81,108 @@ def _address_in_use(email: str, *, now: dt.datetime, exclude: int | None = None)
 def apply(*, candidate: Candidate, now: dt.datetime | None = None) -> ExpertApplication:
     """Store an application and e-mail its confirmation link; an address already in use gets
     a notice instead (the caller's answer is the same, so nobody learns who has an account)."""
-    now = now or timezone.now()
-    topics = _check(candidate)
-    inert = _address_in_use(candidate.email, now=now)
-    application = ExpertApplication.objects.create(
+    return steps.submit(
+        KIND,
+        now=now or timezone.now(),
+        topics=_check(candidate),
         display_name=candidate.display_name.strip(),
         email=candidate.email.strip(),
         organisation=candidate.organisation.strip(),
         bio=candidate.bio.strip(),
-        topics=topics,
         references=candidate.references.strip(),
         language=_language(candidate.language),
-        consent_at=now,
-        inert=inert,
-        confirm_nonce="" if inert else links.new_nonce(),
-        created_at=now,
     )
-    with translation.override(application.language):
-        if inert:
-            send_notice(
-                recipient=application.email,
-                recipient_name=application.display_name,
-                language=application.language,
-                kind="expert_application_duplicate",
-                # One notice per address a day: the form cannot flood a mailbox.
-                dedup_key=f"expert-application:duplicate:{application.email.lower()}:{now.date()}",
-                subject=_("Ihre Bewerbung als Expert*in"),
-                paragraphs=[
-                    _(
-                        "jemand – vielleicht Sie selbst – hat sich mit dieser E-Mail-Adresse als "
-                        "Expert*in beworben. Zu dieser Adresse gibt es schon ein Konto oder eine "
-                        "offene Bewerbung, deshalb haben wir keine zweite angelegt."
-                    ),
-                    _("Melden Sie sich an, oder warten Sie auf die Antwort der Koordination."),
-                ],
-                action_url=settings.SITE_URL + reverse("login"),
-                action_label=_("Zur Anmeldung"),
-            )
-        else:
-            token = links.make_token(CONFIRM, application.pk, application.confirm_nonce)
-            send_notice(
-                recipient=application.email,
-                recipient_name=application.display_name,
-                language=application.language,
-                kind="expert_application_confirm",
-                dedup_key=f"expert-application:{application.pk}:confirm",
-                subject=_("Bitte bestätigen Sie Ihre E-Mail-Adresse"),
-                paragraphs=[
-                    _(
-                        "vielen Dank für Ihre Bewerbung als Expert*in beim Netzwerk "
-                        "Bürgerhaushalt. Bitte öffnen Sie den Link und klicken Sie dort auf "
-                        "„Adresse bestätigen“."
-                    ),
-                    _("Der Link gilt %(hours)d Stunden und nur einmal.")
-                    % {"hours": settings.MEMBERSHIP_CONFIRM_HOURS},
-                ],
-                action_url=_url("expert-join-confirm", token=token),
-                action_label=_("E-Mail-Adresse bestätigen"),
-            )
-    return application
-
-
-def _confirm_parts(token: str) -> tuple[int, str]:
-    parts = links.read_token(CONFIRM, token, max_age=_confirm_age())
-    if len(parts) != 2 or not isinstance(parts[0], int) or not isinstance(parts[1], str):
-        raise Invalid(_("Dieser Link ist ungültig."), code="link_invalid")
-    return parts[0], parts[1]
 
 
 def application_for_token(token: str) -> ExpertApplication:
-    application_id, nonce = _confirm_parts(token)
-    application = ExpertApplication.objects.filter(pk=application_id).first()
-    if application is None or not nonce or application.confirm_nonce != nonce:
-        raise links.used_link()
-    return application
+    return steps.application_for_token(KIND, token)
 
 
-@transaction.atomic
 def confirm_email(*, token: str, now: dt.datetime | None = None) -> ExpertApplication:
     """Double opt-in: the address is confirmed, the coordinators are told."""
-    now = now or timezone.now()
-    application_id, nonce = _confirm_parts(token)
-    application = locking.lock(ExpertApplication.objects.filter(pk=application_id))
-    if application is None or not nonce or application.confirm_nonce != nonce:
-        raise links.used_link()
-    if application.status != Status.EMAIL_UNVERIFIED:
-        raise links.used_link()
-    if _address_in_use(application.email, now=now, exclude=application.pk):
-        raise Conflict(
-            _("Zu dieser E-Mail-Adresse gibt es bereits ein Konto oder eine offene Bewerbung."),
-            code="email_in_use",
-        )
-    application.status, application.confirmed_at, application.confirm_nonce = (
-        Status.PENDING,
-        now,
-        "",
+    return steps.confirm_email(KIND, token=token, now=now)
+
+
+def _confirmation(application: ExpertApplication, link: str) -> Notice:
+    return Notice(
+        kind="expert_application_confirm",
+        subject=_("Bitte bestätigen Sie Ihre E-Mail-Adresse"),
+        paragraphs=[
+            _(
+                "vielen Dank für Ihre Bewerbung als Expert*in beim Netzwerk "
+                "Bürgerhaushalt. Bitte öffnen Sie den Link und klicken Sie dort auf "
+                "„Adresse bestätigen“."
+            ),
+            _("Der Link gilt %(hours)d Stunden und nur einmal.")
+            % {"hours": settings.MEMBERSHIP_CONFIRM_HOURS},
+        ],
+        action_url=link,
+        action_label=_("E-Mail-Adresse bestätigen"),
     )
-    try:
-        with transaction.atomic():
-            application.save(update_fields=["status", "confirmed_at", "confirm_nonce"])
-    except IntegrityError:  # a parallel confirmation for the same address won
-        raise Conflict(
-            _("Zu dieser E-Mail-Adresse liegt bereits eine Bewerbung vor."),
-            code="application_exists",
-        ) from None
-    _tell_coordinators(application)
-    return application
 
 
-def _tell_coordinators(application: ExpertApplication) -> None:
-    with translation.override("de"):
-        notify_coordinators(
-            kind="expert_application_new",
-            dedup_key=f"expert-application:{application.pk}:new",
-            subject=_("Neue Bewerbung als Expert*in: %(name)s")
-            % {"name": application.display_name},
-            paragraphs=[
-                _("%(name)s möchte im Pool der Expert*innen mitarbeiten.")
-                % {"name": application.display_name}
-            ],
-            action_url=settings.SITE_URL + reverse("expert-pool"),
-            action_label=_("Bewerbungen ansehen"),
-        )
+def _address_in_use(application: ExpertApplication) -> Notice:
+    return Notice(
+        kind="expert_application_duplicate",
+        subject=_("Ihre Bewerbung als Expert*in"),
+        paragraphs=[
+            _(
+                "jemand – vielleicht Sie selbst – hat sich mit dieser E-Mail-Adresse als "
+                "Expert*in beworben. Zu dieser Adresse gibt es schon ein Konto oder eine "
+                "offene Bewerbung, deshalb haben wir keine zweite angelegt."
+            ),
+            _("Melden Sie sich an, oder warten Sie auf die Antwort der Koordination."),
+        ],
+        action_url=settings.SITE_URL + reverse("login"),
+        action_label=_("Zur Anmeldung"),
+    )
+
+
+def _new_application(application: ExpertApplication) -> Notice:
+    return Notice(
+        kind="expert_application_new",
+        subject=_("Neue Bewerbung als Expert*in: %(name)s") % {"name": application.display_name},
+        paragraphs=[
+            _("%(name)s möchte im Pool der Expert*innen mitarbeiten.")
+            % {"name": application.display_name}
+        ],
+        action_url=settings.SITE_URL + reverse("expert-pool"),
+        action_label=_("Bewerbungen ansehen"),
+    )
+
+
+def _declined(application: ExpertApplication, reason: str) -> Notice:
+    return Notice(
+        kind="expert_declined",
+        subject=_("Ihre Bewerbung als Expert*in"),
+        paragraphs=[
+            _("vielen Dank für Ihre Bewerbung. Leider können wir Sie nicht aufnehmen."),
+            reason,
+        ],
+    )
+
+
+KIND = steps.Kind(
+    model=ExpertApplication,
+    purpose=CONFIRM,
+    key="expert-application",
+    confirm_page="expert-join-confirm",
+    open_statuses=(Status.PENDING,),
+    related=("decided_by", "expert"),
+    in_use=gettext_lazy(
+        "Zu dieser E-Mail-Adresse gibt es bereits ein Konto oder eine offene Bewerbung."
+    ),
+    taken=gettext_lazy("Zu dieser E-Mail-Adresse liegt bereits eine Bewerbung vor."),
+    decided=gettext_lazy(
+        "Über diese Bewerbung ist schon entschieden oder die Adresse ist nicht bestätigt."
+    ),
+    applicant_name=lambda application: application.display_name,
+    inert=bool,
+    confirmation=_confirmation,
+    address_in_use=_address_in_use,
+    new_application=_new_application,
+    declined=_declined,
+)
 
 
 # --- deciding and inviting (coordinators) -----------------------------------------------------
@@ -230,21 +190,7 @@ def _tell_coordinators(application: ExpertApplication) -> None:
 
 def applications_for(user: Any) -> QuerySet[ExpertApplication]:
     """Coordinators see every application; for everyone else none exists (404)."""
-    if not is_coordinator(user):
-        return ExpertApplication.objects.none()
-    return ExpertApplication.objects.select_related("decided_by", "expert")
-
-
-def _open_application(actor: Any, application_id: int) -> ExpertApplication:
-    application = locking.lock(applications_for(actor).filter(pk=application_id))
-    if application is None:
-        raise NotFound(_("Nicht gefunden."))
-    if application.status != Status.PENDING:
-        raise Conflict(
-            _("Über diese Bewerbung ist schon entschieden oder die Adresse ist nicht bestätigt."),
-            code="invalid_transition",
-        )
-    return application
+    return steps.applications_for(KIND, user)
 
 
 def _admit(*, actor: Any, application: ExpertApplication) -> ExpertProfile:
@@ -255,7 +201,7 @@ def _admit(*, actor: Any, application: ExpertApplication) -> ExpertProfile:
     bio = {"bio_en" if application.language == "en" else "bio_de": application.bio}
     expert = expert_services.create_profile(
         actor=actor,
-        username=_username_for(application.email),
+        username=steps.username_for(application.email),
         display_name=application.display_name,
         topics=application.topics,
         email=application.email,
@@ -265,12 +211,8 @@ def _admit(*, actor: Any, application: ExpertApplication) -> ExpertProfile:
         **bio,
     )
     with translation.override(application.language):
-        send_notice(
-            recipient=application.email,
-            recipient_name=application.display_name,
-            language=application.language,
+        welcome = Notice(
             kind="expert_welcome",
-            dedup_key=f"expert-application:{application.pk}:welcome",
             subject=_("Willkommen im Pool der Expert*innen"),
             paragraphs=[
                 _("Sie sind in den Pool der Expert*innen des Netzwerks Bürgerhaushalt aufgenommen.")
@@ -290,8 +232,14 @@ def _admit(*, actor: Any, application: ExpertApplication) -> ExpertProfile:
                     "days": settings.MEMBERSHIP_SET_PASSWORD_HOURS // 24,
                 },
             ],
-            action_url=set_password_url(expert.user),
+            action_url=steps.set_password_url(expert.user),
             action_label=_("Passwort festlegen"),
+        )
+        steps.tell_applicant(
+            KIND,
+            application,
+            dedup_key=f"expert-application:{application.pk}:welcome",
+            notice=welcome,
         )
     return expert
 
@@ -300,11 +248,11 @@ def _admit(*, actor: Any, application: ExpertApplication) -> ExpertProfile:
 def approve(
     *, actor: Any, application_id: int, now: dt.datetime | None = None
 ) -> ExpertApplication:
-    application = _open_application(actor, application_id)
-    application.expert = _admit(actor=actor, application=application)
-    application.status = Status.APPROVED
-    application.decided_at, application.decided_by = now or timezone.now(), actor
-    application.save(update_fields=["expert", "status", "decided_at", "decided_by"])
+    application = steps.open_application(KIND, actor, application_id)
+    expert = _admit(actor=actor, application=application)
+    steps.record_decision(
+        application, actor=actor, status=Status.APPROVED, now=now or timezone.now(), expert=expert
+    )
     return application
 
 
@@ -312,30 +260,14 @@ def approve(
 def decline(
     *, actor: Any, application_id: int, reason: str, now: dt.datetime | None = None
 ) -> ExpertApplication:
-    application = _open_application(actor, application_id)
+    application = steps.open_application(KIND, actor, application_id)
     reason = (reason or "").strip()
     errors = FieldErrors()
     if not reason:
         errors.add("reason", _("Bitte eine Begründung angeben."))
     check_text(errors, {"reason": reason}, multi_line=["reason"])
     errors.raise_if_any()
-    application.status, application.reason = Status.DECLINED, reason
-    application.decided_at, application.decided_by = now or timezone.now(), actor
-    application.save(update_fields=["status", "reason", "decided_at", "decided_by"])
-    with translation.override(application.language):
-        send_notice(
-            recipient=application.email,
-            recipient_name=application.display_name,
-            language=application.language,
-            kind="expert_declined",
-            dedup_key=f"expert-application:{application.pk}:declined",
-            subject=_("Ihre Bewerbung als Expert*in"),
-            paragraphs=[
-                _("vielen Dank für Ihre Bewerbung. Leider können wir Sie nicht aufnehmen."),
-                reason,
-            ],
-        )
-    return application
+    return steps.decline(KIND, application, actor=actor, reason=reason, now=now or timezone.now())
 
 
 @transaction.atomic
