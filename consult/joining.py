@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -75,15 +76,18 @@ def url(name: str, **kwargs: Any) -> str:
     return settings.SITE_URL + reverse(name, kwargs=kwargs)
 
 
-def tell_applicant(kind: Kind, application: Any, *, dedup_key: str, notice: Notice) -> None:
-    """Queue `notice` (built under the applicant's language) to the applicant."""
-    send_notice(
-        recipient=application.email,
-        recipient_name=kind.applicant_name(application),
-        language=application.language,
-        dedup_key=dedup_key,
-        **dataclasses.asdict(notice),
-    )
+def tell_applicant(
+    kind: Kind, application: Any, *, dedup_key: str, notice: Callable[[], Notice]
+) -> None:
+    """Queue the e-mail `notice()` builds, in the applicant's language, to the applicant."""
+    with translation.override(application.language):
+        send_notice(
+            recipient=application.email,
+            recipient_name=kind.applicant_name(application),
+            language=application.language,
+            dedup_key=dedup_key,
+            **dataclasses.asdict(notice()),
+        )
 
 
 # --- applying and confirming ------------------------------------------------------------------
@@ -114,17 +118,16 @@ def submit(kind: Kind, /, *, now: dt.datetime, **fields: Any) -> Any:
         confirm_nonce="" if reason else links.new_nonce(),
         created_at=now,
     )
-    with translation.override(application.language):
-        if reason:
-            # At most one such notice per address a day: the form cannot flood a mailbox.
-            day = now.date().isoformat()
-            dedup_key = f"{kind.key}:duplicate:{application.email.lower()}:{day}"
-            notice = kind.address_in_use(application)
-        else:
-            token = links.make_token(kind.purpose, application.pk, application.confirm_nonce)
-            dedup_key = f"{kind.key}:{application.pk}:confirm"
-            notice = kind.confirmation(application, url(kind.confirm_page, token=token))
-        tell_applicant(kind, application, dedup_key=dedup_key, notice=notice)
+    if reason:
+        # At most one such notice per address a day: the form cannot flood a mailbox.
+        day = now.date().isoformat()
+        dedup_key = f"{kind.key}:duplicate:{application.email.lower()}:{day}"
+        notice = partial(kind.address_in_use, application)
+    else:
+        token = links.make_token(kind.purpose, application.pk, application.confirm_nonce)
+        dedup_key = f"{kind.key}:{application.pk}:confirm"
+        notice = partial(kind.confirmation, application, url(kind.confirm_page, token=token))
+    tell_applicant(kind, application, dedup_key=dedup_key, notice=notice)
     return application
 
 
@@ -206,13 +209,12 @@ def decline(kind: Kind, application: Any, *, actor: Any, reason: str, now: dt.da
     """Decline an open application (reason checked by the caller) and e-mail the reason."""
     status = application.Status.DECLINED
     record_decision(application, actor=actor, status=status, now=now, reason=reason)
-    with translation.override(application.language):
-        tell_applicant(
-            kind,
-            application,
-            dedup_key=f"{kind.key}:{application.pk}:declined",
-            notice=kind.declined(application, reason),
-        )
+    tell_applicant(
+        kind,
+        application,
+        dedup_key=f"{kind.key}:{application.pk}:declined",
+        notice=partial(kind.declined, application, reason),
+    )
     return application
 
 

@@ -117,16 +117,6 @@ def apply(*, applicant: Applicant, now: dt.datetime | None = None) -> Membership
     )
 
 
-def application_for_token(token: str) -> MembershipApplication:
-    """The application a confirmation link names, if the link still works (else a clear 400)."""
-    return joining.application_for_token(KIND, token)
-
-
-def confirm_email(*, token: str, now: dt.datetime | None = None) -> MembershipApplication:
-    """Double opt-in: the address is confirmed, the application waits for a decision."""
-    return joining.confirm_email(KIND, token=token, now=now)
-
-
 # --- the e-mails ------------------------------------------------------------------------------
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound as DrfNotFound
@@ -18,11 +18,10 @@ from consult import membership, people
 from consult import membership_decisions as decisions
 from consult.choices import OrganisationKind
 from consult.cities import suggest_cities
+from consult.joining_api import ApplicationViewSet
+from consult.joining_models import LANGUAGES
 from consult.models import Invitation, MembershipApplication, StaffMembership
 from core.api_fields import MAX_ID, id_field
-from core.roles import is_coordinator
-
-LANGUAGES = [("de", "Deutsch"), ("en", "English")]
 
 
 class ApplicationCreateSerializer(serializers.Serializer):
@@ -81,67 +80,26 @@ class RequestInfoSerializer(serializers.Serializer):
     message = serializers.CharField(max_length=5000)
 
 
-class IsCoordinatorOr404(permissions.BasePermission):
-    """Everyone but coordinators: the list and the decisions do not exist (404)."""
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if view.action == "create":
-            return True
-        if not is_coordinator(request.user):
-            raise DrfNotFound()
-        return True
-
-
-class MembershipApplicationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+@extend_schema_view(
+    create=extend_schema(
+        request=ApplicationCreateSerializer, responses={201: ApplicationCreatedSerializer}
+    ),
+    approve=extend_schema(request=None, responses=ApplicationSerializer),
+    decline=extend_schema(request=DeclineSerializer, responses=ApplicationSerializer),
+)
+class MembershipApplicationViewSet(ApplicationViewSet):
     """`POST` anyone (throttled): apply; the rest coordinators only."""
 
     serializer_class = ApplicationSerializer
-    permission_classes = [IsCoordinatorOr404]
-    lookup_value_regex = r"\d+"
-    throttle_scope = "membership"
+    create_serializer = ApplicationCreateSerializer
+    decline_serializer = DeclineSerializer
     filterset_fields = ["status", "kind"]
+    applications_for = staticmethod(decisions.applications_for)
+    approve_application = staticmethod(decisions.approve)
+    decline_application = staticmethod(decisions.decline)
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        return decisions.applications_for(self.request.user).order_by("-created_at", "-id")
-
-    def get_throttles(self):  # type: ignore[no-untyped-def]
-        return [ScopedRateThrottle()] if self.action == "create" else super().get_throttles()
-
-    def get_object(self) -> MembershipApplication:
-        if int(self.kwargs["pk"]) > MAX_ID:
-            raise DrfNotFound()
-        return super().get_object()
-
-    @extend_schema(
-        request=ApplicationCreateSerializer, responses={201: ApplicationCreatedSerializer}
-    )
-    def create(self, request: Request) -> Response:
-        data = ApplicationCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        application = membership.apply(applicant=membership.Applicant(**data.validated_data))
-        # The same answer whether or not the address is in use (no account enumeration).
-        return Response(
-            {"id": application.pk, "status": MembershipApplication.Status.EMAIL_UNVERIFIED},
-            status=status.HTTP_201_CREATED,
-        )
-
-    @extend_schema(request=None, responses=ApplicationSerializer)
-    @action(detail=True, methods=["post"])
-    def approve(self, request: Request, pk: str | None = None) -> Response:
-        application = decisions.approve(actor=request.user, application_id=self._id())
-        return Response(ApplicationSerializer(application).data)
-
-    @extend_schema(request=DeclineSerializer, responses=ApplicationSerializer)
-    @action(detail=True, methods=["post"])
-    def decline(self, request: Request, pk: str | None = None) -> Response:
-        data = DeclineSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        application = decisions.decline(
-            actor=request.user, application_id=self._id(), reason=data.validated_data["reason"]
-        )
-        return Response(ApplicationSerializer(application).data)
+    def submit(self, data: dict[str, Any]) -> MembershipApplication:
+        return membership.apply(applicant=membership.Applicant(**data))
 
     @extend_schema(request=RequestInfoSerializer, responses=ApplicationSerializer)
     @action(detail=True, methods=["post"], url_path="request-info")
@@ -152,12 +110,6 @@ class MembershipApplicationViewSet(
             actor=request.user, application_id=self._id(), message=data.validated_data["message"]
         )
         return Response(ApplicationSerializer(application).data)
-
-    def _id(self) -> int:
-        pk = int(self.kwargs["pk"])
-        if pk > MAX_ID:
-            raise DrfNotFound()
-        return pk
 
 
 # --- people and invitations -------------------------------------------------------------------

@@ -5,6 +5,7 @@ password from a signed, expiring, single-use link."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -12,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -131,28 +132,32 @@ def approve(
     joining.record_decision(
         application, actor=actor, status=Status.APPROVED, now=now, organisation=organisation
     )
-    with translation.override(application.language):
-        days = settings.MEMBERSHIP_SET_PASSWORD_HOURS // 24
-        welcome = Notice(
-            kind="membership_approved",
-            subject=_("Willkommen im Netzwerk Bürgerhaushalt"),
-            paragraphs=[
-                _("„%(name)s“ ist jetzt Mitglied des Netzwerks Bürgerhaushalt.")
-                % {"name": organisation.name},
-                _(
-                    "Bitte legen Sie über den Link ein Passwort fest. Danach melden Sie sich mit "
-                    "Ihrer E-Mail-Adresse %(email)s an und können Kolleg*innen einladen. Der "
-                    "Link gilt %(days)d Tage und nur einmal."
-                )
-                % {"email": application.email, "days": days},
-            ],
-            action_url=joining.set_password_url(user),
-            action_label=_("Passwort festlegen"),
-        )
-        joining.tell_applicant(
-            KIND, application, dedup_key=f"membership:{application.pk}:approved", notice=welcome
-        )
+    joining.tell_applicant(
+        KIND,
+        application,
+        dedup_key=f"membership:{application.pk}:approved",
+        notice=partial(_welcome, application, user),
+    )
     return application
+
+
+def _welcome(application: MembershipApplication, user: Any) -> Notice:
+    return Notice(
+        kind="membership_approved",
+        subject=_("Willkommen im Netzwerk Bürgerhaushalt"),
+        paragraphs=[
+            _("„%(name)s“ ist jetzt Mitglied des Netzwerks Bürgerhaushalt.")
+            % {"name": application.organisation.name},
+            _(
+                "Bitte legen Sie über den Link ein Passwort fest. Danach melden Sie sich mit "
+                "Ihrer E-Mail-Adresse %(email)s an und können Kolleg*innen einladen. Der "
+                "Link gilt %(days)d Tage und nur einmal."
+            )
+            % {"email": application.email, "days": settings.MEMBERSHIP_SET_PASSWORD_HOURS // 24},
+        ],
+        action_url=joining.set_password_url(user),
+        action_label=_("Passwort festlegen"),
+    )
 
 
 def _check_text(name: str, text: str, *, multi_line: bool = False) -> str:
@@ -185,21 +190,23 @@ def request_info(
     application.status = Status.INFO_REQUESTED
     application.info_message = message
     application.save(update_fields=["status", "info_message"])
-    with translation.override(application.language):
-        question = Notice(
-            kind="membership_info_requested",
-            subject=_("Rückfrage zu Ihrem Mitgliedsantrag"),
-            paragraphs=[
-                _("zu Ihrem Mitgliedsantrag für „%(name)s“ hat die Koordination eine Frage:")
-                % {"name": application.organisation_name},
-                message,
-                _("Bitte antworten Sie einfach auf diese E-Mail."),
-            ],
-        )
-        joining.tell_applicant(
-            KIND,
-            application,
-            dedup_key=f"membership:{application.pk}:info:{now.isoformat()}",
-            notice=question,
-        )
+    joining.tell_applicant(
+        KIND,
+        application,
+        dedup_key=f"membership:{application.pk}:info:{now.isoformat()}",
+        notice=partial(_question, application, message),
+    )
     return application
+
+
+def _question(application: MembershipApplication, message: str) -> Notice:
+    return Notice(
+        kind="membership_info_requested",
+        subject=_("Rückfrage zu Ihrem Mitgliedsantrag"),
+        paragraphs=[
+            _("zu Ihrem Mitgliedsantrag für „%(name)s“ hat die Koordination eine Frage:")
+            % {"name": application.organisation_name},
+            message,
+            _("Bitte antworten Sie einfach auf diese E-Mail."),
+        ],
+    )

@@ -11,10 +11,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from consult.choices import FederalState, OrganisationKind
+from consult.joining_models import LANGUAGES
 from consult.membership import Applicant
 from consult.models import StaffMembership
-
-LANGUAGES = [("de", "Deutsch"), ("en", "English")]
 
 
 class ApplicationForm(forms.Form):

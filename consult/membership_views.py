@@ -10,7 +10,6 @@ from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,6 +17,7 @@ from consult import joining, membership, people
 from consult import membership_decisions as deciding
 from consult.cities import suggest_cities
 from consult.forms import add_domain_error
+from consult.joining_pages import apply_page, confirm_page, link_error, page_language
 from consult.membership_forms import (
     ApplicationForm,
     DeclineForm,
@@ -30,43 +30,24 @@ from consult.models import MembershipApplication
 from core.api_fields import MAX_ID
 from core.errors import DomainError
 from core.pages import coordinator_required, in_viewer_zone
-from core.rate_limits import RateLimit, client_address
+from core.rate_limits import RateLimit
 
 # Applications from one client address per hour on the page (the API has its own throttle).
 APPLICATIONS_PER_CLIENT = RateLimit("membership-applications", limit=10, window=3600)
-
-
-def _language() -> str:
-    return "en" if (translation.get_language() or "de").startswith("en") else "de"
-
-
-def _link_error(request: HttpRequest, error: DomainError) -> HttpResponse:
-    return render(request, "consult/membership/link_error.html", {"error": error}, status=400)
 
 
 # --- joining ----------------------------------------------------------------------------------
 
 
 def join(request: HttpRequest) -> HttpResponse:
-    form = ApplicationForm(request.POST or None, initial={"language": _language(), "country": "DE"})
-    if request.method == "POST":
-        wait = APPLICATIONS_PER_CLIENT.hit(client_address(request))
-        if wait is not None:
-            response = render(request, "consult/membership/throttled.html", status=429)
-            response["Retry-After"] = str(wait)
-            return response
-        if form.is_valid():
-            try:
-                membership.apply(applicant=form.applicant())
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                return redirect("membership-applied")
-    return render(
+    initial = {"language": page_language(), "country": "DE"}
+    return apply_page(
         request,
-        "consult/membership/join.html",
-        {"form": form},
-        status=400 if form.errors else 200,
+        ApplicationForm(request.POST or None, initial=initial),
+        limit=APPLICATIONS_PER_CLIENT,
+        apply=lambda form: membership.apply(applicant=form.applicant()),
+        applied="membership-applied",
+        template="consult/membership/join.html",
     )
 
 
@@ -81,17 +62,7 @@ def city_suggestions(request: HttpRequest) -> HttpResponse:
 
 
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
-    """GET shows a button; only its POST confirms (a mail scanner opening the link does not)."""
-    try:
-        application = membership.application_for_token(token)
-        if request.method == "POST":
-            application = membership.confirm_email(token=token)
-            return render(
-                request, "consult/membership/confirmed.html", {"application": application}
-            )
-    except DomainError as error:
-        return _link_error(request, error)
-    return render(request, "consult/membership/confirm.html", {"application": application})
+    return confirm_page(request, token, kind=membership.KIND, templates="consult/membership")
 
 
 # --- deciding ---------------------------------------------------------------------------------
@@ -159,7 +130,7 @@ def set_password(request: HttpRequest, token: str) -> HttpResponse:
     try:
         user = joining.user_for_password_token(token)
     except DomainError as error:
-        return _link_error(request, error)
+        return link_error(request, error)
     form = FirstPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -179,7 +150,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = people.invitation_for_token(token)
     except DomainError as error:
-        return _link_error(request, error)
+        return link_error(request, error)
     User = get_user_model()
     form = InvitationAcceptForm(
         User(username=invitation.email, email=invitation.email), request.POST or None
@@ -193,7 +164,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             )
         except DomainError as error:
             if not error.fields:
-                return _link_error(request, error)
+                return link_error(request, error)
             add_domain_error(form, error)
         else:
             messages.success(request, _("Willkommen! Bitte melden Sie sich jetzt an."))
@@ -224,7 +195,7 @@ def organisation(request: HttpRequest) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     if own is None:
         raise Http404
-    form = InviteForm(initial={"language": _language()})
+    form = InviteForm(initial={"language": page_language()})
     is_admin = own.role == people.Role.ADMIN
     return render(
         request,

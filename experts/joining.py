@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -92,15 +93,6 @@ def apply(*, candidate: Candidate, now: dt.datetime | None = None) -> ExpertAppl
         references=candidate.references.strip(),
         language=_language(candidate.language),
     )
-
-
-def application_for_token(token: str) -> ExpertApplication:
-    return steps.application_for_token(KIND, token)
-
-
-def confirm_email(*, token: str, now: dt.datetime | None = None) -> ExpertApplication:
-    """Double opt-in: the address is confirmed, the coordinators are told."""
-    return steps.confirm_email(KIND, token=token, now=now)
 
 
 def _confirmation(application: ExpertApplication, link: str) -> Notice:
@@ -210,38 +202,40 @@ def _admit(*, actor: Any, application: ExpertApplication) -> ExpertProfile:
         active=False,
         **bio,
     )
-    with translation.override(application.language):
-        welcome = Notice(
-            kind="expert_welcome",
-            subject=_("Willkommen im Pool der Expert*innen"),
-            paragraphs=[
-                _("Sie sind in den Pool der Expert*innen des Netzwerks Bürgerhaushalt aufgenommen.")
-                if application.source == ExpertApplication.Source.APPLICATION
-                else _(
-                    "die Koordination des Netzwerks Bürgerhaushalt lädt Sie in den Pool der "
-                    "Expert*innen ein."
-                ),
-                _(
-                    "Bitte legen Sie über den Link ein Passwort fest, melden Sie sich mit Ihrer "
-                    "E-Mail-Adresse %(email)s an und vervollständigen Sie Ihr Profil (Themen, "
-                    "Regionen, Formate, Verfügbarkeit). Danach schaltet die Koordination Sie "
-                    "für Anfragen frei. Der Link gilt %(days)d Tage und nur einmal."
-                )
-                % {
-                    "email": application.email,
-                    "days": settings.MEMBERSHIP_SET_PASSWORD_HOURS // 24,
-                },
-            ],
-            action_url=steps.set_password_url(expert.user),
-            action_label=_("Passwort festlegen"),
-        )
-        steps.tell_applicant(
-            KIND,
-            application,
-            dedup_key=f"expert-application:{application.pk}:welcome",
-            notice=welcome,
-        )
+    steps.tell_applicant(
+        KIND,
+        application,
+        dedup_key=f"expert-application:{application.pk}:welcome",
+        notice=partial(_welcome, application, expert.user),
+    )
     return expert
+
+
+def _welcome(application: ExpertApplication, user: Any) -> Notice:
+    return Notice(
+        kind="expert_welcome",
+        subject=_("Willkommen im Pool der Expert*innen"),
+        paragraphs=[
+            _("Sie sind in den Pool der Expert*innen des Netzwerks Bürgerhaushalt aufgenommen.")
+            if application.source == ExpertApplication.Source.APPLICATION
+            else _(
+                "die Koordination des Netzwerks Bürgerhaushalt lädt Sie in den Pool der "
+                "Expert*innen ein."
+            ),
+            _(
+                "Bitte legen Sie über den Link ein Passwort fest, melden Sie sich mit Ihrer "
+                "E-Mail-Adresse %(email)s an und vervollständigen Sie Ihr Profil (Themen, "
+                "Regionen, Formate, Verfügbarkeit). Danach schaltet die Koordination Sie "
+                "für Anfragen frei. Der Link gilt %(days)d Tage und nur einmal."
+            )
+            % {
+                "email": application.email,
+                "days": settings.MEMBERSHIP_SET_PASSWORD_HOURS // 24,
+            },
+        ],
+        action_url=steps.set_password_url(user),
+        action_label=_("Passwort festlegen"),
+    )
 
 
 @transaction.atomic

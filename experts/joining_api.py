@@ -3,22 +3,21 @@ coordinators' list and decisions, `POST /api/v1/expert-invitations/`, and activa
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.decorators import action
+from typing import Any
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound as DrfNotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from consult.membership_api import IsCoordinatorOr404
+from consult.joining_api import ApplicationViewSet
+from consult.joining_models import LANGUAGES
 from core.api_fields import MAX_ID
 from core.roles import is_coordinator
 from experts import joining
 from experts.joining_models import ExpertApplication
-
-LANGUAGES = [("de", "Deutsch"), ("en", "English")]
 
 
 class TopicLevelInput(serializers.Serializer):
@@ -69,62 +68,27 @@ class ExpertDeclineSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class ExpertApplicationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+@extend_schema_view(
+    create=extend_schema(
+        request=ExpertApplicationCreateSerializer,
+        responses={201: ExpertApplicationCreatedSerializer},
+    ),
+    approve=extend_schema(request=None, responses=ExpertApplicationSerializer),
+    decline=extend_schema(request=ExpertDeclineSerializer, responses=ExpertApplicationSerializer),
+)
+class ExpertApplicationViewSet(ApplicationViewSet):
     """`POST` anyone (throttled): apply; the rest coordinators only (404 for others)."""
 
     serializer_class = ExpertApplicationSerializer
-    permission_classes = [IsCoordinatorOr404]
-    lookup_value_regex = r"\d+"
-    throttle_scope = "membership"
+    create_serializer = ExpertApplicationCreateSerializer
+    decline_serializer = ExpertDeclineSerializer
     filterset_fields = ["status", "source"]
+    applications_for = staticmethod(joining.applications_for)
+    approve_application = staticmethod(joining.approve)
+    decline_application = staticmethod(joining.decline)
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        return joining.applications_for(self.request.user).order_by("-created_at", "-id")
-
-    def get_throttles(self):  # type: ignore[no-untyped-def]
-        return [ScopedRateThrottle()] if self.action == "create" else super().get_throttles()
-
-    def _id(self) -> int:
-        pk = int(self.kwargs["pk"])
-        if pk > MAX_ID:
-            raise DrfNotFound()
-        return pk
-
-    def get_object(self) -> ExpertApplication:
-        self._id()
-        return super().get_object()
-
-    @extend_schema(
-        request=ExpertApplicationCreateSerializer,
-        responses={201: ExpertApplicationCreatedSerializer},
-    )
-    def create(self, request: Request) -> Response:
-        data = ExpertApplicationCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        application = joining.apply(candidate=joining.Candidate(**data.validated_data))
-        # The same answer whether or not the address is in use (no account enumeration).
-        return Response(
-            {"id": application.pk, "status": ExpertApplication.Status.EMAIL_UNVERIFIED},
-            status=status.HTTP_201_CREATED,
-        )
-
-    @extend_schema(request=None, responses=ExpertApplicationSerializer)
-    @action(detail=True, methods=["post"])
-    def approve(self, request: Request, pk: str | None = None) -> Response:
-        application = joining.approve(actor=request.user, application_id=self._id())
-        return Response(ExpertApplicationSerializer(application).data)
-
-    @extend_schema(request=ExpertDeclineSerializer, responses=ExpertApplicationSerializer)
-    @action(detail=True, methods=["post"])
-    def decline(self, request: Request, pk: str | None = None) -> Response:
-        data = ExpertDeclineSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        application = joining.decline(
-            actor=request.user, application_id=self._id(), reason=data.validated_data["reason"]
-        )
-        return Response(ExpertApplicationSerializer(application).data)
+    def submit(self, data: dict[str, Any]) -> ExpertApplication:
+        return joining.apply(candidate=joining.Candidate(**data))
 
 
 class ExpertInvitationSerializer(serializers.Serializer):

@@ -8,30 +8,24 @@ from typing import Any
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import path
-from django.utils import translation
 from django.utils.translation import gettext_lazy
 
 from consult import selectors as consult_selectors
-from consult.forms import add_domain_error
-from core.errors import DomainError
-from core.rate_limits import RateLimit, client_address
+from consult.joining_models import LANGUAGES
+from consult.joining_pages import apply_page, confirm_page, page_language
+from core.rate_limits import RateLimit
 from experts import joining
 
 # Applications from one client address per hour on the page (the API has its own throttle).
 APPLICATIONS_PER_CLIENT = RateLimit("expert-applications", limit=10, window=3600)
-LANGUAGES = [("de", "Deutsch"), ("en", "English")]
 LEVELS = [
     ("", gettext_lazy("kein Schwerpunkt")),
     ("1", gettext_lazy("1 – Grundkenntnisse")),
     ("2", gettext_lazy("2 – Erfahrung")),
     ("3", gettext_lazy("3 – ausgewiesene Expertise")),
 ]
-
-
-def _language() -> str:
-    return "en" if (translation.get_language() or "de").startswith("en") else "de"
 
 
 class ExpertApplicationForm(forms.Form):
@@ -64,7 +58,7 @@ class ExpertApplicationForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        english = _language() == "en"
+        english = page_language() == "en"
         self.topic_slugs = []
         for topic in consult_selectors.topics():
             name = f"topic_{topic.slug}"
@@ -96,22 +90,13 @@ class ExpertApplicationForm(forms.Form):
 
 
 def join(request: HttpRequest) -> HttpResponse:
-    form = ExpertApplicationForm(request.POST or None, initial={"language": _language()})
-    if request.method == "POST":
-        wait = APPLICATIONS_PER_CLIENT.hit(client_address(request))
-        if wait is not None:
-            response = render(request, "consult/membership/throttled.html", status=429)
-            response["Retry-After"] = str(wait)
-            return response
-        if form.is_valid():
-            try:
-                joining.apply(candidate=form.candidate())
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                return redirect("expert-join-applied")
-    return render(
-        request, "experts/joining/join.html", {"form": form}, status=400 if form.errors else 200
+    return apply_page(
+        request,
+        ExpertApplicationForm(request.POST or None, initial={"language": page_language()}),
+        limit=APPLICATIONS_PER_CLIENT,
+        apply=lambda form: joining.apply(candidate=form.candidate()),
+        applied="expert-join-applied",
+        template="experts/joining/join.html",
     )
 
 
@@ -120,15 +105,7 @@ def applied(request: HttpRequest) -> HttpResponse:
 
 
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
-    """GET shows a button; only its POST confirms (a mail scanner opening the link does not)."""
-    try:
-        application = joining.application_for_token(token)
-        if request.method == "POST":
-            application = joining.confirm_email(token=token)
-            return render(request, "experts/joining/confirmed.html", {"application": application})
-    except DomainError as error:
-        return render(request, "consult/membership/link_error.html", {"error": error}, status=400)
-    return render(request, "experts/joining/confirm.html", {"application": application})
+    return confirm_page(request, token, kind=joining.KIND, templates="experts/joining")
 
 
 urlpatterns = [
