@@ -178,8 +178,8 @@ def test_expert_proposes_municipality_accepts_both_invited_and_they_write(
         assert start not in free_starts(page, live_server.url, expert.pk, start)
     journey.step("proposal seen by the municipality", impacts=ANY_IMPACT)
 
-    # The button names its time (Chrome puts a space before the visually hidden part).
-    name = re.compile(rf"^Diesen Termin annehmen ?: {re.escape(labels[accepted])}$")
+    # The button names its time: "Diesen Termin annehmen (Fr, …)".
+    name = re.compile(rf"^Diesen Termin annehmen \({re.escape(labels[accepted])}\)$")
     section.get_by_role("button", name=name).click()
     page.wait_for_url(f"**/termine/{booking.pk}/")
     assert "Der neue Termin ist bestätigt" in page.inner_text("main")
