@@ -106,14 +106,32 @@ def _attendee(recipient: Recipient) -> ics.Attendee | None:
         return None
 
 
-def _rows(message: Message) -> list[Notification]:
+class _Built:
+    """Invitations built in one `send_many`, keyed by the invitation object and session: the
+    messages of one change (the expert's and the municipality's) share one Invite, so each
+    invitation is built once for all of them."""
+
+    def __init__(self) -> None:
+        self.prepared: dict[tuple[int, int], ics.PreparedInvitation] = {}
+        self.shared_text: dict[tuple[int, int], str] = {}
+        self._keep: list[ics.Invitation] = []  # ids stay unique while their objects live
+
+    def prepare(self, inv: ics.Invitation, number: int) -> tuple[int, int]:
+        at = (id(inv), number)
+        if at not in self.prepared:
+            self._keep.append(inv)
+            self.prepared[at] = ics.prepare_invitation(inv, number)
+        return at
+
+
+def _rows(message: Message, built: _Built | None = None) -> list[Notification]:
     invite = message.invite
     people = [(_language(r.language), r) for r in message.recipients]
     numbers: Sequence[int] = [0]
     if invite is not None and invite.sessions is not None:
         numbers = list(invite.sessions)
-    prepared: dict[tuple[str, int], ics.PreparedInvitation] = {}
-    shared_text: dict[tuple[str, int], str] = {}
+    built = built or _Built()
+    prepared, shared_text = built.prepared, built.shared_text
     rows: list[Notification] = []
     for number in numbers:
         context = {**message.context, **(invite.per_session.get(number, {}) if invite else {})}
@@ -128,9 +146,7 @@ def _rows(message: Message) -> list[Notification]:
             inv = invite.invitations.get(language) if invite else None
             attendee = _attendee(recipient) if inv and invite and invite.personal else None
             if inv is not None and (attendee is not None or not invite.personal):
-                at = (language, number or 1)
-                if at not in prepared:
-                    prepared[at] = ics.prepare_invitation(inv, number or 1)
+                at = built.prepare(inv, number or 1)
                 if attendee is not None:
                     text = prepared[at].text((attendee,))
                 else:
@@ -168,7 +184,8 @@ def send_many(messages: Iterable[Message]) -> list[int]:
     Returns the ids of the rows waiting for delivery (enqueued after commit).
     """
     _require_transaction("send_many")
-    return queue_many([row for message in messages for row in _rows(message)])
+    built = _Built()
+    return queue_many([row for message in messages for row in _rows(message, built)])
 
 
 def send(

@@ -97,3 +97,31 @@ def test_a_cancelled_booking_leaves_nobody_holding_its_invitation(staff_user, mu
     assert booking.invited == []
     assert all(row.ics_method == "CANCEL" for row in rows(booking, "cancelled").values())
     assert not rows(booking, "uninvited")
+
+
+def test_the_sides_of_one_change_share_one_invitation_built_once(
+    staff_user, municipality, expert, monkeypatch
+):
+    """The expert's and the municipality's messages carry the same invitation: it is built once
+    per language for the whole change, not once per message."""
+    from notifications import ics
+
+    built = []
+    prepare = ics.prepare_invitation
+    monkeypatch.setattr(
+        ics, "prepare_invitation", lambda inv, n: built.append(inv.uid) or prepare(inv, n)
+    )
+    request = factories.RequestFactory(plan=factories.PlanFactory(municipality=municipality))
+    booking = services.book(
+        actor=staff_user,
+        request_id=request.pk,
+        expert_id=expert.pk,
+        start=at(MONDAY, 10),
+        duration_minutes=60,
+        now=NOW,
+    )
+    sent = rows(booking, "requested")
+    assert len(sent) >= 2 and expert.email in sent  # both sides, one language
+    assert built == [booking.uid]
+    assert len({row.ics for row in sent.values()}) == 1
+    assert_valid_invitation(next(iter(sent.values())).ics, method="REQUEST")
