@@ -1,20 +1,24 @@
-"""Demo consultation bookings for the demo experts (idempotent), then the events' demo data."""
+"""Demo consultation bookings for the demo experts, one with a message each way and one with the
+expert's counter-proposal (bookings/demo_data/conversation.yaml); idempotent."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from bookings import selectors, services
-from bookings.models import ConsultationBooking
+from bookings import messages, proposals, selectors, services
+from bookings.models import BookingMessage, BookingProposal, ConsultationBooking
 from consult.models import ConsultationRequest
+from core import demo_data
 from core.errors import DomainError
 from experts.models import ExpertProfile
 
 DEMO_BOOKINGS = 4
+CONVERSATION: dict[str, Any] = demo_data.load("bookings", "conversation")
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
@@ -79,4 +83,47 @@ def seed(*, options: dict[str, Any], out: Any) -> None:
         if made >= missing:
             break
         made += _book_one(request, experts, now)
+    _conversation(now)
     out.write(f"  Beratungstermine: {ConsultationBooking.objects.count()}")
+
+
+def _conversation(now: datetime) -> None:
+    """A message each way on the first coming consultation, and other times proposed by the
+    expert of the first one still requested: through the services, like every user."""
+    coming = (
+        ConsultationBooking.objects.filter(
+            status__in=[ConsultationBooking.Status.REQUESTED, ConsultationBooking.Status.CONFIRMED],
+            start__gt=now,
+        )
+        .select_related("expert__user", "request__plan__municipality")
+        .order_by("pk")
+    )
+    first = coming.first()
+    if first is not None and not BookingMessage.objects.exists():
+        staff = _staff_user(first.request)
+        for entry in CONVERSATION["messages"]:
+            author = first.expert.user if entry["side"] == "expert" else staff
+            if author is not None:
+                messages.post_message(actor=author, booking_id=first.pk, body=entry["body"])
+    asked = coming.filter(status=ConsultationBooking.Status.REQUESTED).first()
+    if asked is None or BookingProposal.objects.exists():
+        return
+    duration = int((asked.end - asked.start).total_seconds() // 60)
+    free = selectors.free_slots_for(
+        asked.expert,
+        start=asked.start + timedelta(days=1),
+        end=asked.start + timedelta(days=15),
+        duration=duration,
+        now=now,
+        exclude_booking_id=asked.pk,
+    )
+    starts = [slot.start for slot in free[:: max(len(free) // 2, 1)][:2]]
+    # DomainError: the clock moved past a slot while seeding; no proposal this time.
+    with contextlib.suppress(DomainError):
+        if starts:
+            proposals.propose(
+                actor=asked.expert.user,
+                booking_id=asked.pk,
+                starts=starts,
+                note=CONVERSATION["proposal"]["note"],
+            )

@@ -144,3 +144,16 @@ def test_demo_data_files_parse_to_plain_values_without_yaml_1_1_surprises():
             assert isinstance(spec["title_de"], str) and spec["title_de"], spec
     for name in demo_data.load("consult", "municipalities")["municipalities"]:
         assert isinstance(name["city"], str)
+
+
+def test_seed_demo_shows_a_conversation_and_an_open_counter_proposal():
+    from bookings.models import BookingMessage, BookingProposal
+
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+    thread = list(BookingMessage.objects.values_list("booking_id", "author_role"))
+    assert len(thread) == 2 and len({booking for booking, _ in thread}) == 1
+    assert {role for _, role in thread} == {"municipality", "expert"}
+    (proposal,) = BookingProposal.objects.all()
+    assert proposal.status == "open" and proposal.booking.status == "requested"
+    assert 1 <= proposal.slots.count() <= 2
