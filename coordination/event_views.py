@@ -104,6 +104,35 @@ def _event_form_page(
     return render(request, "coordination/backoffice/event_form.html", context)
 
 
+def _submitted(request: HttpRequest, event: Event | None, save: Any, success: str) -> HttpResponse:
+    """The POST of the event form, new or existing: "add a session" shows the form again with
+    one more row; otherwise ``save(form, sessions, organiser_ids)`` runs the service and a
+    domain error goes back onto the form."""
+    if "add_session" in request.POST:
+        data = _with_extra_row(request.POST)
+        return _event_form_page(
+            request,
+            event=event,
+            form=EventForm(data),
+            formset=SessionFormSet(data, prefix="sessions"),
+        )
+    form = EventForm(request.POST)
+    formset = SessionFormSet(request.POST, prefix="sessions")
+    if form.is_valid() and formset.is_valid():
+        try:
+            saved = save(
+                form, _session_rows(formset), [u.pk for u in form.cleaned_data["organisers"]]
+            )
+        except NotFound as error:
+            raise Http404 from error
+        except DomainError as error:
+            _show_errors(error, form)
+        else:
+            messages.success(request, success)
+            return redirect("backoffice-event", event_id=saved.pk)
+    return _event_form_page(request, event=event, form=form, formset=formset)
+
+
 @backoffice
 def event_create(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
@@ -113,30 +142,13 @@ def event_create(request: HttpRequest) -> HttpResponse:
             form=EventForm(),
             formset=SessionFormSet(prefix="sessions", initial=[{}]),
         )
-    if "add_session" in request.POST:
-        data = _with_extra_row(request.POST)
-        return _event_form_page(
-            request,
-            event=None,
-            form=EventForm(data),
-            formset=SessionFormSet(data, prefix="sessions"),
+
+    def save(form: EventForm, sessions: Any, organiser_ids: list[int]) -> Event:
+        return management.create_event(
+            by=request.user, sessions=sessions, organiser_ids=organiser_ids, **form.values()
         )
-    form = EventForm(request.POST)
-    formset = SessionFormSet(request.POST, prefix="sessions")
-    if form.is_valid() and formset.is_valid():
-        try:
-            event = management.create_event(
-                by=request.user,
-                sessions=_session_rows(formset),
-                organiser_ids=[u.pk for u in form.cleaned_data["organisers"]],
-                **form.values(),
-            )
-        except DomainError as error:
-            _show_errors(error, form)
-        else:
-            messages.success(request, _("Der Entwurf ist angelegt."))
-            return redirect("backoffice-event", event_id=event.pk)
-    return _event_form_page(request, event=None, form=form, formset=formset)
+
+    return _submitted(request, None, save, _("Der Entwurf ist angelegt."))
 
 
 @backoffice
@@ -158,33 +170,18 @@ def event_edit(request: HttpRequest, event_id: int) -> HttpResponse:
             form=EventForm(initial=initial),
             formset=SessionFormSet(prefix="sessions", initial=sessions),
         )
-    if "add_session" in request.POST:
-        data = _with_extra_row(request.POST)
-        return _event_form_page(
-            request,
-            event=event,
-            form=EventForm(data),
-            formset=SessionFormSet(data, prefix="sessions"),
+
+    def save(form: EventForm, sessions: Any, organiser_ids: list[int]) -> Event:
+        management.update_event(
+            event_id=event.pk,
+            by=request.user,
+            sessions=sessions,
+            organiser_ids=organiser_ids,
+            **form.values(),
         )
-    form = EventForm(request.POST)
-    formset = SessionFormSet(request.POST, prefix="sessions")
-    if form.is_valid() and formset.is_valid():
-        try:
-            management.update_event(
-                event_id=event.pk,
-                by=request.user,
-                sessions=_session_rows(formset),
-                organiser_ids=[u.pk for u in form.cleaned_data["organisers"]],
-                **form.values(),
-            )
-        except NotFound as error:
-            raise Http404 from error
-        except DomainError as error:
-            _show_errors(error, form)
-        else:
-            messages.success(request, _("Die Änderungen sind gespeichert."))
-            return redirect("backoffice-event", event_id=event.pk)
-    return _event_form_page(request, event=event, form=form, formset=formset)
+        return event
+
+    return _submitted(request, event, save, _("Die Änderungen sind gespeichert."))
 
 
 def _act(request: HttpRequest, success: str, action: Any) -> None:
